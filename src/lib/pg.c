@@ -1,0 +1,201 @@
+/* pg.c — the one thin wrapper over libpq: lazy connection, PQexecParams only.
+ *
+ * Invariants:
+ *  - pg->res is the only PGresult alive for a connection; it is freed in exactly one
+ *    place (pg_clear), which every pg_exec calls first.
+ *  - pg->conn is either NULL or a connection that was CONNECTION_OK when last used; a
+ *    connection found broken is finished and reopened on the next call. A transaction
+ *    open on a connection that broke is lost with it: callers see the error of the
+ *    statement that failed and must not assume the following one ran in that transaction.
+ *  - The password travels only as a libpq keyword value; it is never put in pg->err,
+ *    and libpq's messages do not echo it.
+ *  - Server notices (e.g. "relation already exists, skipping") are dropped rather than
+ *    written to stderr by libpq's default processor: the CLI and the workers log what
+ *    matters themselves.
+ */
+#include "lib/pg.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Copy the first line of msg into err (messages from libpq end in '\n'). */
+static void set_err(struct pg_conn *pg, const char *prefix, const char *msg)
+{
+	size_t n;
+
+	if (msg == NULL || *msg == '\0')
+		msg = "unknown error";
+	n = strcspn(msg, "\r\n");
+	snprintf(pg->err, sizeof(pg->err), "%s%.*s", prefix ? prefix : "", (int)n, msg);
+}
+
+static void quiet_notices(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+static void drop_conn(struct pg_conn *pg)
+{
+	if (pg->conn != NULL) {
+		PQfinish(pg->conn);
+		pg->conn = NULL;
+	}
+}
+
+int pg_init(struct pg_conn *pg, const char *conninfo, const char *password)
+{
+	int rc = -1;
+
+	memset(pg, 0, sizeof(*pg));
+	pg->conninfo = strdup(conninfo ? conninfo : "");
+	if (pg->conninfo == NULL)
+		goto out;
+	if (password != NULL) {
+		pg->password = strdup(password);
+		if (pg->password == NULL)
+			goto out;
+	}
+	rc = 0;
+out:
+	if (rc != 0) {
+		free(pg->conninfo);
+		pg->conninfo = NULL;
+		snprintf(pg->err, sizeof(pg->err), "out of memory");
+	}
+	return rc;
+}
+
+int pg_connect(struct pg_conn *pg, int connect_timeout_s)
+{
+	/* dbname comes first so that expand_dbname parses the whole conninfo there and
+	 * the keywords after it (password, timeout) override what it set. */
+	const char *keys[5];
+	const char *vals[5];
+	char timeout[16];
+	int n = 0;
+
+	if (pg->conn != NULL) {
+		if (PQstatus(pg->conn) == CONNECTION_OK)
+			return 0;
+		drop_conn(pg);
+	}
+	keys[n] = "dbname";
+	vals[n++] = pg->conninfo ? pg->conninfo : "";
+	keys[n] = "fallback_application_name";
+	vals[n++] = "revlens";
+	if (pg->password != NULL && *pg->password != '\0') {
+		keys[n] = "password";
+		vals[n++] = pg->password;
+	}
+	if (connect_timeout_s > 0) {
+		snprintf(timeout, sizeof(timeout), "%d", connect_timeout_s);
+		keys[n] = "connect_timeout";
+		vals[n++] = timeout;
+	}
+	keys[n] = NULL;
+	vals[n] = NULL;
+
+	pg->conn = PQconnectdbParams(keys, vals, 1);
+	if (pg->conn == NULL) {
+		snprintf(pg->err, sizeof(pg->err), "connect: out of memory");
+		return -1;
+	}
+	if (PQstatus(pg->conn) != CONNECTION_OK) {
+		set_err(pg, "connect: ", PQerrorMessage(pg->conn));
+		drop_conn(pg);
+		return -1;
+	}
+	PQsetNoticeProcessor(pg->conn, quiet_notices, NULL);
+	pg->err[0] = '\0';
+	return 0;
+}
+
+int pg_exec(struct pg_conn *pg, const char *sql, int nparams, const char *const *params)
+{
+	ExecStatusType st;
+	const char *primary;
+
+	pg_clear(pg);
+	pg->err[0] = '\0';
+	if (pg_connect(pg, 0) != 0)
+		return -1;
+	pg->res = PQexecParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	if (pg->res == NULL) {
+		set_err(pg, NULL, PQerrorMessage(pg->conn));
+		goto fail;
+	}
+	st = PQresultStatus(pg->res);
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return 0;
+	primary = PQresultErrorField(pg->res, PG_DIAG_MESSAGE_PRIMARY);
+	if (primary != NULL)
+		set_err(pg, NULL, primary);
+	else
+		set_err(pg, NULL, PQresultErrorMessage(pg->res));
+fail:
+	if (PQstatus(pg->conn) != CONNECTION_OK)
+		drop_conn(pg);
+	return -1;
+}
+
+int pg_ntuples(const struct pg_conn *pg)
+{
+	return pg->res ? PQntuples(pg->res) : 0;
+}
+
+const char *pg_value(const struct pg_conn *pg, int row, int col)
+{
+	if (pg->res == NULL || row < 0 || col < 0 || row >= PQntuples(pg->res) ||
+	    col >= PQnfields(pg->res) || PQgetisnull(pg->res, row, col))
+		return NULL;
+	return PQgetvalue(pg->res, row, col);
+}
+
+const char *pg_sqlstate(const struct pg_conn *pg)
+{
+	const char *s = NULL;
+
+	if (pg->res != NULL)
+		s = PQresultErrorField(pg->res, PG_DIAG_SQLSTATE);
+	return s ? s : "";
+}
+
+int pg_error_position(const struct pg_conn *pg)
+{
+	const char *s = NULL;
+	long v;
+	char *end;
+
+	if (pg->res != NULL)
+		s = PQresultErrorField(pg->res, PG_DIAG_STATEMENT_POSITION);
+	if (s == NULL)
+		return 0;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || v < 1 || v > 0x7fffffffL)
+		return 0;
+	return (int)v;
+}
+
+void pg_clear(struct pg_conn *pg)
+{
+	if (pg->res != NULL) {
+		PQclear(pg->res);
+		pg->res = NULL;
+	}
+}
+
+void pg_close(struct pg_conn *pg)
+{
+	pg_clear(pg);
+	drop_conn(pg);
+	free(pg->conninfo);
+	pg->conninfo = NULL;
+	if (pg->password != NULL) {
+		/* not a secure wipe, but keeps the secret out of freed heap dumps */
+		memset(pg->password, 0, strlen(pg->password));
+		free(pg->password);
+		pg->password = NULL;
+	}
+}

@@ -1,0 +1,39 @@
+/* pg.h — the one thin wrapper over libpq: parameterised SQL only.
+ *
+ * A pg_conn is one lazily (re)connected libpq connection. pg_exec() runs one
+ * statement with text parameters through PQexecParams and keeps the PGresult in
+ * the connection until the next call or pg_clear(), so callers never free results
+ * themselves. A broken connection is dropped and reopened on the next call.
+ */
+#ifndef REVLENS_PG_H
+#define REVLENS_PG_H
+
+#include <libpq-fe.h>
+
+struct pg_conn {
+	PGconn *conn;
+	PGresult *res;      /* result of the last pg_exec, owned here */
+	char *conninfo;     /* owned copy */
+	char *password;     /* owned; NULL when none */
+	char err[256];      /* last error, one line */
+};
+
+/* Prepare (without connecting). password may be NULL. */
+int pg_init(struct pg_conn *pg, const char *conninfo, const char *password);
+/* Connect if needed; connect_timeout_s <= 0 uses libpq's default. */
+int pg_connect(struct pg_conn *pg, int connect_timeout_s);
+/* Run sql with nparams text params (NULL = SQL NULL). Returns 0 when the result
+ * is PGRES_COMMAND_OK or PGRES_TUPLES_OK, -1 otherwise (message in pg->err). */
+int pg_exec(struct pg_conn *pg, const char *sql, int nparams, const char *const *params);
+/* Rows / value of the last result (valid until the next pg_exec / pg_clear). */
+int pg_ntuples(const struct pg_conn *pg);
+const char *pg_value(const struct pg_conn *pg, int row, int col);   /* NULL if SQL NULL */
+/* SQLSTATE of the last error, "" when none. */
+const char *pg_sqlstate(const struct pg_conn *pg);
+/* 1-based character offset into the statement where the last error was reported,
+ * 0 when the server gave none (e.g. for errors at execution rather than parse time). */
+int pg_error_position(const struct pg_conn *pg);
+void pg_clear(struct pg_conn *pg);
+void pg_close(struct pg_conn *pg);
+
+#endif
