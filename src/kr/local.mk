@@ -1,0 +1,1 @@
+# Korean review analysis (issue 3) — owned by the kr work; adds to librevlens.a.

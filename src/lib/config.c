@@ -1,0 +1,333 @@
+/* config.c — the typed configuration table and its parser.
+ *
+ * The table below is the documentation: every key with its type, range,
+ * default and one line of doc. The parser is line-oriented ("key = value",
+ * "#" comments), rejects unknown keys, malformed numbers and out-of-range
+ * values with "file:line: message", and lets a later line override an earlier
+ * one for the same key (so generated configs can append overrides).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/config.h"
+#include "lib/strnum.h"
+
+enum ctype { CT_STR, CT_INT, CT_LONG, CT_OCTAL, CT_LEVEL };
+
+struct ckey {
+	const char *name;
+	enum ctype type;
+	long long min, max;
+	const char *def;
+	size_t off;             /* offsetof(struct config, field) */
+	const char *doc;
+};
+
+#define F(field) offsetof(struct config, field)
+
+static const struct ckey keys[] = {
+	{ "web.socket", CT_STR, 0, 0, "/run/revlens/web.sock", F(web_socket),
+	  "Path of the FastCGI Unix socket the master listens on" },
+	{ "web.socket_mode", CT_OCTAL, 0600, 0777, "0660", F(web_socket_mode),
+	  "Mode of the socket file (octal)" },
+	{ "web.socket_group", CT_STR, 0, 0, "", F(web_socket_group),
+	  "Group given to the socket file; empty keeps the master's" },
+	{ "web.workers", CT_INT, 1, 64, "4", F(web_workers),
+	  "Number of pre-forked worker processes" },
+	{ "web.max_body", CT_LONG, 1024, 67108864, "1048576", F(web_max_body),
+	  "Largest request body in bytes (413 above it)" },
+	{ "web.drain_timeout", CT_INT, 1, 600, "30", F(web_drain_timeout),
+	  "Seconds a graceful stop waits for in-flight requests" },
+	{ "web.pidfile", CT_STR, 0, 0, "", F(web_pidfile),
+	  "File the master writes its PID to; empty for none" },
+	{ "log.level", CT_LEVEL, 0, 0, "info", F(log_level),
+	  "Minimum level: debug, info, warn, error" },
+	{ "log.file", CT_STR, 0, 0, "-", F(log_file),
+	  "Log file; - is standard error" },
+	{ "postgres.conninfo", CT_STR, 0, 0, "host=127.0.0.1 port=5432 dbname=revlens user=revlens",
+	  F(pg_conninfo), "libpq connection string without a password" },
+	{ "postgres.password_file", CT_STR, 0, 0, "", F(pg_password_file),
+	  "File holding the PostgreSQL password; empty for none" },
+	{ "mongodb.uri", CT_STR, 0, 0, "mongodb://127.0.0.1:27017/?serverSelectionTimeoutMS=2000",
+	  F(mongo_uri), "MongoDB connection URI" },
+	{ "mongodb.database", CT_STR, 0, 0, "revlens", F(mongo_database),
+	  "MongoDB database name" },
+	{ "redis.sessions", CT_STR, 0, 0, "127.0.0.1:6379", F(redis_sessions),
+	  "Redis for login sessions and the API-token allow-list (host:port or unix:/path)" },
+	{ "redis.cache", CT_STR, 0, 0, "127.0.0.1:6379", F(redis_cache),
+	  "Redis for the API cache and rate limits" },
+	{ "redis.queue", CT_STR, 0, 0, "127.0.0.1:6379", F(redis_queue),
+	  "Redis for the analysis job stream and live progress" },
+	{ "redis.pubsub", CT_STR, 0, 0, "127.0.0.1:6379", F(redis_pubsub),
+	  "Redis for pub/sub notifications" },
+	{ "redis.timeout_ms", CT_INT, 10, 60000, "1000", F(redis_timeout_ms),
+	  "Connect and command timeout for every Redis role (ms)" },
+	{ "nchan.publish_socket", CT_STR, 0, 0, "/run/revlens/nchan-publish.sock",
+	  F(nchan_publish_socket), "Unix socket of nginx's internal nchan publisher" },
+	{ "health.timeout_ms", CT_INT, 10, 60000, "1000", F(health_timeout_ms),
+	  "Per-dependency timeout of GET /healthz (ms)" },
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static const char *const level_names[] = { "debug", "info", "warn", "error" };
+
+__attribute__((format(printf, 5, 6)))
+static int fail(char *err, size_t errlen, const char *name, int line, const char *fmt, ...)
+{
+	va_list ap;
+	int n = line > 0 ? snprintf(err, errlen, "%s:%d: ", name, line)
+	                 : snprintf(err, errlen, "%s: ", name);
+	if (n < 0 || (size_t)n >= errlen)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static const struct ckey *find_key(const char *name, size_t len)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strlen(keys[i].name) == len && memcmp(keys[i].name, name, len) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+/* Store value (NUL-terminated) into the field described by k. */
+static int set_value(struct config *cfg, const struct ckey *k, const char *value,
+    const char *name, int line, char *err, size_t errlen)
+{
+	char *base = (char *)cfg + k->off;
+	long long n;
+
+	switch (k->type) {
+	case CT_STR: {
+		char *copy = strdup(value);
+		if (copy == NULL)
+			return fail(err, errlen, name, line, "out of memory");
+		free(*(char **)(void *)base);
+		*(char **)(void *)base = copy;
+		return 0;
+	}
+	case CT_INT:
+	case CT_LONG:
+	case CT_OCTAL:
+		if (strnum_parse(value, k->type == CT_OCTAL ? 8 : 10, k->min, k->max, &n) == -1) {
+			if (k->type == CT_OCTAL)
+				return fail(err, errlen, name, line,
+				    "%s: \"%s\" is not an octal mode between %llo and %llo",
+				    k->name, value, k->min, k->max);
+			return fail(err, errlen, name, line,
+			    "%s: \"%s\" is not an integer between %lld and %lld",
+			    k->name, value, k->min, k->max);
+		}
+		if (k->type == CT_LONG)
+			*(long *)(void *)base = (long)n;
+		else
+			*(int *)(void *)base = (int)n;
+		return 0;
+	case CT_LEVEL:
+		for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++)
+			if (strcmp(value, level_names[i]) == 0) {
+				*(int *)(void *)base = (int)i;
+				return 0;
+			}
+		return fail(err, errlen, name, line,
+		    "%s: \"%s\" is not one of debug, info, warn, error", k->name, value);
+	}
+	return fail(err, errlen, name, line, "%s: bad key type", k->name);
+}
+
+int config_defaults(struct config *cfg)
+{
+	char err[CONFIG_ERR_MAX];
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < NKEYS; i++)
+		if (set_value(cfg, &keys[i], keys[i].def, "defaults", 0, err, sizeof(err)) == -1) {
+			config_free(cfg);
+			return -1;
+		}
+	return 0;
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+int config_parse(struct config *cfg, const char *name, const char *text, char *err, size_t errlen)
+{
+	const char *p = text;
+	int line = 0;
+	char value[4096];
+
+	while (*p != '\0') {
+		const char *eol = strchr(p, '\n');
+		const char *end = eol ? eol : p + strlen(p);
+		const char *k, *kend, *v, *vend;
+		const struct ckey *key;
+
+		line++;
+		k = p;
+		p = eol ? eol + 1 : end;
+
+		while (k < end && is_space(*k))
+			k++;
+		if (k == end || *k == '#')
+			continue;
+		for (const char *c = k; c < end; c++)
+			if (*c == '\0' || ((unsigned char)*c < 0x20 && !is_space(*c)))
+				return fail(err, errlen, name, line, "control character in line");
+		kend = k;
+		while (kend < end && *kend != '=' && !is_space(*kend))
+			kend++;
+		v = kend;
+		while (v < end && is_space(*v))
+			v++;
+		if (v == end || *v != '=')
+			return fail(err, errlen, name, line, "expected \"key = value\"");
+		if (kend == k)
+			return fail(err, errlen, name, line, "missing key before \"=\"");
+		key = find_key(k, (size_t)(kend - k));
+		if (key == NULL)
+			return fail(err, errlen, name, line, "unknown key \"%.*s\"",
+			    (int)(kend - k > 64 ? 64 : kend - k), k);
+		v++;
+		while (v < end && is_space(*v))
+			v++;
+		vend = end;
+		while (vend > v && is_space(vend[-1]))
+			vend--;
+		/* A value may be double-quoted to keep leading/trailing spaces or '#'. */
+		if (vend - v >= 2 && *v == '"' && vend[-1] == '"') {
+			v++;
+			vend--;
+		} else {
+			const char *hash = memchr(v, '#', (size_t)(vend - v));
+			if (hash != NULL && hash > v && is_space(hash[-1])) {
+				vend = hash;
+				while (vend > v && is_space(vend[-1]))
+					vend--;
+			}
+		}
+		if ((size_t)(vend - v) >= sizeof(value))
+			return fail(err, errlen, name, line, "%s: value longer than %zu bytes",
+			    key->name, sizeof(value) - 1);
+		memcpy(value, v, (size_t)(vend - v));
+		value[vend - v] = '\0';
+		if (key->type != CT_STR && value[0] == '\0')
+			return fail(err, errlen, name, line, "%s: empty value", key->name);
+		if (set_value(cfg, key, value, name, line, err, errlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	FILE *f = NULL;
+	char *text = NULL;
+	size_t len = 0, cap = 0;
+	int rc = -1;
+
+	if (config_defaults(cfg) == -1) {
+		fail(err, errlen, path, 0, "out of memory");
+		return -1;
+	}
+	f = fopen(path, "r");
+	if (f == NULL) {
+		fail(err, errlen, path, 0, "cannot open: %s", strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		size_t n;
+		if (cap - len < 4096) {
+			char *t;
+			if (cap > (1u << 20)) {
+				fail(err, errlen, path, 0, "file larger than 1 MiB");
+				goto out;
+			}
+			cap = cap ? cap * 2 : 8192;
+			t = realloc(text, cap + 1);
+			if (t == NULL) {
+				fail(err, errlen, path, 0, "out of memory");
+				goto out;
+			}
+			text = t;
+		}
+		n = fread(text + len, 1, cap - len, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(f)) {
+		fail(err, errlen, path, 0, "read error: %s", strerror(errno));
+		goto out;
+	}
+	if (memchr(text, '\0', len) != NULL) {
+		fail(err, errlen, path, 0, "NUL byte in file");
+		goto out;
+	}
+	text[len] = '\0';
+	rc = config_parse(cfg, path, text, err, errlen);
+out:
+	if (f != NULL)
+		fclose(f);
+	free(text);
+	if (rc == -1)
+		config_free(cfg);
+	return rc;
+}
+
+void config_free(struct config *cfg)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (keys[i].type == CT_STR) {
+			char **s = (char **)(void *)((char *)cfg + keys[i].off);
+			free(*s);
+			*s = NULL;
+		}
+}
+
+int config_dump(const struct config *cfg, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	for (size_t i = 0; i < NKEYS; i++) {
+		const char *base = (const char *)cfg + keys[i].off;
+		int n = 0;
+		size_t room = len - used;
+
+		switch (keys[i].type) {
+		case CT_STR:
+			n = snprintf(buf + used, room, "# %s\n%s = %s\n", keys[i].doc, keys[i].name,
+			    *(char *const *)(const void *)base);
+			break;
+		case CT_INT:
+			n = snprintf(buf + used, room, "# %s (%lld..%lld)\n%s = %d\n", keys[i].doc,
+			    keys[i].min, keys[i].max, keys[i].name, *(const int *)(const void *)base);
+			break;
+		case CT_LONG:
+			n = snprintf(buf + used, room, "# %s (%lld..%lld)\n%s = %ld\n", keys[i].doc,
+			    keys[i].min, keys[i].max, keys[i].name, *(const long *)(const void *)base);
+			break;
+		case CT_OCTAL:
+			n = snprintf(buf + used, room, "# %s\n%s = 0%o\n", keys[i].doc, keys[i].name,
+			    (unsigned)*(const int *)(const void *)base);
+			break;
+		case CT_LEVEL:
+			n = snprintf(buf + used, room, "# %s\n%s = %s\n", keys[i].doc, keys[i].name,
+			    level_names[*(const int *)(const void *)base]);
+			break;
+		}
+		if (n < 0 || (size_t)n >= room)
+			return -1;
+		used += (size_t)n;
+	}
+	return 0;
+}

@@ -1,0 +1,58 @@
+/* config.h — typed configuration shared by every revlens binary.
+ *
+ * The key table in config.c is the single source of truth: name, type, range,
+ * default, target field and a one-line doc. etc/revlens.conf.example mirrors it.
+ * Return convention everywhere in revlens: 0 on success, -1 on error.
+ */
+#ifndef REVLENS_CONFIG_H
+#define REVLENS_CONFIG_H
+
+#include <stddef.h>
+
+enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERROR };
+
+struct config {
+	/* web */
+	char *web_socket;
+	int web_socket_mode;        /* octal file mode, 0600..0777 */
+	char *web_socket_group;     /* "" = leave as is */
+	int web_workers;            /* 1..64 */
+	long web_max_body;          /* bytes */
+	int web_drain_timeout;      /* seconds */
+	char *web_pidfile;          /* "" = none */
+	/* log */
+	int log_level;              /* enum log_level */
+	char *log_file;             /* "-" = stderr */
+	/* stores */
+	char *pg_conninfo;
+	char *pg_password_file;     /* "" = none */
+	char *mongo_uri;
+	char *mongo_database;
+	char *redis_sessions;       /* host:port or unix:/path */
+	char *redis_cache;
+	char *redis_queue;
+	char *redis_pubsub;
+	int redis_timeout_ms;
+	char *nchan_publish_socket;
+	int health_timeout_ms;
+};
+
+#define CONFIG_ERR_MAX 512
+
+/* Set every field to its default. Strings are heap copies owned by cfg. */
+int config_defaults(struct config *cfg);
+
+/* Load defaults, then the file at path. On error returns -1 and writes a message
+ * naming file:line into err (CONFIG_ERR_MAX bytes); cfg is then left freed. */
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+
+/* Parse from a memory buffer; name is used in messages in place of a path. */
+int config_parse(struct config *cfg, const char *name, const char *text, char *err, size_t errlen);
+
+/* Free every string in cfg (NULL-safe, idempotent). */
+void config_free(struct config *cfg);
+
+/* Write "key = value" for every key (documentation and `revlens config`). */
+int config_dump(const struct config *cfg, char *buf, size_t len);
+
+#endif

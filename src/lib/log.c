@@ -1,0 +1,102 @@
+/* log.c — one-line, one-write log records. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+
+static int log_fd = 2;
+static int log_min = LOG_LEVEL_INFO;
+
+static const char *const level_tag[] = { "debug", "info", "warn", "error" };
+
+int log_open(const char *path, int level)
+{
+	int fd = 2;
+
+	if (path != NULL && strcmp(path, "-") != 0) {
+		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+		if (fd == -1)
+			return -1;
+	}
+	if (log_fd > 2)
+		close(log_fd);
+	log_fd = fd;
+	log_min = level;
+	return 0;
+}
+
+void log_close(void)
+{
+	if (log_fd > 2)
+		close(log_fd);
+	log_fd = 2;
+}
+
+void log_msg(int level, const char *fmt, ...)
+{
+	char line[2048];
+	struct tm tm;
+	time_t now;
+	va_list ap;
+	int n, m;
+
+	if (level < log_min)
+		return;
+	now = time(NULL);
+	gmtime_r(&now, &tm);
+	n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02dZ %s [%ld] ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	    level_tag[level < 0 ? 0 : level > 3 ? 3 : level], (long)getpid());
+	va_start(ap, fmt);
+	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	if (m < 0)
+		m = 0;
+	n += m;
+	if ((size_t)n > sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	while (write(log_fd, line, (size_t)n) == -1 && errno == EINTR)
+		;
+}
+
+char *log_safe(char *out, size_t outlen, const char *s, size_t len)
+{
+	size_t o = 0, i = 0;
+
+	if (outlen == 0)
+		return out;
+	while (i < len && o + 4 < outlen) {
+		unsigned char c = (unsigned char)s[i];
+		size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
+		    : (c & 0xf8) == 0xf0 ? 4 : 0;
+		int valid = n > 0 && i + n <= len;
+
+		for (size_t k = 1; valid && k < n; k++)
+			if (((unsigned char)s[i + k] & 0xc0) != 0x80)
+				valid = 0;
+		if (!valid || (n == 1 && (c < 0x20 || c == 0x7f))) {
+			out[o++] = '?';
+			i++;
+			continue;
+		}
+		if (o + n + 4 >= outlen)
+			break;
+		memcpy(out + o, s + i, n);
+		o += n;
+		i += n;
+	}
+	if (i < len && outlen >= 4) {
+		if (o + 3 >= outlen)
+			o = outlen - 4;
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+	return out;
+}

@@ -1,0 +1,124 @@
+/* rds.c — lazily reconnected Redis connections, one per role. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "lib/rds.h"
+#include "lib/strnum.h"
+
+int rds_init(struct rds_conn *r, const char *role, const char *endpoint, int timeout_ms)
+{
+	const char *colon;
+	long long port;
+
+	memset(r, 0, sizeof(*r));
+	r->role = role;
+	r->timeout_ms = timeout_ms;
+	if (strncmp(endpoint, "unix:", 5) == 0) {
+		if (endpoint[5] != '/') {
+			snprintf(r->err, sizeof(r->err), "redis.%s: unix socket path must be absolute", role);
+			return -1;
+		}
+		r->path = strdup(endpoint + 5);
+		return r->path ? 0 : -1;
+	}
+	colon = strrchr(endpoint, ':');
+	if (colon == NULL || colon == endpoint ||
+	    strnum_parse(colon + 1, 10, 1, 65535, &port) == -1) {
+		snprintf(r->err, sizeof(r->err), "redis.%s: \"%.100s\" is not host:port or unix:/path",
+		    role, endpoint);
+		return -1;
+	}
+	r->host = strndup(endpoint, (size_t)(colon - endpoint));
+	r->port = (int)port;
+	return r->host ? 0 : -1;
+}
+
+static void drop(struct rds_conn *r, const char *what)
+{
+	if (r->ctx != NULL) {
+		snprintf(r->err, sizeof(r->err), "redis %s: %s: %s", r->role, what,
+		    r->ctx->errstr[0] ? r->ctx->errstr : "connection lost");
+		redisFree(r->ctx);
+		r->ctx = NULL;
+	}
+}
+
+int rds_connect(struct rds_conn *r)
+{
+	struct timeval tv = { r->timeout_ms / 1000, (r->timeout_ms % 1000) * 1000 };
+
+	if (r->ctx != NULL)
+		return 0;
+	r->ctx = r->path ? redisConnectUnixWithTimeout(r->path, tv)
+	                 : redisConnectWithTimeout(r->host, r->port, tv);
+	if (r->ctx == NULL) {
+		snprintf(r->err, sizeof(r->err), "redis %s: out of memory", r->role);
+		return -1;
+	}
+	if (r->ctx->err) {
+		drop(r, "connect");
+		return -1;
+	}
+	if (redisSetTimeout(r->ctx, tv) != REDIS_OK) {
+		drop(r, "set timeout");
+		return -1;
+	}
+	return 0;
+}
+
+static redisReply *finish(struct rds_conn *r, void *reply)
+{
+	if (reply == NULL) {
+		drop(r, "command");
+		return NULL;
+	}
+	return reply;
+}
+
+redisReply *rds_command(struct rds_conn *r, const char *fmt, ...)
+{
+	va_list ap;
+	void *reply;
+
+	if (rds_connect(r) == -1)
+		return NULL;
+	va_start(ap, fmt);
+	reply = redisvCommand(r->ctx, fmt, ap);
+	va_end(ap);
+	return finish(r, reply);
+}
+
+redisReply *rds_command_argv(struct rds_conn *r, int argc, const char **argv, const size_t *lens)
+{
+	if (rds_connect(r) == -1)
+		return NULL;
+	return finish(r, redisCommandArgv(r->ctx, argc, argv, lens));
+}
+
+int rds_ping(struct rds_conn *r)
+{
+	redisReply *reply = rds_command(r, "PING");
+	int rc = -1;
+
+	if (reply == NULL)
+		return -1;
+	if (reply->type == REDIS_REPLY_STATUS && strcmp(reply->str, "PONG") == 0)
+		rc = 0;
+	else
+		snprintf(r->err, sizeof(r->err), "redis %s: unexpected PING reply", r->role);
+	freeReplyObject(reply);
+	return rc;
+}
+
+void rds_close(struct rds_conn *r)
+{
+	if (r->ctx != NULL)
+		redisFree(r->ctx);
+	free(r->host);
+	free(r->path);
+	r->ctx = NULL;
+	r->host = r->path = NULL;
+}
