@@ -1,6 +1,7 @@
 # Database layer: PostgreSQL and MongoDB wrappers, the SQL splitter, `revlens migrate`.
 librevlens_a_SOURCES += \
 	src/lib/pg.c src/lib/pg.h \
+	src/lib/mongo.c src/lib/mongo.h \
 	src/lib/sqlsplit.c src/lib/sqlsplit.h
 
 check_PROGRAMS += t/unit/sqlsplit
@@ -8,3 +9,15 @@ TESTS += t/unit/sqlsplit
 t_unit_sqlsplit_SOURCES = t/unit/sqlsplit.c t/tap.h
 t_unit_sqlsplit_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/t
 t_unit_sqlsplit_LDADD = librevlens.a $(REVLENS_LIBS)
+
+# Installed data read by `revlens migrate` (REVLENS_DATADIR/sql, REVLENS_DATADIR/mongo-indexes).
+sqldir = $(pkgdatadir)/sql
+dist_sql_DATA = sql/001_accounts.sql sql/002_products.sql sql/003_analysis.sql
+mongoindexdir = $(pkgdatadir)/mongo-indexes
+dist_mongoindex_DATA = \
+	mongo-indexes/coupang_keyword_tags.json \
+	mongo-indexes/keywords.json \
+	mongo-indexes/product_analysis_daily.json \
+	mongo-indexes/product_analysis_monthly.json \
+	mongo-indexes/product_reviews_raw.json \
+	mongo-indexes/realtime_sessions.json

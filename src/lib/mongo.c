@@ -1,0 +1,602 @@
+/* mongo.c — MongoDB access through mongo-c-driver: connection, ping, index specs.
+ *
+ * BSON is built from typed appends only. The one exception is mongo_spec_load(),
+ * which parses the committed index spec files (trusted repository files) with
+ * bson_new_from_json and then validates every field before anything is sent.
+ * Errors use the driver's "error API version 2" so server error codes come back as-is.
+ */
+#include "lib/mongo.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SPEC_MAX_BYTES (1024 * 1024)   /* a spec is a few hundred bytes; refuse nonsense */
+#define TTL_MAX_SECONDS 2147483647LL   /* MongoDB stores expireAfterSeconds as int32 */
+
+int mongo_global_init(void)
+{
+	mongoc_init();
+	return 0;
+}
+
+void mongo_global_cleanup(void)
+{
+	mongoc_cleanup();
+}
+
+/* Copy the first line of msg into m->err. */
+static void set_err(char *err, size_t errlen, const char *prefix, const char *msg)
+{
+	size_t n = strcspn(msg, "\r\n");
+
+	snprintf(err, errlen, "%s%.*s", prefix, (int)n, msg);
+}
+
+int mongo_open(struct mongo_conn *m, const char *uri, const char *dbname)
+{
+	mongoc_uri_t *u = NULL;
+	bson_error_t error;
+	int rc = -1;
+
+	memset(m, 0, sizeof(*m));
+	u = mongoc_uri_new_with_error(uri ? uri : "", &error);
+	if (u == NULL) {
+		set_err(m->err, sizeof(m->err), "bad mongodb.uri: ", error.message);
+		goto out;
+	}
+	if (dbname == NULL || *dbname == '\0') {
+		snprintf(m->err, sizeof(m->err), "empty database name");
+		goto out;
+	}
+	m->client = mongoc_client_new_from_uri(u);
+	if (m->client == NULL) {
+		snprintf(m->err, sizeof(m->err), "cannot create a MongoDB client for this URI");
+		goto out;
+	}
+	mongoc_client_set_error_api(m->client, MONGOC_ERROR_API_VERSION_2);
+	mongoc_client_set_appname(m->client, "revlens");
+	m->dbname = strdup(dbname);
+	if (m->dbname == NULL) {
+		snprintf(m->err, sizeof(m->err), "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	mongoc_uri_destroy(u);
+	if (rc != 0 && m->client != NULL) {
+		mongoc_client_destroy(m->client);
+		m->client = NULL;
+	}
+	return rc;
+}
+
+int mongo_ping(struct mongo_conn *m)
+{
+	bson_t cmd = BSON_INITIALIZER;
+	bson_t reply;
+	bson_error_t error;
+	int rc = -1;
+
+	BSON_APPEND_INT32(&cmd, "ping", 1);
+	if (!mongoc_client_command_simple(m->client, "admin", &cmd, NULL, &reply, &error)) {
+		set_err(m->err, sizeof(m->err), "ping: ", error.message);
+		goto out;
+	}
+	rc = 0;
+out:
+	bson_destroy(&reply);
+	bson_destroy(&cmd);
+	return rc;
+}
+
+void mongo_close(struct mongo_conn *m)
+{
+	if (m->client != NULL) {
+		mongoc_client_destroy(m->client);
+		m->client = NULL;
+	}
+	free(m->dbname);
+	m->dbname = NULL;
+}
+
+/* ---- index specs ---------------------------------------------------------------- */
+
+static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = NULL;
+	char *buf = NULL;
+	size_t n = 0;
+	int ok = 0;
+
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	buf = malloc(SPEC_MAX_BYTES + 1);
+	if (buf == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	n = fread(buf, 1, SPEC_MAX_BYTES + 1, f);
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error", path);
+		goto out;
+	}
+	if (n > SPEC_MAX_BYTES) {
+		snprintf(err, errlen, "%s: larger than %d bytes", path, SPEC_MAX_BYTES);
+		goto out;
+	}
+	buf[n] = '\0';
+	*len = n;
+	ok = 1;
+out:
+	if (f != NULL)
+		fclose(f);
+	if (!ok) {
+		free(buf);
+		buf = NULL;
+	}
+	return buf;
+}
+
+static int valid_collection_name(const char *s)
+{
+	size_t k;
+
+	if (s[0] == '\0' || strlen(s) > 100 || strncmp(s, "system.", 7) == 0)
+		return 0;
+	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') || s[0] == '_'))
+		return 0;
+	for (k = 1; s[k] != '\0'; k++) {
+		char c = s[k];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '_' || c == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+static int valid_index_name(const char *s)
+{
+	size_t k;
+
+	if (s[0] == '\0' || strlen(s) > 64 || strcmp(s, "_id_") == 0)
+		return 0;
+	for (k = 0; s[k] != '\0'; k++) {
+		char c = s[k];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+/* Whole number held in a numeric BSON value; 0 when it is not one. */
+static int iter_whole(const bson_iter_t *it, int64_t *out)
+{
+	double d;
+
+	switch (bson_iter_type(it)) {
+	case BSON_TYPE_INT32:
+		*out = bson_iter_int32(it);
+		return 1;
+	case BSON_TYPE_INT64:
+		*out = bson_iter_int64(it);
+		return 1;
+	case BSON_TYPE_DOUBLE:
+		d = bson_iter_double(it);
+		if (d != d || d < -9.0e15 || d > 9.0e15 || d != (double)(int64_t)d)
+			return 0;
+		*out = (int64_t)d;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Parse the "key" document: non-empty, every value 1 or -1, normalised to int32. */
+static int parse_key(const bson_iter_t *it, struct mongo_index *ix, const char *where,
+    char *err, size_t errlen)
+{
+	const uint8_t *data;
+	uint32_t len;
+	bson_t doc;
+	bson_iter_t k;
+	int64_t dir;
+
+	if (!BSON_ITER_HOLDS_DOCUMENT(it)) {
+		snprintf(err, errlen, "%s: \"key\" must be an object", where);
+		return -1;
+	}
+	bson_iter_document(it, &len, &data);
+	if (!bson_init_static(&doc, data, len) || !bson_iter_init(&k, &doc)) {
+		snprintf(err, errlen, "%s: corrupt \"key\"", where);
+		return -1;
+	}
+	ix->key = bson_new();
+	while (bson_iter_next(&k)) {
+		const char *field = bson_iter_key(&k);
+
+		if (field[0] == '\0' || field[0] == '$') {
+			snprintf(err, errlen, "%s: bad key field \"%s\"", where, field);
+			return -1;
+		}
+		if (!iter_whole(&k, &dir) || (dir != 1 && dir != -1)) {
+			snprintf(err, errlen, "%s: key field \"%s\" must be 1 or -1", where, field);
+			return -1;
+		}
+		BSON_APPEND_INT32(ix->key, field, (int32_t)dir);
+	}
+	if (bson_count_keys(ix->key) == 0) {
+		snprintf(err, errlen, "%s: \"key\" is empty", where);
+		return -1;
+	}
+	return 0;
+}
+
+/* Parse one element of "indexes" into ix. */
+static int parse_index(const bson_iter_t *elem, struct mongo_index *ix, const char *path,
+    size_t pos, char *err, size_t errlen)
+{
+	char where[512];
+	bson_iter_t f;
+	int64_t v;
+	int have_key = 0;
+
+	ix->ttl_seconds = -1;
+	snprintf(where, sizeof(where), "%s: indexes[%zu]", path, pos);
+	if (!BSON_ITER_HOLDS_DOCUMENT(elem) || !bson_iter_recurse(elem, &f)) {
+		snprintf(err, errlen, "%s: must be an object", where);
+		return -1;
+	}
+	while (bson_iter_next(&f)) {
+		const char *name = bson_iter_key(&f);
+
+		if (strcmp(name, "name") == 0 && BSON_ITER_HOLDS_UTF8(&f) && ix->name == NULL) {
+			ix->name = strdup(bson_iter_utf8(&f, NULL));
+			if (ix->name == NULL) {
+				snprintf(err, errlen, "%s: out of memory", where);
+				return -1;
+			}
+			snprintf(where, sizeof(where), "%s: index \"%s\"", path, ix->name);
+		} else if (strcmp(name, "key") == 0 && !have_key) {
+			if (parse_key(&f, ix, where, err, errlen) != 0)
+				return -1;
+			have_key = 1;
+		} else if (strcmp(name, "unique") == 0 && BSON_ITER_HOLDS_BOOL(&f)) {
+			ix->unique = bson_iter_bool(&f);
+		} else if (strcmp(name, "expireAfterSeconds") == 0) {
+			if (!iter_whole(&f, &v) || v < 0 || v > TTL_MAX_SECONDS) {
+				snprintf(err, errlen, "%s: expireAfterSeconds must be an integer 0..%lld",
+				    where, TTL_MAX_SECONDS);
+				return -1;
+			}
+			ix->ttl_seconds = v;
+		} else {
+			snprintf(err, errlen, "%s: unexpected or repeated field \"%s\" "
+			    "(allowed: name, key, unique, expireAfterSeconds)", where, name);
+			return -1;
+		}
+	}
+	if (ix->name == NULL || !valid_index_name(ix->name)) {
+		snprintf(err, errlen, "%s: needs a \"name\" of [A-Za-z0-9_] (not _id_)", where);
+		return -1;
+	}
+	if (!have_key) {
+		snprintf(err, errlen, "%s: needs a \"key\"", where);
+		return -1;
+	}
+	if (ix->ttl_seconds >= 0 && bson_count_keys(ix->key) != 1) {
+		snprintf(err, errlen, "%s: a TTL index (expireAfterSeconds) needs a single-field key",
+		    where);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_indexes(const bson_iter_t *arr, struct mongo_spec *spec, const char *path,
+    char *err, size_t errlen)
+{
+	bson_iter_t e;
+	size_t n = 0, k, j;
+
+	if (!BSON_ITER_HOLDS_ARRAY(arr) || !bson_iter_recurse(arr, &e)) {
+		snprintf(err, errlen, "%s: \"indexes\" must be an array", path);
+		return -1;
+	}
+	while (bson_iter_next(&e))
+		n++;
+	if (n == 0) {
+		snprintf(err, errlen, "%s: \"indexes\" is empty", path);
+		return -1;
+	}
+	spec->idx = calloc(n, sizeof(*spec->idx));
+	if (spec->idx == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	spec->n = n;
+	bson_iter_recurse(arr, &e);
+	for (k = 0; k < n && bson_iter_next(&e); k++) {
+		if (parse_index(&e, &spec->idx[k], path, k, err, errlen) != 0)
+			return -1;
+		for (j = 0; j < k; j++) {
+			if (strcmp(spec->idx[j].name, spec->idx[k].name) == 0) {
+				snprintf(err, errlen, "%s: index name \"%s\" used twice", path,
+				    spec->idx[k].name);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Basename of path without ".json", to check it matches the collection. */
+static int file_matches_collection(const char *path, const char *collection)
+{
+	const char *base = strrchr(path, '/');
+	size_t n;
+
+	base = base ? base + 1 : path;
+	n = strlen(collection);
+	return strncmp(base, collection, n) == 0 && strcmp(base + n, ".json") == 0;
+}
+
+int mongo_spec_load(struct mongo_spec *spec, const char *path, char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0;
+	bson_t *doc = NULL;
+	bson_error_t error;
+	bson_iter_t it;
+	int have_indexes = 0;
+	int rc = -1;
+
+	memset(spec, 0, sizeof(*spec));
+	text = read_file(path, &len, err, errlen);
+	if (text == NULL)
+		goto out;
+	doc = bson_new_from_json((const uint8_t *)text, (ssize_t)len, &error);
+	if (doc == NULL) {
+		snprintf(err, errlen, "%s: not valid JSON: %s", path, error.message);
+		goto out;
+	}
+	if (!bson_iter_init(&it, doc)) {
+		snprintf(err, errlen, "%s: corrupt document", path);
+		goto out;
+	}
+	while (bson_iter_next(&it)) {
+		const char *name = bson_iter_key(&it);
+
+		if (strcmp(name, "collection") == 0 && BSON_ITER_HOLDS_UTF8(&it) &&
+		    spec->collection == NULL) {
+			spec->collection = strdup(bson_iter_utf8(&it, NULL));
+			if (spec->collection == NULL)
+				goto oom;
+		} else if (strcmp(name, "description") == 0 && BSON_ITER_HOLDS_UTF8(&it) &&
+		    spec->description == NULL) {
+			spec->description = strdup(bson_iter_utf8(&it, NULL));
+			if (spec->description == NULL)
+				goto oom;
+		} else if (strcmp(name, "indexes") == 0 && !have_indexes) {
+			if (parse_indexes(&it, spec, path, err, errlen) != 0)
+				goto out;
+			have_indexes = 1;
+		} else {
+			snprintf(err, errlen, "%s: unexpected or repeated top-level field \"%s\" "
+			    "(allowed: collection, description, indexes)", path, name);
+			goto out;
+		}
+	}
+	if (spec->collection == NULL || !valid_collection_name(spec->collection)) {
+		snprintf(err, errlen, "%s: needs a valid \"collection\" name", path);
+		goto out;
+	}
+	if (!file_matches_collection(path, spec->collection)) {
+		snprintf(err, errlen, "%s: file must be named %s.json after its collection", path,
+		    spec->collection);
+		goto out;
+	}
+	if (spec->description == NULL || spec->description[0] == '\0') {
+		snprintf(err, errlen, "%s: needs a \"description\" saying why these keys", path);
+		goto out;
+	}
+	if (!have_indexes) {
+		snprintf(err, errlen, "%s: needs \"indexes\"", path);
+		goto out;
+	}
+	rc = 0;
+	goto out;
+oom:
+	snprintf(err, errlen, "%s: out of memory", path);
+out:
+	if (doc != NULL)
+		bson_destroy(doc);
+	free(text);
+	if (rc != 0)
+		mongo_spec_free(spec);
+	return rc;
+}
+
+void mongo_spec_free(struct mongo_spec *spec)
+{
+	size_t k;
+
+	if (spec == NULL)
+		return;
+	for (k = 0; k < spec->n; k++) {
+		free(spec->idx[k].name);
+		if (spec->idx[k].key != NULL)
+			bson_destroy(spec->idx[k].key);
+	}
+	free(spec->idx);
+	free(spec->collection);
+	free(spec->description);
+	memset(spec, 0, sizeof(*spec));
+}
+
+bson_t *mongo_index_doc(const struct mongo_index *ix, int with_ttl)
+{
+	bson_t *doc = bson_new();
+
+	BSON_APPEND_DOCUMENT(doc, "key", ix->key);
+	BSON_APPEND_UTF8(doc, "name", ix->name);
+	if (ix->unique)
+		BSON_APPEND_BOOL(doc, "unique", true);
+	if (with_ttl && ix->ttl_seconds >= 0)
+		BSON_APPEND_INT32(doc, "expireAfterSeconds", (int32_t)ix->ttl_seconds);
+	return doc;
+}
+
+int mongo_create_index(struct mongo_conn *m, const char *collection, const bson_t *index_doc)
+{
+	mongoc_database_t *db = NULL;
+	bson_t cmd = BSON_INITIALIZER;
+	bson_t arr;
+	bson_t reply;
+	bson_error_t error;
+	int rc = -1;
+
+	BSON_APPEND_UTF8(&cmd, "createIndexes", collection);
+	BSON_APPEND_ARRAY_BEGIN(&cmd, "indexes", &arr);
+	BSON_APPEND_DOCUMENT(&arr, "0", index_doc);
+	bson_append_array_end(&cmd, &arr);
+	db = mongoc_client_get_database(m->client, m->dbname);
+	if (!mongoc_database_write_command_with_opts(db, &cmd, NULL, &reply, &error)) {
+		set_err(m->err, sizeof(m->err), "createIndexes: ", error.message);
+		goto out;
+	}
+	rc = 0;
+out:
+	bson_destroy(&reply);
+	bson_destroy(&cmd);
+	if (db != NULL)
+		mongoc_database_destroy(db);
+	return rc;
+}
+
+static int add_info(struct mongo_index_list *out, const bson_t *doc)
+{
+	struct mongo_index_info *grown, *info;
+	bson_iter_t it;
+	const uint8_t *data;
+	uint32_t len;
+	int64_t v;
+
+	grown = realloc(out->v, (out->n + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return -1;
+	out->v = grown;
+	info = &out->v[out->n];
+	memset(info, 0, sizeof(*info));
+	info->ttl_seconds = -1;
+	out->n++;
+	if (bson_iter_init_find(&it, doc, "name") && BSON_ITER_HOLDS_UTF8(&it))
+		info->name = strdup(bson_iter_utf8(&it, NULL));
+	else
+		info->name = strdup("");
+	if (info->name == NULL)
+		return -1;
+	if (bson_iter_init_find(&it, doc, "key") && BSON_ITER_HOLDS_DOCUMENT(&it)) {
+		bson_iter_document(&it, &len, &data);
+		info->key = bson_new_from_data(data, len);
+	} else {
+		info->key = bson_new();
+	}
+	if (info->key == NULL)
+		return -1;
+	if (bson_iter_init_find(&it, doc, "unique"))
+		info->unique = bson_iter_as_bool(&it);
+	if (bson_iter_init_find(&it, doc, "expireAfterSeconds") && iter_whole(&it, &v))
+		info->ttl_seconds = v;
+	return 0;
+}
+
+int mongo_list_indexes(struct mongo_conn *m, const char *collection, struct mongo_index_list *out)
+{
+	mongoc_collection_t *coll = NULL;
+	mongoc_cursor_t *cur = NULL;
+	const bson_t *doc;
+	bson_error_t error;
+	int rc = -1;
+
+	out->v = NULL;
+	out->n = 0;
+	coll = mongoc_client_get_collection(m->client, m->dbname, collection);
+	cur = mongoc_collection_find_indexes_with_opts(coll, NULL);
+	while (mongoc_cursor_next(cur, &doc)) {
+		if (add_info(out, doc) != 0) {
+			snprintf(m->err, sizeof(m->err), "listIndexes: out of memory");
+			goto out;
+		}
+	}
+	if (mongoc_cursor_error(cur, &error)) {
+		set_err(m->err, sizeof(m->err), "listIndexes: ", error.message);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc != 0)
+		mongo_index_list_free(out);
+	if (cur != NULL)
+		mongoc_cursor_destroy(cur);
+	if (coll != NULL)
+		mongoc_collection_destroy(coll);
+	return rc;
+}
+
+const struct mongo_index_info *mongo_index_list_find(const struct mongo_index_list *l,
+    const char *name)
+{
+	size_t k;
+
+	for (k = 0; k < l->n; k++)
+		if (strcmp(l->v[k].name, name) == 0)
+			return &l->v[k];
+	return NULL;
+}
+
+void mongo_index_list_free(struct mongo_index_list *l)
+{
+	size_t k;
+
+	if (l == NULL)
+		return;
+	for (k = 0; k < l->n; k++) {
+		free(l->v[k].name);
+		if (l->v[k].key != NULL)
+			bson_destroy(l->v[k].key);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int mongo_key_equal(const bson_t *a, const bson_t *b)
+{
+	bson_iter_t ia, ib;
+	int more_a, more_b;
+
+	if (!bson_iter_init(&ia, a) || !bson_iter_init(&ib, b))
+		return 0;
+	for (;;) {
+		more_a = bson_iter_next(&ia);
+		more_b = bson_iter_next(&ib);
+		if (!more_a || !more_b)
+			return more_a == more_b;
+		if (strcmp(bson_iter_key(&ia), bson_iter_key(&ib)) != 0)
+			return 0;
+		if (BSON_ITER_HOLDS_UTF8(&ia) || BSON_ITER_HOLDS_UTF8(&ib)) {
+			if (!BSON_ITER_HOLDS_UTF8(&ia) || !BSON_ITER_HOLDS_UTF8(&ib) ||
+			    strcmp(bson_iter_utf8(&ia, NULL), bson_iter_utf8(&ib, NULL)) != 0)
+				return 0;
+		} else if ((bson_iter_as_double(&ia) < 0) != (bson_iter_as_double(&ib) < 0)) {
+			return 0;
+		}
+	}
+}
