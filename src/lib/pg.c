@@ -15,6 +15,7 @@
  */
 #include "lib/pg.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,4 +199,50 @@ void pg_close(struct pg_conn *pg)
 		free(pg->password);
 		pg->password = NULL;
 	}
+}
+
+#define PASSWORD_MAX 1024   /* bytes; anything longer is not a password file */
+
+int pg_read_password(const char *path, char **password, char *err, size_t errlen)
+{
+	FILE *f = NULL;
+	char *buf = NULL;
+	int rc = -1;
+
+	*password = NULL;
+	f = fopen(path, "r");
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	buf = calloc(1, PASSWORD_MAX + 2);
+	if (buf == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	(void)fread(buf, 1, PASSWORD_MAX + 1, f);
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error", path);
+		goto out;
+	}
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (strlen(buf) > PASSWORD_MAX) {
+		snprintf(err, errlen, "%s: first line longer than %d bytes", path, PASSWORD_MAX);
+		goto out;
+	}
+	if (buf[0] == '\0') {
+		snprintf(err, errlen, "%s: empty password", path);
+		goto out;
+	}
+	*password = buf;
+	buf = NULL;
+	rc = 0;
+out:
+	if (f != NULL)
+		fclose(f);
+	if (buf != NULL) {
+		memset(buf, 0, PASSWORD_MAX + 2);
+		free(buf);
+	}
+	return rc;
 }

@@ -8,6 +8,7 @@
 #ifndef REVLENS_PG_H
 #define REVLENS_PG_H
 
+#include <stddef.h>
 #include <libpq-fe.h>
 
 struct pg_conn {
@@ -34,6 +35,12 @@ const char *pg_sqlstate(const struct pg_conn *pg);
  * 0 when the server gave none (e.g. for errors at execution rather than parse time). */
 int pg_error_position(const struct pg_conn *pg);
 void pg_clear(struct pg_conn *pg);
+
+/* Read the password kept in the file at path (postgres.password_file): its first line,
+ * without the line end. On success *password is a heap string the caller frees (after
+ * handing it to pg_init); on error returns -1 with a message in err that never contains
+ * file contents. */
+int pg_read_password(const char *path, char **password, char *err, size_t errlen);
 void pg_close(struct pg_conn *pg);
 
 #endif
