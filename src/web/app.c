@@ -1,0 +1,60 @@
+/* app.c — a worker's long-lived context: its store connections and slot. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/log.h"
+#include "web/app.h"
+
+const char *const rds_role_name[RDS_NROLES] = { "sessions", "cache", "queue", "pubsub" };
+
+int app_init(struct app *app, const struct config *cfg, struct scoreboard *sb, int slot)
+{
+	const char *endpoint[RDS_NROLES] = {
+		cfg->redis_sessions, cfg->redis_cache, cfg->redis_queue, cfg->redis_pubsub
+	};
+	char *password = NULL;
+	int rc = -1;
+
+	memset(app, 0, sizeof(*app));
+	app->cfg = cfg;
+	app->sb = sb;
+	app->slot = &sb->slot[slot];
+	char err[256];
+
+	if (cfg->pg_password_file[0] != '\0' &&
+	    pg_read_password(cfg->pg_password_file, &password, err, sizeof(err)) == -1) {
+		log_error("postgres.password_file: %s", err);
+		goto out;
+	}
+	if (pg_init(&app->pg, cfg->pg_conninfo, password) == -1) {
+		log_error("postgres: %s", app->pg.err);
+		goto out;
+	}
+	if (mongo_global_init() == -1 ||
+	    mongo_open(&app->mongo, cfg->mongo_uri, cfg->mongo_database) == -1) {
+		log_error("mongodb: %s", app->mongo.err);
+		goto out;
+	}
+	for (int i = 0; i < RDS_NROLES; i++)
+		if (rds_init(&app->redis[i], rds_role_name[i], endpoint[i], cfg->redis_timeout_ms) == -1) {
+			log_error("%s", app->redis[i].err);
+			goto out;
+		}
+	rc = 0;
+out:
+	if (password != NULL) {
+		explicit_bzero(password, strlen(password));
+		free(password);
+	}
+	return rc;
+}
+
+void app_close(struct app *app)
+{
+	pg_close(&app->pg);
+	mongo_close(&app->mongo);
+	for (int i = 0; i < RDS_NROLES; i++)
+		rds_close(&app->redis[i]);
+	mongo_global_cleanup();
+}

@@ -1,0 +1,330 @@
+/* req.c — request parsing, the checks every route gets, response output.
+ *
+ * This is the only place that writes to the FastCGI output stream: handlers
+ * fill r->status / r->body / r->headers (or return an error status), and
+ * respond() writes the status line, headers and body exactly once. Error
+ * pages and JSON errors are rendered here too, so every error looks alike.
+ */
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/html.h"
+#include "lib/log.h"
+#include "lib/strnum.h"
+#include "web/req.h"
+
+uint64_t req_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+const char *req_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 301: return "Moved Permanently";
+	case 302: return "Found";
+	case 303: return "See Other";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	default: return "Unknown";
+	}
+}
+
+/* Korean title for the HTML error page. */
+static const char *ko_title(int status)
+{
+	switch (status) {
+	case 400: return "잘못된 요청입니다";
+	case 401: return "로그인이 필요합니다";
+	case 403: return "접근 권한이 없습니다";
+	case 404: return "페이지를 찾을 수 없습니다";
+	case 405: return "허용되지 않는 요청 방식입니다";
+	case 409: return "요청이 현재 상태와 충돌합니다";
+	case 413: return "요청 본문이 너무 큽니다";
+	case 414: return "주소가 너무 깁니다";
+	case 415: return "지원하지 않는 형식입니다";
+	case 422: return "입력값을 확인해 주세요";
+	case 429: return "요청이 너무 많습니다";
+	case 431: return "요청 헤더가 너무 큽니다";
+	case 503: return "서비스를 잠시 사용할 수 없습니다";
+	default: return status >= 500 ? "서버 오류가 발생했습니다" : "요청을 처리할 수 없습니다";
+	}
+}
+
+static const char *default_code(int status)
+{
+	switch (status) {
+	case 400: return "bad_request";
+	case 401: return "unauthorized";
+	case 403: return "forbidden";
+	case 404: return "not_found";
+	case 405: return "method_not_allowed";
+	case 409: return "conflict";
+	case 413: return "body_too_large";
+	case 414: return "uri_too_long";
+	case 415: return "unsupported_media_type";
+	case 422: return "invalid_input";
+	case 429: return "rate_limited";
+	case 431: return "headers_too_large";
+	case 503: return "unavailable";
+	default: return status >= 500 ? "internal_error" : "error";
+	}
+}
+
+void req_init(struct req *r, FCGX_Request *fcgi, struct app *app)
+{
+	struct arena keep = r->arena;
+
+	memset(r, 0, sizeof(*r));
+	r->arena = keep;
+	r->fcgi = fcgi;
+	r->app = app;
+	r->route = -1;
+	r->content_length = -1;
+	r->query = "";
+	buf_init(&r->headers, &r->arena);
+	buf_init(&r->body, &r->arena);
+	r->start_us = req_now_us();
+}
+
+const char *req_param(const struct req *r, const char *name)
+{
+	return FCGX_GetParam(name, r->fcgi->envp);
+}
+
+void req_header(struct req *r, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 2, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line) - 2 || strpbrk(line, "\r\n") != NULL) {
+		log_error("dropped malformed response header");
+		return;
+	}
+	buf_append(&r->headers, line, (size_t)n);
+	buf_append(&r->headers, "\r\n", 2);
+}
+
+int req_error(struct req *r, int status, const char *code, const char *msg)
+{
+	r->err_code = code;
+	r->err_msg = msg;
+	return status;
+}
+
+int req_read_body(struct req *r, const char **data, size_t *len)
+{
+	long want = r->content_length;
+	char *p;
+	int got;
+
+	if (want < 0)
+		want = 0;
+	if (want > r->app->cfg->web_max_body)
+		return req_error(r, 413, "body_too_large", NULL);
+	p = arena_alloc(&r->arena, (size_t)want + 1);
+	if (p == NULL)
+		return req_error(r, 500, NULL, NULL);
+	got = want ? FCGX_GetStr(p, (int)want, r->fcgi->in) : 0;
+	if (got != want)
+		return req_error(r, 400, "short_body", "요청 본문이 Content-Length보다 짧습니다.");
+	p[want] = '\0';
+	*data = p;
+	*len = (size_t)want;
+	return 0;
+}
+
+static int is_loopback(const char *addr)
+{
+	return addr != NULL && (strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0 ||
+	    strncmp(addr, "::ffff:127.", 11) == 0);
+}
+
+static int wants_json(const struct req *r)
+{
+	return (r->route >= 0 && (route_table[r->route].flags & ROUTE_API_JSON)) ||
+	    strncmp(r->path ? r->path : "", "/api/", 5) == 0;
+}
+
+static void render_error(struct req *r)
+{
+	const char *msg = r->err_msg;
+
+	if (wants_json(r)) {
+		json_object *root = json_object_new_object(), *err = json_object_new_object();
+		const char *s;
+		json_object_object_add(err, "code",
+		    json_object_new_string(r->err_code ? r->err_code : default_code(r->status)));
+		json_object_object_add(err, "message",
+		    json_object_new_string(msg ? msg : ko_title(r->status)));
+		json_object_object_add(root, "error", err);
+		s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+		    JSON_C_TO_STRING_NOSLASHESCAPE);
+		buf_puts(&r->body, s);
+		buf_puts(&r->body, "\n");
+		json_object_put(root);
+		r->content_type = "application/json";
+		return;
+	}
+	html_page_begin(&r->body, ko_title(r->status));
+	html_rawf(&r->body, "<h1>%d — ", r->status);
+	html_txt(&r->body, ko_title(r->status));
+	html_raw(&r->body, "</h1>\n");
+	if (msg != NULL) {
+		html_raw(&r->body, "<p class=\"error\">");
+		html_txt(&r->body, msg);
+		html_raw(&r->body, "</p>\n");
+	}
+	html_raw(&r->body, "<p><a href=\"/\">처음으로 돌아가기</a></p>\n");
+	html_page_end(&r->body);
+	r->content_type = "text/html; charset=utf-8";
+}
+
+/* Write status, headers and body: the one place output happens. */
+static void respond(struct req *r)
+{
+	char head[512];
+	int n;
+
+	if (r->body.failed) {
+		/* Out of memory while building the body: say so plainly. */
+		buf_init(&r->body, &r->arena);
+		r->status = 500;
+		r->err_msg = NULL;
+	}
+	if (r->status >= 400 && r->body.len == 0)
+		render_error(r);
+	n = snprintf(head, sizeof(head),
+	    "Status: %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+	    "Cache-Control: no-store\r\n",
+	    r->status, req_reason(r->status),
+	    r->content_type ? r->content_type : "text/html; charset=utf-8", r->body.len);
+	FCGX_PutStr(head, n, r->fcgi->out);
+	if (r->headers.len)
+		FCGX_PutStr(r->headers.data, (int)r->headers.len, r->fcgi->out);
+	FCGX_PutStr("\r\n", 2, r->fcgi->out);
+	if (r->body.len && strcmp(r->method, "HEAD") != 0)
+		FCGX_PutStr(r->body.data, (int)r->body.len, r->fcgi->out);
+}
+
+/* The checks every request passes before a handler. Returns 0 or a status. */
+static int precheck(struct req *r)
+{
+	const char *cl = req_param(r, "CONTENT_LENGTH");
+	const char *q;
+	int nheaders = 0;
+	long long v;
+	int path_matched;
+
+	if (r->method == NULL || r->uri == NULL || r->uri[0] != '/')
+		return req_error(r, 400, NULL, "요청 주소가 올바르지 않습니다.");
+	if (strlen(r->uri) > REQ_MAX_URI)
+		return req_error(r, 414, NULL, NULL);
+	for (char **e = r->fcgi->envp; *e; e++)
+		if (strncmp(*e, "HTTP_", 5) == 0)
+			nheaders++;
+	if (nheaders > REQ_MAX_HEADERS)
+		return req_error(r, 431, NULL, NULL);
+	if (cl != NULL && cl[0] != '\0') {
+		if (strnum_parse(cl, 10, 0, 9223372036854775807LL, &v) == -1)
+			return req_error(r, 400, "bad_content_length",
+			    "Content-Length 값이 올바르지 않습니다.");
+		/* Enforced before a single body byte is read. */
+		if (v > r->app->cfg->web_max_body)
+			return req_error(r, 413, "body_too_large", NULL);
+		r->content_length = (long)v;
+	}
+	q = strchr(r->uri, '?');
+	if (q != NULL) {
+		r->path = arena_strndup(&r->arena, r->uri, (size_t)(q - r->uri));
+		r->query = q + 1;
+	} else {
+		r->path = r->uri;
+	}
+	if (r->path == NULL)
+		return req_error(r, 500, NULL, NULL);
+	r->route = route_lookup(r->method, r->path, r->ids, &r->nids, &path_matched);
+	if (r->route < 0) {
+		if (path_matched) {
+			char allow[128];
+			route_allowed(r->path, allow, sizeof(allow));
+			req_header(r, "Allow: %s", allow);
+			return req_error(r, 405, NULL, NULL);
+		}
+		return req_error(r, 404, NULL, NULL);
+	}
+	if ((route_table[r->route].flags & ROUTE_LOOPBACK_ONLY) && !is_loopback(r->remote_addr))
+		return req_error(r, 403, NULL, "이 주소는 서버 내부에서만 사용할 수 있습니다.");
+	return 0;
+}
+
+void req_dispatch(struct req *r)
+{
+	char safe[256];
+	uint64_t dur;
+	int status;
+
+	r->method = req_param(r, "REQUEST_METHOD");
+	r->uri = req_param(r, "REQUEST_URI");
+	r->remote_addr = req_param(r, "REMOTE_ADDR");
+	if (r->method == NULL)
+		r->method = "GET";
+	sb_begin(r->app->slot, r->method, r->uri ? r->uri : "-", wall_ms());
+
+	status = precheck(r);
+	if (status == 0)
+		status = route_table[r->route].handler(r);
+	if (status < 100 || status > 599) {
+		log_error("handler for %s returned invalid status %d", route_table[r->route].pattern, status);
+		status = 500;
+	}
+	r->status = status;
+	respond(r);
+
+	dur = req_now_us() - r->start_us;
+	log_safe(safe, sizeof(safe), r->uri ? r->uri : "-", r->uri ? strlen(r->uri) : 1);
+	log_info("%s %s %d %.3fms", r->method, safe, r->status, (double)dur / 1000.0);
+	sb_end(r->app->slot, r->route < 0 ? SB_ROUTES - 1 : r->route, r->status, dur);
+}
+
+void req_finish(struct req *r)
+{
+	arena_reset(&r->arena);
+	r->fcgi = NULL;
+}

@@ -1,0 +1,71 @@
+/* req.h — one FastCGI request: its parameters, its memory, its response.
+ *
+ * The request owns everything it allocates: the arena (strings, buffers,
+ * decoded forms) and any store handle a handler parks in it. req_dispatch()
+ * runs the route checks and the handler, writes the response once, and
+ * req_finish() releases everything in one place before the next accept.
+ */
+#ifndef REVLENS_REQ_H
+#define REVLENS_REQ_H
+
+#include <fcgiapp.h>
+#include <stdint.h>
+
+#include "lib/arena.h"
+#include "web/app.h"
+#include "web/route.h"
+
+#define REQ_MAX_URI      4096   /* bytes of REQUEST_URI; longer gets 414 */
+#define REQ_MAX_HEADERS  100    /* HTTP_* parameters; more gets 431 */
+
+struct req {
+	FCGX_Request *fcgi;
+	struct app *app;
+	struct arena arena;
+
+	/* parsed request (arena-owned or pointing into libfcgi's params) */
+	const char *method;
+	const char *uri;            /* REQUEST_URI as sent */
+	const char *path;           /* uri up to '?' */
+	const char *query;          /* after '?', "" when none */
+	const char *remote_addr;
+	long content_length;        /* -1 when absent */
+	int route;                  /* index in route_table, -1 when none */
+	long long ids[ROUTE_MAX_IDS];
+	int nids;
+
+	/* response */
+	int status;
+	const char *content_type;   /* defaults to text/html; charset=utf-8 */
+	struct buf headers;         /* extra "Name: value\r\n" lines */
+	struct buf body;
+	const char *err_code;       /* machine-readable error code for JSON errors */
+	const char *err_msg;        /* user-facing message (Korean for pages) */
+
+	uint64_t start_us;
+};
+
+/* Set up r for a freshly accepted FastCGI request. */
+void req_init(struct req *r, FCGX_Request *fcgi, struct app *app);
+/* Route, check, run the handler, write the response, account it. */
+void req_dispatch(struct req *r);
+/* Release everything the request owns (arena reset keeps one block). */
+void req_finish(struct req *r);
+
+/* A FastCGI parameter ("HTTP_COOKIE", "CONTENT_TYPE", …) or NULL. */
+const char *req_param(const struct req *r, const char *name);
+/* Read the whole body (at most web.max_body; checked before reading).
+ * Returns 0 with *data NUL-terminated in the arena, or an HTTP status to return. */
+int req_read_body(struct req *r, const char **data, size_t *len);
+
+/* Response helpers. */
+__attribute__((format(printf, 2, 3)))
+void req_header(struct req *r, const char *fmt, ...);
+/* Set an error to be rendered by the framework; returns status for `return req_error(...)`. */
+int req_error(struct req *r, int status, const char *code, const char *msg);
+
+/* Microseconds on the monotonic clock. */
+uint64_t req_now_us(void);
+const char *req_reason(int status);
+
+#endif

@@ -1,0 +1,101 @@
+/* worker.c — one pre-forked worker: accept, dispatch, finish, repeat.
+ *
+ * Signals: TERM keeps its default action (the process dies at once: "fast").
+ * QUIT and HUP ask for a drain: they are blocked while a request is being
+ * served and unblocked only around FCGX_Accept_r, whose accept is made to
+ * fail on EINTR (FCGI_FAIL_ACCEPT_ON_INTR + FCGX_ShutdownPending), so an
+ * in-flight request always finishes and an idle worker leaves at once.
+ */
+#include <errno.h>
+#include <fcgiapp.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "web/app.h"
+#include "web/req.h"
+#include "web/worker.h"
+
+#define REQ_ARENA_BLOCK   (64 * 1024)           /* first block, kept across requests */
+#define REQ_ARENA_LIMIT   (64L * 1024 * 1024)   /* most one request may allocate */
+
+static volatile sig_atomic_t quit;
+
+static void on_quit(int sig)
+{
+	(void)sig;
+	quit = 1;
+	FCGX_ShutdownPending();
+}
+
+int worker_main(const struct config *cfg, int listen_fd, int ready_fd, struct scoreboard *sb,
+    int slot)
+{
+	struct sigaction sa;
+	sigset_t drain, old;
+	FCGX_Request fcgi;
+	struct app app;
+	struct req r;
+	int rc = 1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_quit;            /* no SA_RESTART: accept must see EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGQUIT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigemptyset(&drain);
+	sigaddset(&drain, SIGQUIT);
+	sigaddset(&drain, SIGHUP);
+	sigprocmask(SIG_BLOCK, &drain, &old);
+
+	if (app_init(&app, cfg, sb, slot) == -1) {
+		app_close(&app);
+		return 1;
+	}
+	memset(&r, 0, sizeof(r));
+	memset(&fcgi, 0, sizeof(fcgi));
+	fcgi.ipcFd = -1;
+	arena_init(&r.arena, REQ_ARENA_BLOCK, REQ_ARENA_LIMIT);
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&fcgi, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+		log_error("FastCGI initialisation failed");
+		goto out;
+	}
+	__atomic_store_n(&sb->slot[slot].state, SB_IDLE, __ATOMIC_RELEASE);
+	if (write(ready_fd, "r", 1) != 1)
+		log_warn("could not report readiness: %s", strerror(errno));
+	close(ready_fd);
+
+	for (;;) {
+		int ar;
+
+		sigprocmask(SIG_UNBLOCK, &drain, NULL);
+		ar = quit ? -1 : FCGX_Accept_r(&fcgi);
+		sigprocmask(SIG_BLOCK, &drain, NULL);
+		if (ar < 0) {
+			if (quit)
+				break;
+			if (ar == -EINTR)
+				continue;
+			log_error("FastCGI accept failed: %s", strerror(-ar));
+			goto out;
+		}
+		req_init(&r, &fcgi, &app);
+		req_dispatch(&r);
+		FCGX_Finish_r(&fcgi);
+		req_finish(&r);
+	}
+	rc = 0;
+out:
+	if (fcgi.ipcFd >= 0)
+		FCGX_Free(&fcgi, 1);
+	arena_free(&r.arena);
+	app_close(&app);
+	return rc;
+}
