@@ -1,0 +1,13 @@
+# Tests of the shared library and the web tier (other areas list theirs in their own .mk).
+UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/t
+UNIT_LDADD = librevlens.a $(REVLENS_LIBS)
+
+check_PROGRAMS += t/unit/config t/unit/form t/unit/html
+t_unit_config_CPPFLAGS = $(UNIT_CPPFLAGS)
+t_unit_config_LDADD = $(UNIT_LDADD)
+t_unit_form_CPPFLAGS = $(UNIT_CPPFLAGS)
+t_unit_form_LDADD = $(UNIT_LDADD)
+t_unit_html_CPPFLAGS = $(UNIT_CPPFLAGS)
+t_unit_html_LDADD = $(UNIT_LDADD)
+
+TESTS += t/unit/config t/unit/form t/unit/html

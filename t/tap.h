@@ -12,15 +12,15 @@ static int tap_n, tap_failed;
 #define is_str(got, want, ...) tap_is_str((got), (want), __FILE__, __LINE__, __VA_ARGS__)
 
 __attribute__((format(printf, 4, 5)))
-static int tap_ok(int pass, const char *file, int line, const char *fmt, ...);
+static inline int tap_ok(int pass, const char *file, int line, const char *fmt, ...);
 __attribute__((format(printf, 5, 6)))
-static int tap_is_int(long long got, long long want, const char *file, int line, const char *fmt, ...);
+static inline int tap_is_int(long long got, long long want, const char *file, int line, const char *fmt, ...);
 __attribute__((format(printf, 5, 6)))
-static int tap_is_str(const char *got, const char *want, const char *file, int line, const char *fmt, ...);
+static inline int tap_is_str(const char *got, const char *want, const char *file, int line, const char *fmt, ...);
 
 #include <stdarg.h>
 
-static void tap_vline(int pass, const char *fmt, va_list ap)
+static inline void tap_vline(int pass, const char *fmt, va_list ap)
 {
 	tap_n++;
 	if (!pass)
@@ -30,7 +30,7 @@ static void tap_vline(int pass, const char *fmt, va_list ap)
 	putchar('\n');
 }
 
-static int tap_ok(int pass, const char *file, int line, const char *fmt, ...)
+static inline int tap_ok(int pass, const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -41,7 +41,7 @@ static int tap_ok(int pass, const char *file, int line, const char *fmt, ...)
 	return pass;
 }
 
-static int tap_is_int(long long got, long long want, const char *file, int line, const char *fmt, ...)
+static inline int tap_is_int(long long got, long long want, const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
 	int pass = got == want;
@@ -53,7 +53,7 @@ static int tap_is_int(long long got, long long want, const char *file, int line,
 	return pass;
 }
 
-static int tap_is_str(const char *got, const char *want, const char *file, int line, const char *fmt, ...)
+static inline int tap_is_str(const char *got, const char *want, const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
 	int pass = (got == NULL && want == NULL) ||

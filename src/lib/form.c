@@ -49,6 +49,7 @@ enum form_error form_url_decode(const char *src, size_t len, int flags, char *ou
     size_t *outlen)
 {
 	size_t o = 0;
+	int last_cr = 0;
 
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)src[i];
@@ -72,9 +73,16 @@ enum form_error form_url_decode(const char *src, size_t len, int flags, char *ou
 		if (c == '\r' || c == '\n') {
 			if (!(flags & FORM_ALLOW_NEWLINE))
 				return FORM_E_NEWLINE;
-			if (c == '\r')     /* CR LF and lone CR both become LF */
+			/* CR LF and a lone CR both become one LF */
+			if (c == '\n' && last_cr) {
+				last_cr = 0;
 				continue;
+			}
+			last_cr = c == '\r';
+			out[o++] = '\n';
+			continue;
 		}
+		last_cr = 0;
 		out[o++] = (char)c;
 	}
 	out[o] = '\0';

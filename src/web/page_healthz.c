@@ -16,9 +16,11 @@ static void add_dep(json_object *deps, json_object *failed, const char *name, in
     uint64_t us, const char *err)
 {
 	json_object *d = json_object_new_object();
+	char ms[32];
 
 	json_object_object_add(d, "status", json_object_new_string(ok ? "ok" : "fail"));
-	json_object_object_add(d, "latency_ms", json_object_new_double((double)us / 1000.0));
+	snprintf(ms, sizeof(ms), "%.3f", (double)us / 1000.0);
+	json_object_object_add(d, "latency_ms", json_object_new_double_s((double)us / 1000.0, ms));
 	if (!ok) {
 		json_object_object_add(d, "error", json_object_new_string(err));
 		json_object_array_add(failed, json_object_new_string(name));
