@@ -1,8 +1,10 @@
 # Database layer: PostgreSQL and MongoDB wrappers, the SQL splitter, `revlens migrate`.
+# cmd_migrate.c sits in the library so src/cli/main.c links it by reference alone.
 librevlens_a_SOURCES += \
 	src/lib/pg.c src/lib/pg.h \
 	src/lib/mongo.c src/lib/mongo.h \
-	src/lib/sqlsplit.c src/lib/sqlsplit.h
+	src/lib/sqlsplit.c src/lib/sqlsplit.h \
+	src/cli/cmd_migrate.c src/cli/cmd_migrate.h
 
 check_PROGRAMS += t/unit/sqlsplit
 TESTS += t/unit/sqlsplit
