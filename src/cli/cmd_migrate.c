@@ -538,8 +538,8 @@ static int apply_sql_file(struct migrate *mg, struct sql_file *f)
 	return 0;
 fail:
 	pg_exec(&mg->pg, "ROLLBACK", 0, NULL);
-	fprintf(stderr, "%s: %s rolled back; %zu migration(s) applied earlier in this run stay "
-	    "applied\n", ME, f->path, mg->sql_applied);
+	fprintf(stderr, "%s: %s rolled back; the migrations before it stay applied\n", ME,
+	    f->path);
 	return -1;
 }
 

@@ -23,3 +23,14 @@ dist_mongoindex_DATA = \
 	mongo-indexes/product_analysis_monthly.json \
 	mongo-indexes/product_reviews_raw.json \
 	mongo-indexes/realtime_sessions.json
+
+check_PROGRAMS += t/unit/mongo_spec
+TESTS += t/unit/mongo_spec
+t_unit_mongo_spec_SOURCES = t/unit/mongo_spec.c t/tap.h
+t_unit_mongo_spec_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/t
+t_unit_mongo_spec_LDADD = librevlens.a $(REVLENS_LIBS)
+
+# Helper run by t/integ/mongo_indexes.t against the stack's Mongo (not a test itself).
+check_PROGRAMS += t/unit/mongo_probe
+t_unit_mongo_probe_SOURCES = t/unit/mongo_probe.c
+t_unit_mongo_probe_LDADD = librevlens.a $(REVLENS_LIBS)

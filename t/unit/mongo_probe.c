@@ -1,0 +1,112 @@
+/* t/unit/mongo_probe.c — helper for t/integ/mongo_indexes.t: inspects a live MongoDB.
+ *
+ * Not a test by itself (Perl has no MongoDB driver here). Usage:
+ *   mongo_probe URI DB indexes COLLECTION
+ *       one line per index: NAME<TAB>field:dir,field:dir<TAB>unique=0|1<TAB>ttl=N|-1
+ *   mongo_probe URI DB dupkey
+ *       inserts into product_reviews_raw the same (product_id, review_id) twice and a
+ *       different review_id once, printing "insert N ok" or "insert N error CODE: msg";
+ *       removes its documents afterwards.
+ * Exit status 0 when the probe ran (whatever it found), 1 when it could not.
+ */
+#include "lib/mongo.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define PROBE_PRODUCT 987654321LL   /* product_id no fixture uses */
+
+static void print_key(const bson_t *key)
+{
+	bson_iter_t it;
+	int first = 1;
+
+	if (!bson_iter_init(&it, key))
+		return;
+	while (bson_iter_next(&it)) {
+		printf("%s%s:", first ? "" : ",", bson_iter_key(&it));
+		if (BSON_ITER_HOLDS_UTF8(&it))
+			printf("%s", bson_iter_utf8(&it, NULL));
+		else
+			printf("%d", bson_iter_as_double(&it) < 0 ? -1 : 1);
+		first = 0;
+	}
+}
+
+static int probe_indexes(struct mongo_conn *m, const char *coll)
+{
+	struct mongo_index_list l = { NULL, 0 };
+	size_t k;
+
+	if (mongo_list_indexes(m, coll, &l) != 0) {
+		fprintf(stderr, "mongo_probe: %s\n", m->err);
+		return 1;
+	}
+	for (k = 0; k < l.n; k++) {
+		printf("%s\t", l.v[k].name);
+		print_key(l.v[k].key);
+		printf("\tunique=%d\tttl=%lld\n", l.v[k].unique, (long long)l.v[k].ttl_seconds);
+	}
+	mongo_index_list_free(&l);
+	return 0;
+}
+
+static int probe_dupkey(struct mongo_conn *m)
+{
+	static const char *const review_ids[] = { "probe-r1", "probe-r1", "probe-r2" };
+	mongoc_collection_t *coll;
+	bson_t filter = BSON_INITIALIZER;
+	bson_error_t error;
+	size_t k;
+
+	coll = mongoc_client_get_collection(m->client, m->dbname, "product_reviews_raw");
+	for (k = 0; k < sizeof(review_ids) / sizeof(review_ids[0]); k++) {
+		bson_t doc = BSON_INITIALIZER;
+
+		BSON_APPEND_INT64(&doc, "product_id", PROBE_PRODUCT);
+		BSON_APPEND_UTF8(&doc, "review_id", review_ids[k]);
+		BSON_APPEND_UTF8(&doc, "text", "probe");
+		if (mongoc_collection_insert_one(coll, &doc, NULL, NULL, &error))
+			printf("insert %zu ok\n", k + 1);
+		else
+			printf("insert %zu error %u: %s\n", k + 1, error.code, error.message);
+		bson_destroy(&doc);
+	}
+	BSON_APPEND_INT64(&filter, "product_id", PROBE_PRODUCT);
+	if (!mongoc_collection_delete_many(coll, &filter, NULL, NULL, &error))
+		fprintf(stderr, "mongo_probe: cleanup: %s\n", error.message);
+	bson_destroy(&filter);
+	mongoc_collection_destroy(coll);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct mongo_conn m;
+	int rc = 1;
+
+	if (argc < 4 || (strcmp(argv[3], "indexes") == 0 && argc != 5) ||
+	    (strcmp(argv[3], "dupkey") == 0 && argc != 4)) {
+		fprintf(stderr, "usage: mongo_probe URI DB indexes COLLECTION | dupkey\n");
+		return 2;
+	}
+	mongo_global_init();
+	if (mongo_open(&m, argv[1], argv[2]) != 0) {
+		fprintf(stderr, "mongo_probe: %s\n", m.err);
+		goto out;
+	}
+	if (mongo_ping(&m) != 0) {
+		fprintf(stderr, "mongo_probe: %s\n", m.err);
+		goto out;
+	}
+	if (strcmp(argv[3], "indexes") == 0)
+		rc = probe_indexes(&m, argv[4]);
+	else if (strcmp(argv[3], "dupkey") == 0)
+		rc = probe_dupkey(&m);
+	else
+		fprintf(stderr, "mongo_probe: unknown probe \"%s\"\n", argv[3]);
+out:
+	mongo_close(&m);
+	mongo_global_cleanup();
+	return rc;
+}
