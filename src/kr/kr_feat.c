@@ -1,0 +1,225 @@
+/* kr_feat.c — parse a review into stemmed, clause-tagged words and hashed features.
+ *
+ * Invariant: the feature stream is a pure function of (text bytes, cfg); no
+ * table, locale or allocation state influences it. The training tool and the
+ * analyser both call these two functions, which is what keeps a trained model
+ * meaningful at inference. Changing anything here that alters the hashes
+ * requires retraining (bump KR_MODEL_FEATURE_VERSION in kr_model.h).
+ */
+#include "kr/kr_feat.h"
+
+#include <string.h>
+
+#include "kr/kr_stem.h"
+
+#define SEED_CHAR    0x243F6A88u
+#define SEED_NOSPACE 0x85A308D3u
+#define SEED_STEM    0x13198A2Eu
+#define SEED_NEG     0x03707344u
+#define SEED_BIGRAM  0xA4093822u
+#define CP_BOS 0x110000u
+#define CP_EOS 0x110001u
+
+static inline uint32_t mix(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x85EBCA6Bu;
+	h ^= h >> 13;
+	h *= 0xC2B2AE35u;
+	h ^= h >> 16;
+	return h;
+}
+
+static inline uint32_t step(uint32_t h, uint32_t v)
+{
+	return (h ^ v) * 0x01000193u + 0x9E3779B9u;
+}
+
+static uint32_t hash_bytes(uint32_t h, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = step(h, (unsigned char)s[i]);
+	return h;
+}
+
+static int stem_is(const struct kr_word *w, const char *s)
+{
+	size_t n = strlen(s);
+	return w->len == n && !memcmp(w->stem, s, n);
+}
+
+/* 않, 없, 못하 and friends negate the word before them. */
+static int negates_previous(const struct kr_word *w)
+{
+	return stem_is(w, "않") || stem_is(w, "없") || stem_is(w, "못하") || stem_is(w, "못") ||
+	    stem_is(w, "아니") || stem_is(w, "아닌") || stem_is(w, "아님") || stem_is(w, "못해");
+}
+
+int kr_feat_parse(const char *text, size_t len, struct kr_parse *p, struct kr_arena *arena)
+{
+	struct kr_doc *d = &p->doc;
+	size_t i, nw = 0, clause = 0;
+	int open = 0;   /* current clause has a word in it */
+	char *stems;
+	size_t soff = 0;
+
+	memset(p, 0, sizeof *p);
+	if (kr_text_normalize(text, len, d, arena) < 0)
+		return -1;
+	p->words = kr_arena_alloc(arena, (d->ntoks + 1) * sizeof *p->words);
+	p->cp_clause = kr_arena_alloc(arena, (d->ncps + 1) * sizeof *p->cp_clause);
+	stems = kr_arena_alloc(arena, d->len + d->ntoks + 1);
+	if (!p->words || !p->cp_clause || !stems)
+		return -1;
+
+	for (i = 0; i < d->ntoks; i++) {
+		const struct kr_tok *t = &d->toks[i];
+		struct kr_word *w;
+		unsigned fl = 0;
+		size_t sl;
+		uint32_t c;
+
+		if (t->cls == KR_TC_PUNCT || t->cls == KR_TC_DIGIT) {
+			for (c = 0; c < t->ncp; c++)
+				p->cp_clause[t->cp + c] = (uint16_t)clause;
+			if (t->clause_end && open) {
+				clause++;
+				open = 0;
+			}
+			continue;
+		}
+		if (t->cls == KR_TC_HANGUL) {
+			sl = kr_stem_word(d->text + t->off, t->len, stems + soff, &fl);
+		} else {
+			memcpy(stems + soff, d->text + t->off, t->len);
+			sl = t->len;
+		}
+		if ((fl & KR_STEM_OPENER) && open) {
+			clause++;
+			open = 0;
+		}
+		w = &p->words[nw++];
+		w->stem = stems + soff;
+		w->len = (uint16_t)sl;
+		w->clause = (uint16_t)clause;
+		w->tok = (uint16_t)i;
+		w->cls = t->cls;
+		w->neg = 0;
+		w->flags = fl;
+		stems[soff + sl] = '\0';
+		soff += sl + 1;
+		for (c = 0; c < t->ncp; c++)
+			p->cp_clause[t->cp + c] = (uint16_t)clause;
+		open = 1;
+		/* negation inside the clause */
+		if (nw >= 2 && p->words[nw - 2].clause == w->clause) {
+			struct kr_word *prev = &p->words[nw - 2];
+			if (prev->flags & KR_STEM_NEGATOR)
+				w->neg = 1;
+			if (w->cls == KR_TC_HANGUL && negates_previous(w))
+				prev->neg = 1;
+		}
+		if ((fl & KR_STEM_CLAUSE) || t->cls == KR_TC_JAMO || t->cls == KR_TC_OTHER) {
+			/* a following 않/없 still belongs to this clause: 좋지 않아요 */
+			if (!(fl & KR_STEM_NEG_JI) && i + 1 < d->ntoks) {
+				clause++;
+				open = 0;
+			}
+		}
+		if (clause > 65000)
+			clause = 65000;
+	}
+	/* spaces take the clause of the code point before them */
+	for (i = 0; i < d->ncps; i++)
+		if (d->cps[i] == ' ')
+			p->cp_clause[i] = i > 0 ? p->cp_clause[i - 1] : 0;
+	p->nwords = nw;
+	p->nclauses = open || clause == 0 ? clause + 1 : clause;
+	/* a word right after a closed clause may sit in clause == nclauses */
+	for (i = 0; i < nw; i++)
+		if (p->words[i].clause >= p->nclauses)
+			p->words[i].clause = (uint16_t)(p->nclauses - 1);
+	for (i = 0; i < d->ncps; i++)
+		if (p->cp_clause[i] >= p->nclauses)
+			p->cp_clause[i] = (uint16_t)(p->nclauses - 1);
+	return 0;
+}
+
+static inline void emit(struct kr_feats *f, uint32_t h, size_t clause)
+{
+	if (f->n < f->cap) {
+		f->h[f->n] = mix(h);
+		f->clause[f->n] = (uint16_t)clause;
+		f->n++;
+	}
+}
+
+static void ngrams(const uint32_t *seq, const uint16_t *cl, size_t n, const struct kr_feat_cfg *cfg,
+    uint32_t seed, struct kr_feats *f)
+{
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		uint32_t h = seed;
+		for (k = 0; k < cfg->nmax && i + k < n; k++) {
+			h = step(h, seq[i + k]);
+			if (k + 1 >= cfg->nmin)
+				emit(f, h + (uint32_t)k, cl[i]);
+		}
+	}
+}
+
+int kr_feat_extract(const struct kr_parse *p, const struct kr_feat_cfg *cfg, struct kr_feats *f,
+    struct kr_arena *arena)
+{
+	const struct kr_doc *d = &p->doc;
+	size_t n = d->ncps + 2, i, m;
+	uint32_t *seq = kr_arena_alloc(arena, n * sizeof *seq);
+	uint16_t *cl = kr_arena_alloc(arena, n * sizeof *cl);
+	size_t cap = n * cfg->nmax * ((cfg->flags & KR_FEAT_NOSPACE) ? 2 : 1) + p->nwords * 3 + 8;
+
+	f->h = kr_arena_alloc(arena, cap * sizeof *f->h);
+	f->clause = kr_arena_alloc(arena, cap * sizeof *f->clause);
+	f->n = 0;
+	f->cap = cap;
+	if (!seq || !cl || !f->h || !f->clause)
+		return -1;
+	seq[0] = CP_BOS;
+	cl[0] = 0;
+	for (i = 0; i < d->ncps; i++) {
+		seq[i + 1] = d->cps[i];
+		cl[i + 1] = p->cp_clause[i];
+	}
+	seq[n - 1] = CP_EOS;
+	cl[n - 1] = (uint16_t)(p->nclauses ? p->nclauses - 1 : 0);
+	ngrams(seq, cl, n, cfg, SEED_CHAR, f);
+	if (cfg->flags & KR_FEAT_NOSPACE) {
+		for (i = 0, m = 0; i < n; i++) {
+			if (seq[i] == ' ')
+				continue;
+			seq[m] = seq[i];
+			cl[m] = cl[i];
+			m++;
+		}
+		ngrams(seq, cl, m, cfg, SEED_NOSPACE, f);
+	}
+	for (i = 0; i < p->nwords; i++) {
+		const struct kr_word *w = &p->words[i];
+		if (w->cls != KR_TC_HANGUL && w->cls != KR_TC_LATIN)
+			continue;
+		if (cfg->flags & KR_FEAT_STEMS)
+			emit(f, hash_bytes(SEED_STEM, w->stem, w->len), w->clause);
+		if ((cfg->flags & KR_FEAT_NEG) && w->neg)
+			emit(f, hash_bytes(SEED_NEG, w->stem, w->len), w->clause);
+		if ((cfg->flags & KR_FEAT_BIGRAMS) && i + 1 < p->nwords &&
+		    p->words[i + 1].clause == w->clause) {
+			const struct kr_word *x = &p->words[i + 1];
+			uint32_t h = hash_bytes(SEED_BIGRAM, w->stem, w->len);
+			h = step(h, '|');
+			emit(f, hash_bytes(h, x->stem, x->len), w->clause);
+		}
+	}
+	return 0;
+}

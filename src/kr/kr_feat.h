@@ -1,0 +1,72 @@
+/* kr_feat.h — from review text to hashed features; shared by training and
+ * inference so both see exactly the same features.
+ *
+ * kr_feat_parse() normalises, tokenises and stems a review and assigns each
+ * token to a clause (clauses end at punctuation, connective/final endings,
+ * jamo/emoji runs, and before openers such as 근데/하지만). kr_feat_extract()
+ * then emits 32-bit feature hashes, each tagged with the clause it came from,
+ * so one pass yields the review score and every clause's score:
+ *   - character n-grams (nmin..nmax) over the normalised text, spaces kept, so
+ *     they run across eojeol boundaries; BOS/EOS markers at the ends;
+ *   - optionally the same n-grams over the text with spaces removed
+ *     (robust to 띄어쓰기 errors);
+ *   - stem unigrams, stem bigrams inside a clause;
+ *   - negated stems (안 좋아요, 좋지 않아요, 맛이 없어요) as separate features.
+ * The hash of a feature is independent of the table size; a model uses the
+ * top `bits` bits.
+ */
+#ifndef REVLENS_KR_FEAT_H
+#define REVLENS_KR_FEAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kr/kr.h"
+#include "kr/kr_text.h"
+
+enum kr_feat_flag {
+	KR_FEAT_STEMS   = 1 << 0,
+	KR_FEAT_BIGRAMS = 1 << 1,
+	KR_FEAT_NEG     = 1 << 2,
+	KR_FEAT_NOSPACE = 1 << 3,
+	KR_FEAT_ALL     = 0xF
+};
+
+/* Feature configuration; stored in the model header. */
+struct kr_feat_cfg {
+	uint8_t nmin, nmax;   /* character n-gram orders, 1..6 */
+	uint32_t flags;       /* enum kr_feat_flag */
+};
+
+struct kr_word {
+	const char *stem;     /* UTF-8 in the arena, NUL-terminated */
+	uint16_t len;         /* bytes */
+	uint16_t clause;
+	uint16_t tok;         /* index into doc.toks */
+	uint8_t cls;          /* enum kr_tclass */
+	uint8_t neg;          /* negated by a neighbour */
+	unsigned flags;       /* enum kr_stem_flag */
+};
+
+struct kr_parse {
+	struct kr_doc doc;
+	struct kr_word *words;  /* one per HANGUL/LATIN/JAMO/OTHER token */
+	size_t nwords;
+	uint16_t *cp_clause;    /* clause of each code point of doc.cps */
+	size_t nclauses;
+};
+
+struct kr_feats {
+	uint32_t *h;           /* feature hashes */
+	uint16_t *clause;      /* clause of each feature */
+	size_t n, cap;
+};
+
+/* Parse text into p from arena. Returns 0, or -1 on invalid UTF-8/full arena. */
+int kr_feat_parse(const char *text, size_t len, struct kr_parse *p, struct kr_arena *arena);
+
+/* Emit the features of p into f (allocated from arena). Returns 0 or -1. */
+int kr_feat_extract(const struct kr_parse *p, const struct kr_feat_cfg *cfg, struct kr_feats *f,
+    struct kr_arena *arena);
+
+#endif

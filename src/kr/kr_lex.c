@@ -1,0 +1,250 @@
+/* kr_lex.c — aspect lexicon and stop-words: parse once, look up without allocating.
+ *
+ * Storage: all term bytes in one heap block, entries in an open-addressing
+ * table at most half full. Read-only after parsing, so one lexicon can be
+ * shared by threads. A term listed twice keeps its first class (the loader
+ * reports no error: curated files group terms by aspect and overlaps are
+ * resolved by order, documented in docs/kr.md).
+ */
+#include "kr/kr_lex.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kr/kr.h"
+#include "kr/kr_text.h"
+
+struct lex_slot {
+	uint32_t off;      /* into terms; 0 = empty (terms[0] is a sentinel) */
+	uint16_t len;      /* bytes */
+	int8_t cls;        /* aspect id or KR_LEX_* */
+	uint8_t substr;
+};
+
+struct kr_lex {
+	char *terms;
+	size_t nterms;
+	struct lex_slot *slots;
+	size_t nslots;     /* power of two */
+	size_t max_syll;
+};
+
+#define LEX_MAX_LINE 256  /* bytes of one term line; terms are short words */
+
+static uint32_t lhash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h ^ (h >> 15);
+}
+
+static int class_of(const char *s, size_t n)
+{
+	int a;
+
+	if (n == 4 && !memcmp(s, "stop", 4))
+		return KR_LEX_STOP;
+	if (n == 4 && !memcmp(s, "keep", 4))
+		return KR_LEX_KEEP;
+	for (a = 0; a < KR_ASPECT_COUNT; a++) {
+		const char *name = kr_aspect_name(a);
+		if (strlen(name) == n && !memcmp(name, s, n))
+			return a;
+	}
+	return KR_LEX_MISSING;
+}
+
+int kr_lex_lookup(const struct kr_lex *lx, const char *s, size_t n, int *substr)
+{
+	size_t h;
+
+	if (!lx || n == 0 || n > 0xFFFF)
+		return KR_LEX_MISSING;
+	h = lhash(s, n) & (lx->nslots - 1);
+	while (lx->slots[h].off) {
+		const struct lex_slot *e = &lx->slots[h];
+		if (e->len == n && !memcmp(lx->terms + e->off, s, n)) {
+			if (substr)
+				*substr = e->substr;
+			return e->cls;
+		}
+		h = (h + 1) & (lx->nslots - 1);
+	}
+	return KR_LEX_MISSING;
+}
+
+size_t kr_lex_max_syllables(const struct kr_lex *lx)
+{
+	return lx ? lx->max_syll : 0;
+}
+
+size_t kr_lex_count(const struct kr_lex *lx)
+{
+	return lx ? lx->nterms : 0;
+}
+
+void kr_lex_free(struct kr_lex *lx)
+{
+	if (!lx)
+		return;
+	free(lx->terms);
+	free(lx->slots);
+	free(lx);
+}
+
+static size_t count_lines(const char *t, size_t len)
+{
+	size_t i, n = 1;
+
+	for (i = 0; i < len; i++)
+		if (t[i] == '\n')
+			n++;
+	return n;
+}
+
+int kr_lex_parse(struct kr_lex **out, const char *name, const char *text, size_t len, char *err,
+    size_t errlen)
+{
+	struct kr_lex *lx = NULL;
+	size_t pos = 0, lineno = 0, toff = 1;
+	int rc = -1;
+
+	*out = NULL;
+	if (kr_text_validate(text, len) < 0) {
+		snprintf(err, errlen, "%s: not valid UTF-8", name);
+		goto out;
+	}
+	lx = calloc(1, sizeof *lx);
+	if (!lx)
+		goto oom;
+	lx->nslots = 64;
+	while (lx->nslots < count_lines(text, len) * 2)
+		lx->nslots <<= 1;
+	lx->slots = calloc(lx->nslots, sizeof *lx->slots);
+	lx->terms = malloc(len + 2);
+	if (!lx->slots || !lx->terms)
+		goto oom;
+	lx->terms[0] = '\0';
+	while (pos < len) {
+		const char *line = text + pos, *nl = memchr(line, '\n', len - pos);
+		size_t ll = nl ? (size_t)(nl - line) : len - pos;
+		const char *tab, *tab2, *cls_s;
+		size_t tl, cl, syl, k;
+		int cls, substr = 1;
+		size_t h;
+
+		pos += ll + (nl ? 1 : 0);
+		lineno++;
+		if (ll > 0 && line[ll - 1] == '\r')
+			ll--;
+		if (ll == 0 || line[0] == '#')
+			continue;
+		if (ll > LEX_MAX_LINE) {
+			snprintf(err, errlen, "%s:%zu: line longer than %d bytes", name, lineno, LEX_MAX_LINE);
+			goto out;
+		}
+		tab = memchr(line, '\t', ll);
+		if (!tab || tab == line) {
+			snprintf(err, errlen, "%s:%zu: expected term<TAB>class", name, lineno);
+			goto out;
+		}
+		tl = (size_t)(tab - line);
+		cls_s = tab + 1;
+		tab2 = memchr(cls_s, '\t', ll - tl - 1);
+		cl = tab2 ? (size_t)(tab2 - cls_s) : ll - tl - 1;
+		if (tab2) {
+			size_t rest = ll - (size_t)(tab2 + 1 - line);
+			if (rest == 5 && !memcmp(tab2 + 1, "exact", 5)) {
+				substr = 0;
+			} else {
+				snprintf(err, errlen, "%s:%zu: third column must be \"exact\"", name, lineno);
+				goto out;
+			}
+		}
+		cls = class_of(cls_s, cl);
+		if (cls == KR_LEX_MISSING) {
+			snprintf(err, errlen, "%s:%zu: unknown class \"%.*s\"", name, lineno, (int)cl, cls_s);
+			goto out;
+		}
+		for (k = 0, syl = 0; k < tl; k++)
+			if (((unsigned char)line[k] & 0xC0) != 0x80)
+				syl++;
+		if (syl < 2)
+			substr = 0;
+		if (kr_lex_lookup(lx, line, tl, NULL) != KR_LEX_MISSING)
+			continue;   /* first listing wins */
+		memcpy(lx->terms + toff, line, tl);
+		h = lhash(line, tl) & (lx->nslots - 1);
+		while (lx->slots[h].off)
+			h = (h + 1) & (lx->nslots - 1);
+		lx->slots[h].off = (uint32_t)toff;
+		lx->slots[h].len = (uint16_t)tl;
+		lx->slots[h].cls = (int8_t)cls;
+		lx->slots[h].substr = (uint8_t)substr;
+		toff += tl;
+		lx->nterms++;
+		if (substr && syl > lx->max_syll)
+			lx->max_syll = syl;
+	}
+	*out = lx;
+	lx = NULL;
+	rc = 0;
+	goto out;
+oom:
+	snprintf(err, errlen, "%s: out of memory", name);
+out:
+	kr_lex_free(lx);
+	return rc;
+}
+
+int kr_lex_load(struct kr_lex **out, const char *path, char *err, size_t errlen)
+{
+	FILE *fp = NULL;
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+	int rc = -1;
+
+	*out = NULL;
+	fp = fopen(path, "rb");
+	if (!fp) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		size_t got;
+		if (n == cap) {
+			char *nb;
+			if (cap >= (size_t)4 << 20) {
+				snprintf(err, errlen, "%s: larger than 4 MiB", path);
+				goto out;
+			}
+			cap = cap ? cap * 2 : 65536;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				snprintf(err, errlen, "%s: out of memory", path);
+				goto out;
+			}
+			buf = nb;
+		}
+		got = fread(buf + n, 1, cap - n, fp);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(fp)) {
+		snprintf(err, errlen, "%s: read error", path);
+		goto out;
+	}
+	rc = kr_lex_parse(out, path, buf, n, err, errlen);
+out:
+	if (fp)
+		fclose(fp);
+	free(buf);
+	return rc;
+}
