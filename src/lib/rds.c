@@ -69,33 +69,57 @@ int rds_connect(struct rds_conn *r)
 	return 0;
 }
 
-static redisReply *finish(struct rds_conn *r, void *reply)
+/* A connection that sat idle may have been closed by a restarted server: the
+ * first command on it then fails with EOF or a reset before the server could
+ * have read it. Such a stale connection is reopened and the command sent once
+ * more; any other failure is reported as it is. */
+static int stale(const redisContext *c)
 {
-	if (reply == NULL) {
-		drop(r, "command");
-		return NULL;
-	}
-	return reply;
+	return c->err == REDIS_ERR_EOF || (c->err == REDIS_ERR_IO &&
+	    (strstr(c->errstr, "reset") != NULL || strstr(c->errstr, "Broken pipe") != NULL));
 }
 
 redisReply *rds_command(struct rds_conn *r, const char *fmt, ...)
 {
 	va_list ap;
 	void *reply;
+	int reused = r->ctx != NULL;
 
 	if (rds_connect(r) == -1)
 		return NULL;
 	va_start(ap, fmt);
 	reply = redisvCommand(r->ctx, fmt, ap);
 	va_end(ap);
-	return finish(r, reply);
+	if (reply == NULL && reused && stale(r->ctx)) {
+		drop(r, "stale connection");
+		if (rds_connect(r) == -1)
+			return NULL;
+		va_start(ap, fmt);
+		reply = redisvCommand(r->ctx, fmt, ap);
+		va_end(ap);
+	}
+	if (reply == NULL)
+		drop(r, "command");
+	return reply;
 }
 
 redisReply *rds_command_argv(struct rds_conn *r, int argc, const char **argv, const size_t *lens)
 {
+	void *reply;
+	int reused = r->ctx != NULL;
+
 	if (rds_connect(r) == -1)
 		return NULL;
-	return finish(r, redisCommandArgv(r->ctx, argc, argv, lens));
+	reply = redisCommandArgv(r->ctx, argc, argv, lens);
+	if (reply == NULL && reused && stale(r->ctx)) {
+		drop(r, "stale connection");
+		if (rds_connect(r) == -1)
+			return NULL;
+		reply = redisCommandArgv(r->ctx, argc, argv, lens);
+	}
+	if (reply == NULL)
+		drop(r, "command");
+	return reply;
 }
 
 int rds_ping(struct rds_conn *r)

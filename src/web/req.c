@@ -261,15 +261,6 @@ static int precheck(struct req *r)
 			nheaders++;
 	if (nheaders > REQ_MAX_HEADERS)
 		return req_error(r, 431, NULL, NULL);
-	if (cl != NULL && cl[0] != '\0') {
-		if (strnum_parse(cl, 10, 0, 9223372036854775807LL, &v) == -1)
-			return req_error(r, 400, "bad_content_length",
-			    "Content-Length 값이 올바르지 않습니다.");
-		/* Enforced before a single body byte is read. */
-		if (v > r->app->cfg->web_max_body)
-			return req_error(r, 413, "body_too_large", NULL);
-		r->content_length = (long)v;
-	}
 	q = strchr(r->uri, '?');
 	if (q != NULL) {
 		r->path = arena_strndup(&r->arena, r->uri, (size_t)(q - r->uri));
@@ -279,6 +270,15 @@ static int precheck(struct req *r)
 	}
 	if (r->path == NULL)
 		return req_error(r, 500, NULL, NULL);
+	if (cl != NULL && cl[0] != '\0') {
+		if (strnum_parse(cl, 10, 0, 9223372036854775807LL, &v) == -1)
+			return req_error(r, 400, "bad_content_length",
+			    "Content-Length 값이 올바르지 않습니다.");
+		/* Enforced before a single body byte is read. */
+		if (v > r->app->cfg->web_max_body)
+			return req_error(r, 413, "body_too_large", NULL);
+		r->content_length = (long)v;
+	}
 	r->route = route_lookup(r->method, r->path, r->ids, &r->nids, &path_matched);
 	if (r->route < 0) {
 		if (path_matched) {

@@ -19,8 +19,8 @@
 
 /* Status codes counted one by one; anything else lands in "other". */
 #define SB_STATUS_CODES 200, 201, 204, 301, 302, 303, 304, 400, 401, 403, 404, 405, \
-	409, 413, 415, 422, 429, 500, 502, 503
-#define SB_NSTATUS      21      /* the codes above + "other" */
+	409, 413, 414, 415, 422, 429, 431, 500, 502, 503
+#define SB_NSTATUS      23      /* the codes above + "other" */
 
 enum sb_state { SB_FREE = 0, SB_STARTING, SB_IDLE, SB_BUSY };
 
