@@ -61,8 +61,8 @@ CREATE TABLE user_sessions (
 	               ('logout', 'expired', 'revoked', 'password_changed', 'admin')),
 	ip             inet,
 	user_agent     text CHECK (length(user_agent) <= 512),
-	CHECK (expires_at > created_at),
-	CHECK ((ended_at IS NULL) = (ended_reason IS NULL))
+	CONSTRAINT user_sessions_expiry_check CHECK (expires_at > created_at),
+	CONSTRAINT user_sessions_ended_check CHECK ((ended_at IS NULL) = (ended_reason IS NULL))
 );
 -- /me/sessions: a user's sessions, newest first.
 CREATE INDEX user_sessions_user_created ON user_sessions (user_id, created_at DESC);

@@ -13,8 +13,10 @@ CREATE TABLE analysis_requests (
 	started_at      timestamptz,
 	finished_at     timestamptz,
 	-- A failed request always says why; a finished one says when.
-	CHECK (status <> 'failed' OR error_message IS NOT NULL),
-	CHECK (status NOT IN ('done', 'failed', 'cancelled') OR finished_at IS NOT NULL)
+	CONSTRAINT analysis_requests_failed_reason_check
+		CHECK (status <> 'failed' OR error_message IS NOT NULL),
+	CONSTRAINT analysis_requests_finished_check
+		CHECK (status NOT IN ('done', 'failed', 'cancelled') OR finished_at IS NOT NULL)
 );
 -- /requests: a user's requests, newest first.
 CREATE INDEX analysis_requests_user_requested
@@ -47,9 +49,11 @@ CREATE TABLE analysis_results (
 	summary         jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(summary) = 'object'),
 	model_version   text NOT NULL CHECK (length(model_version) BETWEEN 1 AND 100),
 	created_at      timestamptz NOT NULL DEFAULT now(),
-	CHECK (positive_count + negative_count + neutral_count = review_count),
-	CHECK (review_count = 0 OR (date_from IS NOT NULL AND date_to IS NOT NULL)),
-	CHECK (date_from <= date_to)
+	CONSTRAINT analysis_results_counts_check
+		CHECK (positive_count + negative_count + neutral_count = review_count),
+	CONSTRAINT analysis_results_sample_range_check
+		CHECK (review_count = 0 OR (date_from IS NOT NULL AND date_to IS NOT NULL)),
+	CONSTRAINT analysis_results_dates_check CHECK (date_from <= date_to)
 );
 -- A product's latest result.
 CREATE INDEX analysis_results_product_created

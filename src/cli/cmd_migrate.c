@@ -104,6 +104,10 @@ static char *default_dir(const char *sub)
 	return join_path(src != NULL && *src != '\0' ? src : REVLENS_DATADIR, sub);
 }
 
+#define MIGRATE_USAGE "usage: revlens [-c CONF] migrate [--sql-dir DIR] [--mongo-dir DIR] " \
+	"[--dry-run]\n"
+
+/* 0 to go on, 1 when help was printed, -1 on a usage error. */
 static int parse_args(struct migrate *mg, int argc, char **argv)
 {
 	int i;
@@ -116,13 +120,16 @@ static int parse_args(struct migrate *mg, int argc, char **argv)
 			mg->dry_run = 1;
 			continue;
 		}
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			printf(MIGRATE_USAGE);
+			return 1;
+		}
 		if (strcmp(a, "--sql-dir") == 0)
 			dst = &mg->sql_dir;
 		else if (strcmp(a, "--mongo-dir") == 0)
 			dst = &mg->mongo_dir;
 		if (dst == NULL || i + 1 >= argc || *dst != NULL) {
-			fprintf(stderr, "%s: %s \"%s\"\nusage: revlens [-c CONF] migrate "
-			    "[--sql-dir DIR] [--mongo-dir DIR] [--dry-run]\n", ME,
+			fprintf(stderr, "%s: %s \"%s\"\n" MIGRATE_USAGE, ME,
 			    dst == NULL ? "unknown option" : *dst != NULL ? "repeated option" :
 			    "missing value for", a);
 			return -1;
@@ -820,7 +827,16 @@ int cmd_migrate(const struct config *cfg, int argc, char **argv)
 		status = EXIT_FAIL;
 		goto out;
 	}
-	if (parse_args(&mg, argc, argv) != 0 || load_sql(&mg) != 0 || load_specs(&mg) != 0)
+	switch (parse_args(&mg, argc, argv)) {
+	case 0:
+		break;
+	case 1:
+		status = 0;
+		goto out;
+	default:
+		goto out;
+	}
+	if (load_sql(&mg) != 0 || load_specs(&mg) != 0)
 		goto out;
 	status = EXIT_FAIL;
 	if (pg_start(cfg, &mg) != 0 || check_applied(&mg) != 0 || apply_sql(&mg) != 0 ||

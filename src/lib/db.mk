@@ -34,3 +34,7 @@ t_unit_mongo_spec_LDADD = librevlens.a $(REVLENS_LIBS)
 check_PROGRAMS += t/unit/mongo_probe
 t_unit_mongo_probe_SOURCES = t/unit/mongo_probe.c
 t_unit_mongo_probe_LDADD = librevlens.a $(REVLENS_LIBS)
+
+# Integration tests (need root; start a private stack through t/lib/RevlensTest.pm).
+TESTS += t/integ/migrate.t t/integ/mongo_indexes.t
+EXTRA_DIST += t/integ/migrate.t t/integ/mongo_indexes.t

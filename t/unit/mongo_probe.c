@@ -7,6 +7,10 @@
  *       inserts into product_reviews_raw the same (product_id, review_id) twice and a
  *       different review_id once, printing "insert N ok" or "insert N error CODE: msg";
  *       removes its documents afterwards.
+ *   mongo_probe URI DB dropindex COLLECTION NAME
+ *   mongo_probe URI DB plainindex COLLECTION NAME FIELD
+ *       drop an index / create {FIELD: 1} named NAME without options (to stage the
+ *       "server has no TTL" and "index missing" cases of revlens migrate).
  * Exit status 0 when the probe ran (whatever it found), 1 when it could not.
  */
 #include "lib/mongo.h"
@@ -80,14 +84,52 @@ static int probe_dupkey(struct mongo_conn *m)
 	return 0;
 }
 
+static int probe_drop(struct mongo_conn *m, const char *coll, const char *name)
+{
+	mongoc_collection_t *c = mongoc_client_get_collection(m->client, m->dbname, coll);
+	bson_error_t error;
+	int rc = 0;
+
+	if (!mongoc_collection_drop_index_with_opts(c, name, NULL, &error)) {
+		fprintf(stderr, "mongo_probe: dropIndexes: %s\n", error.message);
+		rc = 1;
+	}
+	mongoc_collection_destroy(c);
+	return rc;
+}
+
+static int probe_plain(struct mongo_conn *m, const char *coll, const char *name, const char *field)
+{
+	struct mongo_index ix;
+	bson_t *doc;
+	int rc = 0;
+
+	memset(&ix, 0, sizeof(ix));
+	ix.name = (char *)name;
+	ix.key = bson_new();
+	ix.ttl_seconds = -1;
+	BSON_APPEND_INT32(ix.key, field, 1);
+	doc = mongo_index_doc(&ix, 0);
+	if (mongo_create_index(m, coll, doc) != 0) {
+		fprintf(stderr, "mongo_probe: %s\n", m->err);
+		rc = 1;
+	}
+	bson_destroy(doc);
+	bson_destroy(ix.key);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct mongo_conn m;
 	int rc = 1;
 
 	if (argc < 4 || (strcmp(argv[3], "indexes") == 0 && argc != 5) ||
-	    (strcmp(argv[3], "dupkey") == 0 && argc != 4)) {
-		fprintf(stderr, "usage: mongo_probe URI DB indexes COLLECTION | dupkey\n");
+	    (strcmp(argv[3], "dupkey") == 0 && argc != 4) ||
+	    (strcmp(argv[3], "dropindex") == 0 && argc != 6) ||
+	    (strcmp(argv[3], "plainindex") == 0 && argc != 7)) {
+		fprintf(stderr, "usage: mongo_probe URI DB indexes COLLECTION | dupkey | "
+		    "dropindex COLLECTION NAME | plainindex COLLECTION NAME FIELD\n");
 		return 2;
 	}
 	mongo_global_init();
@@ -103,6 +145,10 @@ int main(int argc, char **argv)
 		rc = probe_indexes(&m, argv[4]);
 	else if (strcmp(argv[3], "dupkey") == 0)
 		rc = probe_dupkey(&m);
+	else if (strcmp(argv[3], "dropindex") == 0)
+		rc = probe_drop(&m, argv[4], argv[5]);
+	else if (strcmp(argv[3], "plainindex") == 0)
+		rc = probe_plain(&m, argv[4], argv[5], argv[6]);
 	else
 		fprintf(stderr, "mongo_probe: unknown probe \"%s\"\n", argv[3]);
 out:
