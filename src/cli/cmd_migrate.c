@@ -121,7 +121,7 @@ static int parse_args(struct migrate *mg, int argc, char **argv)
 			continue;
 		}
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			printf(MIGRATE_USAGE);
+			fputs(MIGRATE_USAGE, stdout);
 			return 1;
 		}
 		if (strcmp(a, "--sql-dir") == 0)
@@ -384,6 +384,11 @@ out:
 
 /* ---- PostgreSQL ------------------------------------------------------------------ */
 
+static int is_true(const char *v)
+{
+	return v != NULL && strcmp(v, "t") == 0;
+}
+
 static int pg_fail(struct migrate *mg, const char *what)
 {
 	fprintf(stderr, "%s: PostgreSQL: %s: %s\n", ME, what, mg->pg.err);
@@ -414,7 +419,7 @@ static int pg_start(const struct config *cfg, struct migrate *mg)
 			pg_fail(mg, "advisory lock");
 			goto out;
 		}
-		if (strcmp(pg_value(&mg->pg, 0, 0), "t") != 0) {
+		if (!is_true(pg_value(&mg->pg, 0, 0))) {
 			fprintf(stderr, "%s: another migration is running; waiting for it\n", ME);
 			if (pg_exec(&mg->pg, "SELECT pg_advisory_lock($1::bigint)", 1, lock) != 0) {
 				pg_fail(mg, "advisory lock");
@@ -445,7 +450,7 @@ static int pg_start(const struct config *cfg, struct migrate *mg)
 			pg_fail(mg, "reading the catalog");
 			goto out;
 		}
-		mg->have_tables = strcmp(pg_value(&mg->pg, 0, 0), "t") == 0;
+		mg->have_tables = is_true(pg_value(&mg->pg, 0, 0));
 	}
 	rc = 0;
 out:
@@ -756,11 +761,11 @@ static int apply_mongo(const struct config *cfg, struct migrate *mg)
 	if (load_index_recs(mg) != 0)
 		goto out;
 	mongo_global_init();
+	mg->have_mongo = 1;   /* mongo_close() is safe on a failed mongo_open() */
 	if (mongo_open(&mg->mongo, cfg->mongo_uri, cfg->mongo_database) != 0) {
 		fprintf(stderr, "%s: MongoDB: %s\n", ME, mg->mongo.err);
 		goto out;
 	}
-	mg->have_mongo = 1;
 	if (mongo_ping(&mg->mongo) != 0) {
 		fprintf(stderr, "%s: MongoDB: %s\n", ME, mg->mongo.err);
 		goto out;
