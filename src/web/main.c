@@ -32,6 +32,9 @@
 
 #include "lib/config.h"
 #include "lib/log.h"
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
 #include "web/scoreboard.h"
 #include "web/worker.h"
 
@@ -98,6 +101,10 @@ static int spawn(int slot)
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		rc = worker_main(&cfg, listen_fd, ready_w, sb, slot);
+#if defined(__SANITIZE_ADDRESS__)
+		/* _exit skips LeakSanitizer's atexit check: run it for every worker. */
+		__lsan_do_leak_check();
+#endif
 		_exit(rc);
 	}
 	sb->slot[slot].pid = pid;

@@ -119,21 +119,25 @@ my $master = $s->web_pid;
 ok($master && kill(0, $master), 'master is running');
 my @before = children_of($master);
 is(scalar @before, 2, 'two workers');
-my ($ok, $n) = (0, 0);
+my ($n, @bad) = (0);
 for my $round (1 .. 4) {
 	my @kids = children_of($master);
 	kill 'KILL', $kids[0];
+	# A connection the dying worker had just accepted dies with it; wait until it is gone.
+	wait_until(sub { !-e "/proc/$kids[0]" });
 	for (1 .. 5) {
 		$n++;
-		$ok++ if $s->get('/healthz')->{status} == 200;
+		my $res = $s->get('/healthz');
+		push @bad, "$res->{status} $res->{content}" if $res->{status} != 200;
 	}
 }
-is($ok, $n, "all $n requests succeeded while 4 workers were killed");
+is_deeply(\@bad, [], "all $n requests succeeded while 4 workers were killed");
 ok(wait_until(sub { my @k = children_of($master); @k == 2 }), 'back to two workers');
 my %old = map { $_ => 1 } @before;
 my @after = children_of($master);
 ok(!grep({ $old{$_} } @after) || @after == 2, 'replacements are new processes');
-like($s->get('/metrics')->{content}, qr/^revlens_web_worker_restarts_total 4$/m, 'restarts counted');
+ok(wait_until(sub { $s->get('/metrics')->{content} =~ /^revlens_web_worker_restarts_total 4$/m }),
+	'restarts counted');
 like(slurp($s->rundir . '/logs/web.log'), qr/killed by signal 9 while idle/, 'the death is logged');
 
 # ---- HUP reloads the configuration by replacing the workers
