@@ -20,6 +20,7 @@ static inline int tap_is_str(const char *got, const char *want, const char *file
 
 #include <stdarg.h>
 
+__attribute__((format(printf, 2, 0)))
 static inline void tap_vline(int pass, const char *fmt, va_list ap)
 {
 	tap_n++;

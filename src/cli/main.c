@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cmd_migrate.h"
 #include "lib/config.h"
 #include "lib/log.h"
 
@@ -20,6 +21,7 @@ static int cmd_check_config(const struct config *cfg, int argc, char **argv);
 static int cmd_print_config(const struct config *cfg, int argc, char **argv);
 
 static const struct command commands[] = {
+	{ "migrate", 1, cmd_migrate, "apply SQL migrations and MongoDB indexes" },
 	{ "check-config", 1, cmd_check_config, "validate the configuration file and exit" },
 	{ "print-config", 1, cmd_print_config, "print every key with its effective value" },
 };
