@@ -29,7 +29,8 @@ enum kr_feat_flag {
 	KR_FEAT_BIGRAMS = 1 << 1,
 	KR_FEAT_NEG     = 1 << 2,
 	KR_FEAT_NOSPACE = 1 << 3,
-	KR_FEAT_ALL     = 0xF
+	KR_FEAT_NORM    = 1 << 4,   /* score = sum of weights / sqrt(feature count) */
+	KR_FEAT_ALL     = 0x1F
 };
 
 /* Feature configuration; stored in the model header. */

@@ -51,6 +51,8 @@ struct opts {
 	uint32_t bits;
 	struct kr_feat_cfg cfg;
 	int epochs;
+	int average;      /* return the average of the weights over all steps */
+	int nb;           /* scale features by their NB log-count ratio (NB-LR) */
 	double lr, l2;
 	int valid;
 	uint64_t seed;
@@ -192,22 +194,62 @@ static uint64_t rng_next(uint64_t *s)
 	return x * 0x2545F4914F6CDD1Dull;
 }
 
+/* NB log-count ratios of every table slot over the training docs, with
+ * add-one smoothing, clipped to [0.1, 4] in magnitude-free form: r = |log
+ * ratio| + 0.1 so that a feature's scale reflects how discriminative it is. */
+static void nb_ratios(const struct corpus *c, size_t n, float *r)
+{
+	double *pc = calloc(n, sizeof *pc), *nc = calloc(n, sizeof *nc), tp = 0.0, tn = 0.0;
+	size_t i;
+
+	if (!pc || !nc) {
+		fprintf(stderr, "revlens-kr-train: out of memory\n");
+		exit(2);
+	}
+	for (i = 0; i < c->ndocs; i++) {
+		const struct doc *d = &c->docs[i];
+		uint32_t k;
+		if (d->valid)
+			continue;
+		for (k = 0; k < d->n; k++) {
+			if (d->y)
+				pc[c->feats[d->off + k]] += d->weight;
+			else
+				nc[c->feats[d->off + k]] += d->weight;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		tp += pc[i] + 1.0;
+		tn += nc[i] + 1.0;
+	}
+	for (i = 0; i < n; i++) {
+		double v = log((pc[i] + 1.0) / tp) - log((nc[i] + 1.0) / tn);
+		r[i] = (float)(fabs(v) + 0.1);
+	}
+	free(pc);
+	free(nc);
+}
+
 static void train(const struct corpus *c, const struct opts *o, float *w, double *bias)
 {
 	size_t n = (size_t)1 << o->bits, i, *order = NULL, norder = 0;
 	float *g2 = calloc(n, sizeof *g2);
-	double bg2 = 0.0;
+	float *u = o->average ? calloc(n, sizeof *u) : NULL;
+	float *r = o->nb ? calloc(n, sizeof *r) : NULL;
+	double bg2 = 0.0, ub = 0.0, nstep = 1.0;
 	uint64_t rng = o->seed ? o->seed : 1;
 	int ep;
 
 	order = malloc(c->ndocs * sizeof *order);
-	if (!g2 || !order) {
+	if (!g2 || !order || (o->average && !u) || (o->nb && !r)) {
 		fprintf(stderr, "revlens-kr-train: out of memory\n");
 		exit(2);
 	}
 	for (i = 0; i < c->ndocs; i++)
 		if (!c->docs[i].valid)
 			order[norder++] = i;
+	if (o->nb)
+		nb_ratios(c, n, r);
 	*bias = 0.0;
 	for (ep = 0; ep < o->epochs; ep++) {
 		double loss = 0.0;
@@ -219,24 +261,43 @@ static void train(const struct corpus *c, const struct opts *o, float *w, double
 		for (i = 0; i < norder; i++) {
 			const struct doc *d = &c->docs[order[i]];
 			const uint32_t *x = c->feats + d->off;
-			double z = *bias, p, g;
+			double z = 0.0, p, g, xv = 1.0;
 			uint32_t k;
+			if ((o->cfg.flags & KR_FEAT_NORM) && d->n > 0)
+				xv = 1.0 / sqrt((double)d->n);
 			for (k = 0; k < d->n; k++)
-				z += w[x[k]];
+				z += w[x[k]] * (r ? r[x[k]] : 1.0f);
+			z = *bias + z * xv;
 			p = sig(z);
 			loss += d->weight * (d->y ? -log(p + 1e-12) : -log(1.0 - p + 1e-12));
 			g = (p - d->y) * d->weight;
 			for (k = 0; k < d->n; k++) {
 				uint32_t j = x[k];
-				double gj = g + o->l2 * w[j];
+				double gj = g * xv * (r ? r[j] : 1.0f) + o->l2 * w[j], dw;
 				g2[j] += (float)(gj * gj);
-				w[j] -= (float)(o->lr * gj / sqrt((double)g2[j] + 1e-8));
+				dw = o->lr * gj / sqrt((double)g2[j] + 1e-8);
+				w[j] -= (float)dw;
+				if (u)
+					u[j] += (float)(nstep * dw);
 			}
 			bg2 += g * g;
 			*bias -= o->lr * g / sqrt(bg2 + 1e-8);
+			ub += nstep * (o->lr * g / sqrt(bg2 + 1e-8));
+			nstep += 1.0;
 		}
 		fprintf(stderr, "revlens-kr-train: epoch %d loss %.5f\n", ep + 1, loss / (double)norder);
 	}
+	if (u) {
+		/* averaged weights: w_avg = w + u / nstep (u sums nstep * step, steps are subtracted) */
+		for (i = 0; i < n; i++)
+			w[i] = (float)((double)w[i] + (double)u[i] / nstep);
+		*bias += ub / nstep;
+	}
+	if (r)   /* fold the ratios into the weights: the model stays linear */
+		for (i = 0; i < n; i++)
+			w[i] *= r[i];
+	free(r);
+	free(u);
 	free(g2);
 	free(order);
 }
@@ -267,12 +328,15 @@ static void report_valid(const struct corpus *c, const struct opts *o, const int
 		const struct doc *d = &c->docs[i];
 		int64_t s = 0;
 		uint32_t k;
+		float xv = 1.0f;
 		if (!d->valid)
 			continue;
 		for (k = 0; k < d->n; k++)
 			s += q[c->feats[d->off + k]];
+		if ((o->cfg.flags & KR_FEAT_NORM) && d->n > 0)
+			xv = 1.0f / sqrtf((float)d->n);
 		total[d->file]++;
-		right[d->file] += ((bias + (float)s * scale >= 0.0f) == d->y);
+		right[d->file] += ((bias + (float)s * scale * xv >= 0.0f) == d->y);
 	}
 	for (f = 0; f < o->nfiles + o->ntests; f++)
 		if (total[f])
@@ -320,7 +384,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->bits = 21;
 	o->cfg.nmin = 1;
 	o->cfg.nmax = 5;
-	o->cfg.flags = KR_FEAT_ALL;
+	o->cfg.flags = KR_FEAT_STEMS | KR_FEAT_BIGRAMS | KR_FEAT_NEG | KR_FEAT_NOSPACE;
 	o->epochs = 6;
 	o->lr = 0.05;
 	o->seed = 20240601;
@@ -365,6 +429,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		} else if (!strcmp(a, "--l2")) {
 			if (parse_dbl(val, 0.0, 1.0, &o->l2, a) < 0)
 				return -1;
+		} else if (!strcmp(a, "--nb")) {
+			if (parse_num(val, 0, 1, &v, a) < 0)
+				return -1;
+			o->nb = (int)v;
+		} else if (!strcmp(a, "--average")) {
+			if (parse_num(val, 0, 1, &v, a) < 0)
+				return -1;
+			o->average = (int)v;
 		} else if (!strcmp(a, "--test")) {
 			if (o->ntests == MAX_FILES)
 				return -1;
