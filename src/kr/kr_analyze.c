@@ -17,10 +17,13 @@
 #include "kr/kr_stem.h"
 
 /* Aspect/keyword polarity = clause log-odds + KR_CLAUSE_BLEND * review
- * log-odds; neutral when its magnitude is below KR_CLAUSE_MARGIN. Values
- * chosen on shopping_train reviews (not on the hand-checked test set); see
- * docs/kr.md. */
-#define KR_CLAUSE_BLEND 0.5f
+ * log-odds + KR_LEXICAL_WEIGHT * (lexicon pos words - neg words in the
+ * clause, negation reversing a word); neutral when its magnitude is below
+ * KR_CLAUSE_MARGIN. The model alone is a weak judge of a short clause
+ * ("배송은 빠른데" leans negative in the data because -는데 precedes
+ * complaints), hence the curated evaluative words. See docs/kr.md. */
+#define KR_CLAUSE_BLEND 0.3f
+#define KR_LEXICAL_WEIGHT 2.0f
 #define KR_CLAUSE_MARGIN 0.35f
 
 static const char *const aspect_names[KR_ASPECT_COUNT] = {
@@ -154,6 +157,38 @@ static void add_aspect(struct kr_result *out, int aspect, float pol, uint32_t *s
 	seen_clause[aspect] |= 1u << (clause & 31);
 }
 
+/* Lexical polarity of one word: +1/-1 for a pos/neg lexicon term (found
+ * whole, or inside an unspaced word), reversed when the word is negated. */
+static float word_polarity(const struct kr_model *m, const struct kr_parse *p,
+    const struct kr_word *w)
+{
+	const struct kr_tok *t = &p->doc.toks[w->tok];
+	const char *s = p->doc.text + t->off;
+	size_t maxs, n, i, k;
+	unsigned fl = 0;
+	float v = 0.0f;
+
+	if (kr_lex_lookup(m->lex, w->stem, w->len, &fl) == KR_LEX_MISSING)
+		kr_lex_lookup(m->lex, s, t->len, &fl);
+	if (!(fl & (KR_LEX_POSW | KR_LEX_NEGW)) && w->cls == KR_TC_HANGUL && t->len >= 9) {
+		maxs = kr_lex_max_syllables(m->lex);
+		n = t->len / 3;
+		for (i = 0; i + 2 <= n; i++) {
+			for (k = maxs < n - i ? maxs : n - i; k >= 2; k--) {
+				unsigned f2;
+				if (kr_lex_lookup(m->lex, s + i * 3, k * 3, &f2) != KR_LEX_MISSING &&
+				    (f2 & KR_LEX_SUBSTR))
+					fl |= f2;
+			}
+		}
+	}
+	if (fl & KR_LEX_POSW)
+		v += 1.0f;
+	if (fl & KR_LEX_NEGW)
+		v -= 1.0f;
+	return w->neg ? -v : v;
+}
+
 /* Find lexicon terms inside a long word (spacing errors). Returns hits. */
 static int scan_terms(const struct kr_model *m, const char *s, size_t len, struct kr_result *out,
     float pol, uint32_t *seen, size_t clause, struct kr_arena *a)
@@ -164,14 +199,15 @@ static int scan_terms(const struct kr_model *m, const char *s, size_t len, struc
 	while (i + 2 <= n) {
 		int found = 0;
 		for (k = maxs < n - i ? maxs : n - i; k >= 2; k--) {
-			int sub = 0, cls = kr_lex_lookup(m->lex, s + i * 3, k * 3, &sub);
-			if (cls == KR_LEX_MISSING || !sub)
+			unsigned fl;
+			int cls = kr_lex_lookup(m->lex, s + i * 3, k * 3, &fl);
+			if (cls == KR_LEX_MISSING || !(fl & KR_LEX_SUBSTR))
 				continue;
 			if (cls >= 0) {
 				add_keyword(out, s + i * 3, k * 3, cls, pol, a);
 				add_aspect(out, cls, pol, seen, clause);
+				hits++;
 			}
-			hits++;
 			found = 1;
 			break;
 		}
@@ -184,7 +220,7 @@ int kr_analyze(const struct kr_model *m, const char *text, size_t len, struct kr
     struct kr_arena *arena)
 {
 	struct kr_parse p;
-	float logit, *cs = NULL, prob;
+	float logit, *cs = NULL, *lp, prob;
 	uint32_t seen[KR_ASPECT_COUNT];
 	size_t i;
 
@@ -198,21 +234,28 @@ int kr_analyze(const struct kr_model *m, const char *text, size_t len, struct kr
 	out->argmax = prob >= 0.5f ? KR_POS : KR_NEG;
 	out->label = out->confidence < KR_NEUTRAL_CONFIDENCE ? KR_NEUTRAL : out->argmax;
 	memset(seen, 0, sizeof seen);
+	lp = kr_arena_alloc(arena, (p.nclauses + 1) * sizeof *lp);
+	if (!lp)
+		return -1;
+	memset(lp, 0, (p.nclauses + 1) * sizeof *lp);
+	for (i = 0; i < p.nwords; i++)
+		if (p.words[i].cls == KR_TC_HANGUL || p.words[i].cls == KR_TC_LATIN)
+			lp[p.words[i].clause] += word_polarity(m, &p, &p.words[i]);
 
 	for (i = 0; i < p.nwords; i++) {
 		const struct kr_word *w = &p.words[i];
 		const struct kr_tok *t = &p.doc.toks[w->tok];
-		float pol = cs[w->clause] + KR_CLAUSE_BLEND * logit;
-		int sub = 0, cls;
+		float pol = cs[w->clause] + KR_CLAUSE_BLEND * logit + KR_LEXICAL_WEIGHT * lp[w->clause];
+		int cls;
 		size_t syl;
 
 		if (w->cls != KR_TC_HANGUL && w->cls != KR_TC_LATIN)
 			continue;
 		if (w->flags & (KR_STEM_NEGATOR | KR_STEM_INTENS | KR_STEM_OPENER))
 			continue;
-		cls = kr_lex_lookup(m->lex, w->stem, w->len, &sub);
+		cls = kr_lex_lookup(m->lex, w->stem, w->len, NULL);
 		if (cls == KR_LEX_MISSING && w->cls == KR_TC_HANGUL)
-			cls = kr_lex_lookup(m->lex, p.doc.text + t->off, t->len, &sub);
+			cls = kr_lex_lookup(m->lex, p.doc.text + t->off, t->len, NULL);
 		if (cls == KR_LEX_STOP)
 			continue;
 		if (cls >= 0) {
@@ -220,12 +263,12 @@ int kr_analyze(const struct kr_model *m, const char *text, size_t len, struct kr
 			add_aspect(out, cls, pol, seen, w->clause);
 			continue;
 		}
-		if (w->cls == KR_TC_HANGUL) {
+		if (cls == KR_LEX_MISSING && w->cls == KR_TC_HANGUL) {
 			if (scan_terms(m, p.doc.text + t->off, t->len, out, pol, seen, w->clause, arena))
 				continue;
 			syl = w->len / 3;
 		} else {
-			syl = w->len;
+			syl = w->cls == KR_TC_HANGUL ? w->len / 3 : w->len;
 		}
 		if (syl >= 2 || cls == KR_LEX_KEEP)
 			add_keyword(out, w->stem, w->len, KR_ASPECT_NONE, pol, arena);

@@ -21,7 +21,7 @@ struct lex_slot {
 	uint32_t off;      /* into terms; 0 = empty (terms[0] is a sentinel) */
 	uint16_t len;      /* bytes */
 	int8_t cls;        /* aspect id or KR_LEX_* */
-	uint8_t substr;
+	uint8_t flags;     /* enum kr_lex_flag */
 };
 
 struct kr_lex {
@@ -52,6 +52,8 @@ static int class_of(const char *s, size_t n)
 		return KR_LEX_STOP;
 	if (n == 4 && !memcmp(s, "keep", 4))
 		return KR_LEX_KEEP;
+	if (n == 1 && s[0] == '-')
+		return KR_LEX_PLAIN;
 	for (a = 0; a < KR_ASPECT_COUNT; a++) {
 		const char *name = kr_aspect_name(a);
 		if (strlen(name) == n && !memcmp(name, s, n))
@@ -60,18 +62,20 @@ static int class_of(const char *s, size_t n)
 	return KR_LEX_MISSING;
 }
 
-int kr_lex_lookup(const struct kr_lex *lx, const char *s, size_t n, int *substr)
+int kr_lex_lookup(const struct kr_lex *lx, const char *s, size_t n, unsigned *flags)
 {
 	size_t h;
 
+	if (flags)
+		*flags = 0;
 	if (!lx || n == 0 || n > 0xFFFF)
 		return KR_LEX_MISSING;
 	h = lhash(s, n) & (lx->nslots - 1);
 	while (lx->slots[h].off) {
 		const struct lex_slot *e = &lx->slots[h];
 		if (e->len == n && !memcmp(lx->terms + e->off, s, n)) {
-			if (substr)
-				*substr = e->substr;
+			if (flags)
+				*flags = e->flags;
 			return e->cls;
 		}
 		h = (h + 1) & (lx->nslots - 1);
@@ -136,7 +140,8 @@ int kr_lex_parse(struct kr_lex **out, const char *name, const char *text, size_t
 		size_t ll = nl ? (size_t)(nl - line) : len - pos;
 		const char *tab, *tab2, *cls_s;
 		size_t tl, cl, syl, k;
-		int cls, substr = 1;
+		int cls;
+		unsigned fl = KR_LEX_SUBSTR;
 		size_t h;
 
 		pos += ll + (nl ? 1 : 0);
@@ -159,12 +164,21 @@ int kr_lex_parse(struct kr_lex **out, const char *name, const char *text, size_t
 		tab2 = memchr(cls_s, '\t', ll - tl - 1);
 		cl = tab2 ? (size_t)(tab2 - cls_s) : ll - tl - 1;
 		if (tab2) {
-			size_t rest = ll - (size_t)(tab2 + 1 - line);
-			if (rest == 5 && !memcmp(tab2 + 1, "exact", 5)) {
-				substr = 0;
-			} else {
-				snprintf(err, errlen, "%s:%zu: third column must be \"exact\"", name, lineno);
-				goto out;
+			const char *f = tab2 + 1, *end = line + ll;
+			while (f < end) {
+				const char *c = memchr(f, ',', (size_t)(end - f));
+				size_t fl_len = c ? (size_t)(c - f) : (size_t)(end - f);
+				if (fl_len == 5 && !memcmp(f, "exact", 5))
+					fl &= ~(unsigned)KR_LEX_SUBSTR;
+				else if (fl_len == 3 && !memcmp(f, "pos", 3))
+					fl |= KR_LEX_POSW;
+				else if (fl_len == 3 && !memcmp(f, "neg", 3))
+					fl |= KR_LEX_NEGW;
+				else {
+					snprintf(err, errlen, "%s:%zu: flags are exact, pos, neg", name, lineno);
+					goto out;
+				}
+				f += fl_len + 1;
 			}
 		}
 		cls = class_of(cls_s, cl);
@@ -176,7 +190,7 @@ int kr_lex_parse(struct kr_lex **out, const char *name, const char *text, size_t
 			if (((unsigned char)line[k] & 0xC0) != 0x80)
 				syl++;
 		if (syl < 2)
-			substr = 0;
+			fl &= ~(unsigned)KR_LEX_SUBSTR;
 		if (kr_lex_lookup(lx, line, tl, NULL) != KR_LEX_MISSING)
 			continue;   /* first listing wins */
 		memcpy(lx->terms + toff, line, tl);
@@ -186,10 +200,10 @@ int kr_lex_parse(struct kr_lex **out, const char *name, const char *text, size_t
 		lx->slots[h].off = (uint32_t)toff;
 		lx->slots[h].len = (uint16_t)tl;
 		lx->slots[h].cls = (int8_t)cls;
-		lx->slots[h].substr = (uint8_t)substr;
+		lx->slots[h].flags = (uint8_t)fl;
 		toff += tl;
 		lx->nterms++;
-		if (substr && syl > lx->max_syll)
+		if ((fl & KR_LEX_SUBSTR) && syl > lx->max_syll)
 			lx->max_syll = syl;
 	}
 	*out = lx;
