@@ -5,6 +5,7 @@ revlens_web_SOURCES = \
 	src/web/app.c src/web/app.h \
 	src/web/page_healthz.c src/web/page_healthz.h \
 	src/web/page_metrics.c src/web/page_metrics.h \
+	src/web/page_version.c src/web/page_version.h \
 	src/web/req.c src/web/req.h \
 	src/web/route.c src/web/route.h \
 	src/web/scoreboard.c src/web/scoreboard.h \

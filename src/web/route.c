@@ -5,11 +5,13 @@
 #include "lib/strnum.h"
 #include "web/page_healthz.h"
 #include "web/page_metrics.h"
+#include "web/page_version.h"
 #include "web/route.h"
 
 const struct route route_table[] = {
 	{ "GET", "/healthz", page_healthz, ROUTE_API_JSON },
 	{ "GET", "/metrics", page_metrics, ROUTE_LOOPBACK_ONLY },
+	{ "GET", "/api/version", page_version, ROUTE_API_JSON },
 };
 
 const int route_count = (int)(sizeof(route_table) / sizeof(route_table[0]));

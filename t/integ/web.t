@@ -90,6 +90,10 @@ $r = $s->request('HEAD', '/healthz');
 is($r->{status}, 200, 'HEAD works');
 is($r->{content} // '', '', 'HEAD has no body');
 
+$r = $s->get('/api/version');
+is($r->{status}, 200, 'GET /api/version');
+like($r->{content}, qr/^\{"name":"revlens","version":"\d+\.\d+\.\d+","api":1\}$/, 'names the service and API version');
+
 # ---- limits: 413 before the body is read
 $r = $s->post('/healthz', 'x' x 70000);
 is($r->{status}, 413, 'a body over web.max_body gets 413 through nginx');
