@@ -95,10 +95,13 @@ sub run_stack {
 	return run_cmd([$STACK, @args], env => \%e);
 }
 
-# A base port P with P..P+3 free on 127.0.0.1 (bind-tested; avoids well-known ranges).
+# A base port P with P..P+3 free on 127.0.0.1 (bind-tested).  Drawn from 20000..32767:
+# below Linux's ephemeral range (32768..60999), so an outgoing connection cannot grab
+# one of our ports between the probe and the start.
 sub free_base_port {
+	my ($lo, $hi) = (20000, 32764);
 	for (1 .. 200) {
-		my $base = 20000 + 4 * int(rand((60000 - 20000) / 4));
+		my $base = $lo + 4 * int(rand(($hi - $lo) / 4));
 		my @held;
 		my $ok = 1;
 		for my $p ($base .. $base + 3) {
