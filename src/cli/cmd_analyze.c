@@ -118,7 +118,7 @@ static int run_stream(const struct kr_model *m, FILE *in, int aggregate)
 		goto out;
 	}
 	if (g) {
-		char *js = kr_agg_to_json(g, 50);
+		char *js = kr_agg_to_json(g, 400);
 		if (!js) {
 			fprintf(stderr, "revlens analyze: out of memory\n");
 			goto out;

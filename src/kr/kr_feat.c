@@ -70,9 +70,11 @@ int kr_feat_parse(const char *text, size_t len, struct kr_parse *p, struct kr_ar
 		return -1;
 	p->words = kr_arena_alloc(arena, (d->ntoks + 1) * sizeof *p->words);
 	p->cp_clause = kr_arena_alloc(arena, (d->ncps + 1) * sizeof *p->cp_clause);
+	p->cp_neg = kr_arena_alloc(arena, d->ncps + 1);
 	stems = kr_arena_alloc(arena, d->len + d->ntoks + 1);
-	if (!p->words || !p->cp_clause || !stems)
+	if (!p->words || !p->cp_clause || !p->cp_neg || !stems)
 		return -1;
+	memset(p->cp_neg, 0, d->ncps + 1);
 
 	for (i = 0; i < d->ntoks; i++) {
 		const struct kr_tok *t = &d->toks[i];
@@ -135,6 +137,11 @@ int kr_feat_parse(const char *text, size_t len, struct kr_parse *p, struct kr_ar
 	for (i = 0; i < d->ncps; i++)
 		if (d->cps[i] == ' ')
 			p->cp_clause[i] = i > 0 ? p->cp_clause[i - 1] : 0;
+	for (i = 0; i < nw; i++) {
+		const struct kr_tok *t = &d->toks[p->words[i].tok];
+		if (p->words[i].neg)
+			memset(p->cp_neg + t->cp, 1, t->ncp);
+	}
 	p->nwords = nw;
 	p->nclauses = open || clause == 0 ? clause + 1 : clause;
 	/* a word right after a closed clause may sit in clause == nclauses */
@@ -156,13 +163,13 @@ static inline void emit(struct kr_feats *f, uint32_t h, size_t clause)
 	}
 }
 
-static void ngrams(const uint32_t *seq, const uint16_t *cl, size_t n, const struct kr_feat_cfg *cfg,
-    uint32_t seed, struct kr_feats *f)
+static void ngrams(const uint32_t *seq, const uint16_t *cl, const uint8_t *neg, size_t n,
+    const struct kr_feat_cfg *cfg, uint32_t seed, struct kr_feats *f)
 {
 	size_t i, k;
 
 	for (i = 0; i < n; i++) {
-		uint32_t h = seed;
+		uint32_t h = neg[i] ? seed ^ SEED_NEG : seed;
 		for (k = 0; k < cfg->nmax && i + k < n; k++) {
 			h = step(h, seq[i + k]);
 			if (k + 1 >= cfg->nmin)
@@ -178,41 +185,46 @@ int kr_feat_extract(const struct kr_parse *p, const struct kr_feat_cfg *cfg, str
 	size_t n = d->ncps + 2, i, m;
 	uint32_t *seq = kr_arena_alloc(arena, n * sizeof *seq);
 	uint16_t *cl = kr_arena_alloc(arena, n * sizeof *cl);
+	uint8_t *ng = kr_arena_alloc(arena, n);
 	size_t cap = n * cfg->nmax * ((cfg->flags & KR_FEAT_NOSPACE) ? 2 : 1) + p->nwords * 3 + 8;
 
 	f->h = kr_arena_alloc(arena, cap * sizeof *f->h);
 	f->clause = kr_arena_alloc(arena, cap * sizeof *f->clause);
 	f->n = 0;
 	f->cap = cap;
-	if (!seq || !cl || !f->h || !f->clause)
+	if (!seq || !cl || !ng || !f->h || !f->clause)
 		return -1;
 	seq[0] = CP_BOS;
 	cl[0] = 0;
+	ng[0] = 0;
 	for (i = 0; i < d->ncps; i++) {
 		seq[i + 1] = d->cps[i];
 		cl[i + 1] = p->cp_clause[i];
+		ng[i + 1] = (cfg->flags & KR_FEAT_NEG) ? p->cp_neg[i] : 0;
 	}
 	seq[n - 1] = CP_EOS;
 	cl[n - 1] = (uint16_t)(p->nclauses ? p->nclauses - 1 : 0);
-	ngrams(seq, cl, n, cfg, SEED_CHAR, f);
+	ng[n - 1] = 0;
+	ngrams(seq, cl, ng, n, cfg, SEED_CHAR, f);
 	if (cfg->flags & KR_FEAT_NOSPACE) {
 		for (i = 0, m = 0; i < n; i++) {
 			if (seq[i] == ' ')
 				continue;
 			seq[m] = seq[i];
 			cl[m] = cl[i];
+			ng[m] = ng[i];
 			m++;
 		}
-		ngrams(seq, cl, m, cfg, SEED_NOSPACE, f);
+		ngrams(seq, cl, ng, m, cfg, SEED_NOSPACE, f);
 	}
 	for (i = 0; i < p->nwords; i++) {
 		const struct kr_word *w = &p->words[i];
 		if (w->cls != KR_TC_HANGUL && w->cls != KR_TC_LATIN)
 			continue;
-		if (cfg->flags & KR_FEAT_STEMS)
-			emit(f, hash_bytes(SEED_STEM, w->stem, w->len), w->clause);
 		if ((cfg->flags & KR_FEAT_NEG) && w->neg)
 			emit(f, hash_bytes(SEED_NEG, w->stem, w->len), w->clause);
+		else if (cfg->flags & KR_FEAT_STEMS)
+			emit(f, hash_bytes(SEED_STEM, w->stem, w->len), w->clause);
 		if ((cfg->flags & KR_FEAT_BIGRAMS) && i + 1 < p->nwords &&
 		    p->words[i + 1].clause == w->clause) {
 			const struct kr_word *x = &p->words[i + 1];

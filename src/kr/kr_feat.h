@@ -11,7 +11,9 @@
  *   - optionally the same n-grams over the text with spaces removed
  *     (robust to 띄어쓰기 errors);
  *   - stem unigrams, stem bigrams inside a clause;
- *   - negated stems (안 좋아요, 좋지 않아요, 맛이 없어요) as separate features.
+ *   - negation (안 좋아요, 좋지 않아요, 맛이 없어요): the n-grams starting in a
+ *     negated word and its stem are hashed in a separate "negated" space, so
+ *     좋아요 after 안 does not count as the positive 좋아요.
  * The hash of a feature is independent of the table size; a model uses the
  * top `bits` bits.
  */
@@ -54,6 +56,7 @@ struct kr_parse {
 	struct kr_word *words;  /* one per HANGUL/LATIN/JAMO/OTHER token */
 	size_t nwords;
 	uint16_t *cp_clause;    /* clause of each code point of doc.cps */
+	uint8_t *cp_neg;        /* 1 where the code point is inside a negated word */
 	size_t nclauses;
 };
 

@@ -190,6 +190,20 @@ static void put_syll(char *p, uint32_t cp)
 	p[2] = (char)(0x80 | (cp & 0x3F));
 }
 
+/* Does the stripped ending start with a syllable that follows a fused final
+ * consonant (빠른+데, 합+니다, 했+어요, 할+게요)? 하/해-endings attach to
+ * nouns (추천+해요), so they never undo a consonant. */
+static int fuses(const char *ending)
+{
+	static const char *const heads[] = {"데", "니", "다", "게", "어", "까", "걸", "듯", "지"};
+	size_t i;
+
+	for (i = 0; i < sizeof heads / sizeof heads[0]; i++)
+		if (!memcmp(ending, heads[i], 3))
+			return 1;
+	return 0;
+}
+
 size_t kr_stem_word(const char *s, size_t len, char *out, unsigned *flags)
 {
 	size_t n = len / 3, round;
@@ -223,7 +237,7 @@ size_t kr_stem_word(const char *s, size_t len, char *out, unsigned *flags)
 			f |= got & (C | X | J);
 		f |= got & (P | E);
 		n -= k;
-		if (got & E) {
+		if ((got & E) && fuses(out + n * 3)) {
 			uint32_t cp = syll(out + (n - 1) * 3);
 			uint32_t jong = (cp - 0xAC00) % 28;
 			/* ㄴ ㄹ ㅂ ㅆ fused with a following ending: 빠른데, 합니다, 했어요 */
