@@ -63,30 +63,20 @@ void html_raw(struct buf *b, const char *s)
 void html_rawf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	char tmp[1024];
+	char *big;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n < sizeof(tmp)) {
-		buf_append(b, tmp, (size_t)n);
+	if (n < 0 || (big = arena_alloc(b->arena, (size_t)n + 1)) == NULL) {
+		b->failed = 1;
 		return;
 	}
-	{
-		struct buf *bb = b;
-		char *big = arena_alloc(bb->arena, (size_t)n + 1);
-		if (big == NULL) {
-			bb->failed = 1;
-			return;
-		}
-		va_start(ap, fmt);
-		vsnprintf(big, (size_t)n + 1, fmt, ap);
-		va_end(ap);
-		buf_append(bb, big, (size_t)n);
-	}
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	buf_append(b, big, (size_t)n);
 }
 
 void html_page_begin(struct buf *b, const char *title)
