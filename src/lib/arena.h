@@ -8,6 +8,7 @@
 #ifndef REVLENS_ARENA_H
 #define REVLENS_ARENA_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 struct arena_block;
@@ -44,5 +45,7 @@ void buf_append(struct buf *b, const char *s, size_t n);
 void buf_puts(struct buf *b, const char *s);
 __attribute__((format(printf, 2, 3)))
 void buf_printf(struct buf *b, const char *fmt, ...);
+__attribute__((format(printf, 2, 0)))
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 
 #endif

@@ -63,20 +63,10 @@ void html_raw(struct buf *b, const char *s)
 void html_rawf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	char *big;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	buf_vprintf(b, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (big = arena_alloc(b->arena, (size_t)n + 1)) == NULL) {
-		b->failed = 1;
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	buf_append(b, big, (size_t)n);
 }
 
 void html_page_begin(struct buf *b, const char *title)
