@@ -80,18 +80,26 @@ static int score_text(const struct kr_model *m, const char *text, size_t len,
 		if (!cs)
 			return -1;
 		memset(cs, 0, (p->nclauses + 1) * sizeof *cs);
+		int32_t isum = 0;
 		for (i = 0; i < f.n; i++) {
-			float w = (float)m->w[f.h[i] >> m->shift];
-			sum += w;
-			cs[f.clause[i]] += w;
+			int32_t w;
+			if (i + 16 < f.n)
+				__builtin_prefetch(&m->w[f.h[i + 16] >> m->shift]);
+			w = m->w[f.h[i] >> m->shift];
+			isum += w;
+			cs[f.clause[i]] += (float)w;
 		}
+		sum = (float)isum;
 		for (i = 0; i < p->nclauses; i++)
 			cs[i] *= m->scale;
 		*clauses = cs;
 	} else {
 		int32_t isum = 0;
-		for (i = 0; i < f.n; i++)
+		for (i = 0; i < f.n; i++) {
+			if (i + 16 < f.n)
+				__builtin_prefetch(&m->w[f.h[i + 16] >> m->shift]);
 			isum += m->w[f.h[i] >> m->shift];
+		}
 		sum = (float)isum;
 	}
 	*logit = m->bias + sum * m->scale;
@@ -157,63 +165,67 @@ static void add_aspect(struct kr_result *out, int aspect, float pol, uint32_t *s
 	seen_clause[aspect] |= 1u << (clause & 31);
 }
 
-/* Lexical polarity of one word: +1/-1 for a pos/neg lexicon term (found
- * whole, or inside an unspaced word), reversed when the word is negated. */
-static float word_polarity(const struct kr_model *m, const struct kr_parse *p,
-    const struct kr_word *w)
+/* What the lexicon says about one word; found in pass 1, used in pass 2. */
+struct winfo {
+	int8_t cls;        /* aspect id or KR_LEX_* of the stem/surface */
+	uint8_t nhits;     /* aspect terms found inside an unspaced word */
+	uint16_t hit0;     /* first of them in the hits array */
+};
+
+struct hit {
+	uint16_t off, len; /* bytes inside the word's token */
+	int8_t cls;
+};
+
+/* Look the word up (stem, then surface form); if unknown, find lexicon terms
+ * inside it, greedy longest-first (띄어쓰기 없는 리뷰). Returns the word's
+ * lexical polarity: +1/-1 per pos/neg term, reversed when negated. */
+static float word_lookup(const struct kr_model *m, const struct kr_parse *p,
+    const struct kr_word *w, struct winfo *wi, struct hit *hits, size_t *nhits)
 {
 	const struct kr_tok *t = &p->doc.toks[w->tok];
 	const char *s = p->doc.text + t->off;
-	size_t maxs, n, i, k;
-	unsigned fl = 0;
+	unsigned fl = 0, acc;
+	size_t n, i, k, maxs;
 	float v = 0.0f;
 
-	if (kr_lex_lookup(m->lex, w->stem, w->len, &fl) == KR_LEX_MISSING)
-		kr_lex_lookup(m->lex, s, t->len, &fl);
-	if (!(fl & (KR_LEX_POSW | KR_LEX_NEGW)) && w->cls == KR_TC_HANGUL && t->len >= 9) {
+	wi->nhits = 0;
+	wi->hit0 = (uint16_t)*nhits;
+	wi->cls = (int8_t)kr_lex_lookup(m->lex, w->stem, w->len, &fl);
+	if (wi->cls == KR_LEX_MISSING && w->cls == KR_TC_HANGUL && t->len != w->len)
+		wi->cls = (int8_t)kr_lex_lookup(m->lex, s, t->len, &fl);
+	acc = fl;
+	if (wi->cls == KR_LEX_MISSING && w->cls == KR_TC_HANGUL && t->len >= 6) {
 		maxs = kr_lex_max_syllables(m->lex);
 		n = t->len / 3;
-		for (i = 0; i + 2 <= n; i++) {
-			for (k = maxs < n - i ? maxs : n - i; k >= 2; k--) {
-				unsigned f2;
-				if (kr_lex_lookup(m->lex, s + i * 3, k * 3, &f2) != KR_LEX_MISSING &&
-				    (f2 & KR_LEX_SUBSTR))
-					fl |= f2;
+		for (i = 0; i + 2 <= n;) {
+			int found = 0;
+			if (kr_lex_maybe_substr(m->lex, s + i * 3)) {
+				for (k = maxs < n - i ? maxs : n - i; k >= 2; k--) {
+					unsigned f2;
+					int cls = kr_lex_lookup(m->lex, s + i * 3, k * 3, &f2);
+					if (cls == KR_LEX_MISSING || !(f2 & KR_LEX_SUBSTR))
+						continue;
+					acc |= f2;
+					if (cls >= 0 && wi->nhits < 255) {
+						hits[*nhits].off = (uint16_t)(i * 3);
+						hits[*nhits].len = (uint16_t)(k * 3);
+						hits[*nhits].cls = (int8_t)cls;
+						(*nhits)++;
+						wi->nhits++;
+					}
+					found = 1;
+					break;
+				}
 			}
+			i += found ? k : 1;
 		}
 	}
-	if (fl & KR_LEX_POSW)
+	if (acc & KR_LEX_POSW)
 		v += 1.0f;
-	if (fl & KR_LEX_NEGW)
+	if (acc & KR_LEX_NEGW)
 		v -= 1.0f;
 	return w->neg ? -v : v;
-}
-
-/* Find lexicon terms inside a long word (spacing errors). Returns hits. */
-static int scan_terms(const struct kr_model *m, const char *s, size_t len, struct kr_result *out,
-    float pol, uint32_t *seen, size_t clause, struct kr_arena *a)
-{
-	size_t maxs = kr_lex_max_syllables(m->lex), n = len / 3, i = 0, k;
-	int hits = 0;
-
-	while (i + 2 <= n) {
-		int found = 0;
-		for (k = maxs < n - i ? maxs : n - i; k >= 2; k--) {
-			unsigned fl;
-			int cls = kr_lex_lookup(m->lex, s + i * 3, k * 3, &fl);
-			if (cls == KR_LEX_MISSING || !(fl & KR_LEX_SUBSTR))
-				continue;
-			if (cls >= 0) {
-				add_keyword(out, s + i * 3, k * 3, cls, pol, a);
-				add_aspect(out, cls, pol, seen, clause);
-				hits++;
-			}
-			found = 1;
-			break;
-		}
-		i += found ? k : 1;
-	}
-	return hits;
 }
 
 int kr_analyze(const struct kr_model *m, const char *text, size_t len, struct kr_result *out,
@@ -222,7 +234,9 @@ int kr_analyze(const struct kr_model *m, const char *text, size_t len, struct kr
 	struct kr_parse p;
 	float logit, *cs = NULL, *lp, prob;
 	uint32_t seen[KR_ASPECT_COUNT];
-	size_t i;
+	struct winfo *wi;
+	struct hit *hits;
+	size_t i, nhits = 0;
 
 	empty_result(out);
 	if (score_text(m, text, len, &p, arena, &logit, &cs) < 0)
@@ -235,41 +249,43 @@ int kr_analyze(const struct kr_model *m, const char *text, size_t len, struct kr
 	out->label = out->confidence < KR_NEUTRAL_CONFIDENCE ? KR_NEUTRAL : out->argmax;
 	memset(seen, 0, sizeof seen);
 	lp = kr_arena_alloc(arena, (p.nclauses + 1) * sizeof *lp);
-	if (!lp)
+	wi = kr_arena_alloc(arena, (p.nwords + 1) * sizeof *wi);
+	hits = kr_arena_alloc(arena, (p.doc.len / 6 + 1) * sizeof *hits);
+	if (!lp || !wi || !hits)
 		return -1;
 	memset(lp, 0, (p.nclauses + 1) * sizeof *lp);
-	for (i = 0; i < p.nwords; i++)
-		if (p.words[i].cls == KR_TC_HANGUL || p.words[i].cls == KR_TC_LATIN)
-			lp[p.words[i].clause] += word_polarity(m, &p, &p.words[i]);
-
+	/* pass 1: lexicon facts per word, evaluative words per clause */
+	for (i = 0; i < p.nwords; i++) {
+		const struct kr_word *w = &p.words[i];
+		wi[i].cls = KR_LEX_STOP;
+		wi[i].nhits = 0;
+		if (w->cls != KR_TC_HANGUL && w->cls != KR_TC_LATIN)
+			continue;
+		lp[w->clause] += word_lookup(m, &p, w, &wi[i], hits, &nhits);
+	}
+	/* pass 2: keywords and aspects with their clause's polarity */
 	for (i = 0; i < p.nwords; i++) {
 		const struct kr_word *w = &p.words[i];
 		const struct kr_tok *t = &p.doc.toks[w->tok];
 		float pol = cs[w->clause] + KR_CLAUSE_BLEND * logit + KR_LEXICAL_WEIGHT * lp[w->clause];
-		int cls;
-		size_t syl;
+		int cls = wi[i].cls;
+		size_t syl, h;
 
-		if (w->cls != KR_TC_HANGUL && w->cls != KR_TC_LATIN)
-			continue;
-		if (w->flags & (KR_STEM_NEGATOR | KR_STEM_INTENS | KR_STEM_OPENER))
-			continue;
-		cls = kr_lex_lookup(m->lex, w->stem, w->len, NULL);
-		if (cls == KR_LEX_MISSING && w->cls == KR_TC_HANGUL)
-			cls = kr_lex_lookup(m->lex, p.doc.text + t->off, t->len, NULL);
-		if (cls == KR_LEX_STOP)
+		if (cls == KR_LEX_STOP || (w->flags & (KR_STEM_NEGATOR | KR_STEM_INTENS | KR_STEM_OPENER)))
 			continue;
 		if (cls >= 0) {
 			add_keyword(out, w->stem, w->len, cls, pol, arena);
 			add_aspect(out, cls, pol, seen, w->clause);
 			continue;
 		}
-		if (cls == KR_LEX_MISSING && w->cls == KR_TC_HANGUL) {
-			if (scan_terms(m, p.doc.text + t->off, t->len, out, pol, seen, w->clause, arena))
-				continue;
-			syl = w->len / 3;
-		} else {
-			syl = w->cls == KR_TC_HANGUL ? w->len / 3 : w->len;
+		if (wi[i].nhits) {
+			for (h = wi[i].hit0; h < (size_t)wi[i].hit0 + wi[i].nhits; h++) {
+				add_keyword(out, p.doc.text + t->off + hits[h].off, hits[h].len, hits[h].cls, pol, arena);
+				add_aspect(out, hits[h].cls, pol, seen, w->clause);
+			}
+			continue;
 		}
+		syl = w->cls == KR_TC_HANGUL ? w->len / 3 : w->len;
 		if (syl >= 2 || cls == KR_LEX_KEEP)
 			add_keyword(out, w->stem, w->len, KR_ASPECT_NONE, pol, arena);
 	}

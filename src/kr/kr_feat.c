@@ -53,6 +53,8 @@ static int stem_is(const struct kr_word *w, const char *s)
 /* 않, 없, 못하 and friends negate the word before them. */
 static int negates_previous(const struct kr_word *w)
 {
+	if (w->len != 3 && w->len != 6)
+		return 0;
 	return stem_is(w, "않") || stem_is(w, "없") || stem_is(w, "못하") || stem_is(w, "못") ||
 	    stem_is(w, "아니") || stem_is(w, "아닌") || stem_is(w, "아님") || stem_is(w, "못해");
 }

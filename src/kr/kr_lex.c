@@ -30,6 +30,7 @@ struct kr_lex {
 	struct lex_slot *slots;
 	size_t nslots;     /* power of two */
 	size_t max_syll;
+	uint64_t prefix[1024];   /* bitmap over hashes of the first 6 bytes of substring terms */
 };
 
 #define LEX_MAX_LINE 256  /* bytes of one term line; terms are short words */
@@ -81,6 +82,12 @@ int kr_lex_lookup(const struct kr_lex *lx, const char *s, size_t n, unsigned *fl
 		h = (h + 1) & (lx->nslots - 1);
 	}
 	return KR_LEX_MISSING;
+}
+
+int kr_lex_maybe_substr(const struct kr_lex *lx, const char *s)
+{
+	uint32_t h = lhash(s, 6) & 0xFFFF;
+	return (int)((lx->prefix[h >> 6] >> (h & 63)) & 1);
 }
 
 size_t kr_lex_max_syllables(const struct kr_lex *lx)
@@ -203,8 +210,12 @@ int kr_lex_parse(struct kr_lex **out, const char *name, const char *text, size_t
 		lx->slots[h].flags = (uint8_t)fl;
 		toff += tl;
 		lx->nterms++;
-		if ((fl & KR_LEX_SUBSTR) && syl > lx->max_syll)
-			lx->max_syll = syl;
+		if (fl & KR_LEX_SUBSTR) {
+			uint32_t ph = lhash(line, 6) & 0xFFFF;   /* >= 2 syllables, >= 6 bytes */
+			if (syl > lx->max_syll)
+				lx->max_syll = syl;
+			lx->prefix[ph >> 6] |= (uint64_t)1 << (ph & 63);
+		}
 	}
 	*out = lx;
 	lx = NULL;

@@ -42,6 +42,10 @@ void kr_lex_free(struct kr_lex *lx);
  * KR_LEX_PLAIN or KR_LEX_MISSING. If flags is non-NULL it receives the
  * term's enum kr_lex_flag bits (0 when missing). */
 int kr_lex_lookup(const struct kr_lex *lx, const char *s, size_t n, unsigned *flags);
+/* Quick filter for substring scans: 0 when no substring-matchable term
+ * starts with the first two syllables at s (6 bytes must be readable);
+ * 1 when one may. */
+int kr_lex_maybe_substr(const struct kr_lex *lx, const char *s);
 /* Longest term in syllables (bounds substring scans). */
 size_t kr_lex_max_syllables(const struct kr_lex *lx);
 /* Number of entries. */

@@ -134,6 +134,9 @@ struct slot {
 };
 
 static struct slot slots[NSLOT];
+/* bit per Hangul syllable: does some particle/ending end with it? Lets most
+ * nouns (배송, 포장) skip the suffix lookups entirely. */
+static uint8_t ends[(11172 + 7) / 8];
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static uint32_t hash(const char *s, size_t n)
@@ -162,6 +165,13 @@ static void build(void)
 		slots[h].s = table[i].s;
 		slots[h].len = (unsigned short)n;
 		slots[h].flags = table[i].flags;
+	}
+	for (i = 0; i < sizeof table / sizeof table[0]; i++) {
+		size_t n = strlen(table[i].s);
+		const unsigned char *u = (const unsigned char *)table[i].s + n - 3;
+		uint32_t cp = ((uint32_t)(u[0] & 0x0F) << 12) | ((uint32_t)(u[1] & 0x3F) << 6) | (u[2] & 0x3F);
+		if ((table[i].flags & (P | E)) && cp >= 0xAC00 && cp <= 0xD7A3)
+			ends[(cp - 0xAC00) >> 3] |= (uint8_t)(1u << ((cp - 0xAC00) & 7));
 	}
 }
 
@@ -222,6 +232,12 @@ size_t kr_stem_word(const char *s, size_t len, char *out, unsigned *flags)
 	for (round = 0; round < 4 && n > 1; round++) {
 		size_t k, maxk = n - 1 < KR_SUFFIX_MAX ? n - 1 : KR_SUFFIX_MAX;
 		unsigned got = 0;
+		{
+			uint32_t last = syll(out + (n - 1) * 3);
+			if (last < 0xAC00 || last > 0xD7A3 ||
+			    !(ends[(last - 0xAC00) >> 3] & (1u << ((last - 0xAC00) & 7))))
+				break;
+		}
 		if (round > 0 && (lookup(out, n * 3) & KEEP))
 			break;
 		for (k = maxk; k >= 1; k--) {
