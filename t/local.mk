@@ -10,5 +10,5 @@ t_unit_form_LDADD = $(UNIT_LDADD)
 t_unit_html_CPPFLAGS = $(UNIT_CPPFLAGS)
 t_unit_html_LDADD = $(UNIT_LDADD)
 
-TESTS += t/unit/config t/unit/form t/unit/html t/integ/web.t
-EXTRA_DIST += t/integ/web.t t/lib/RevlensTest.pm
+TESTS += t/unit/config t/unit/form t/unit/html t/integ/web.t t/integ/stack.t
+EXTRA_DIST += t/integ/web.t t/integ/stack.t t/lib/RevlensTest.pm
