@@ -20,14 +20,11 @@
 #define CP_BOS 0x110000u
 #define CP_EOS 0x110001u
 
+/* Final scramble; a model indexes with the top bits, which a multiply by an
+ * odd constant fills from every bit of h (Fibonacci hashing). */
 static inline uint32_t mix(uint32_t h)
 {
-	h ^= h >> 16;
-	h *= 0x85EBCA6Bu;
-	h ^= h >> 13;
-	h *= 0xC2B2AE35u;
-	h ^= h >> 16;
-	return h;
+	return (h ^ (h >> 15)) * 0x9E3779B1u;
 }
 
 static inline uint32_t step(uint32_t h, uint32_t v)

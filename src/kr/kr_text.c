@@ -56,7 +56,7 @@ size_t kr_text_put_utf8(char *out, uint32_t cp)
 }
 
 /* Decode one code point at s[*i]; advances *i. Returns -1 if malformed. */
-static int32_t decode(const unsigned char *s, size_t len, size_t *i)
+static inline int32_t decode(const unsigned char *s, size_t len, size_t *i)
 {
 	size_t p = *i;
 	unsigned c = s[p];
@@ -216,8 +216,8 @@ int kr_text_normalize(const char *s, size_t len, struct kr_doc *doc, struct kr_a
 	const unsigned char *u = (const unsigned char *)s;
 	int32_t *pre = NULL;
 	long npre = -1;
-	size_t i, n = 0, cut = len, nt = 0;
-	uint32_t *cps;
+	size_t i, n = 0, cut = len, nt = 0, nraw = 0;
+	uint32_t *cps, *raw;
 	char *text;
 	struct kr_tok *toks;
 	int need_nfc = 0;
@@ -230,16 +230,23 @@ int kr_text_normalize(const char *s, size_t len, struct kr_doc *doc, struct kr_a
 			cut--;
 		doc->truncated = 1;
 	}
-	/* pass 1: validate, decide whether NFC is needed */
+	cps = kr_arena_alloc(arena, (cut + 1) * sizeof *cps);
+	raw = kr_arena_alloc(arena, (cut + 1) * sizeof *raw);
+	text = kr_arena_alloc(arena, cut * 4 + 1);
+	toks = kr_arena_alloc(arena, (cut + 1) * sizeof *toks);
+	if (!cps || !raw || !text || !toks)
+		return -1;
+	/* pass 1: validate and decode, decide whether NFC is needed */
 	for (i = 0; i < cut;) {
 		int32_t cp;
 		if (u[i] < 0x80) {
-			i++;
+			raw[nraw++] = u[i++];
 			continue;
 		}
 		cp = decode(u, cut, &i);
 		if (cp < 0)
 			return -1;
+		raw[nraw++] = (uint32_t)cp;
 		if (!nfc_stable((uint32_t)cp))
 			need_nfc = 1;
 	}
@@ -250,11 +257,6 @@ int kr_text_normalize(const char *s, size_t len, struct kr_doc *doc, struct kr_a
 		if (npre < 0)
 			return -1;
 	}
-	cps = kr_arena_alloc(arena, (cut + 1) * sizeof *cps);
-	text = kr_arena_alloc(arena, cut * 4 + 1);
-	toks = kr_arena_alloc(arena, (cut + 1) * sizeof *toks);
-	if (!cps || !text || !toks)
-		return -1;
 
 	/* pass 2: fold into cps, squeezing spaces and long repeats */
 	{
@@ -268,9 +270,9 @@ int kr_text_normalize(const char *s, size_t len, struct kr_doc *doc, struct kr_a
 					break;
 				cp = (uint32_t)pre[k++];
 			} else {
-				if (i >= cut)
+				if (i >= nraw)
 					break;
-				cp = u[i] < 0x80 ? u[i++] : (uint32_t)decode(u, cut, &i);
+				cp = raw[i++];
 			}
 			cp = fold(cp);
 			if (cp == 0)

@@ -381,12 +381,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	long long v;
 
 	memset(o, 0, sizeof *o);
-	o->bits = 21;
+	o->bits = 22;
 	o->cfg.nmin = 1;
-	o->cfg.nmax = 5;
+	o->cfg.nmax = 4;
 	o->cfg.flags = KR_FEAT_STEMS | KR_FEAT_BIGRAMS | KR_FEAT_NEG | KR_FEAT_NOSPACE;
-	o->epochs = 6;
-	o->lr = 0.05;
+	o->epochs = 3;
+	o->lr = 0.01;
 	o->seed = 20240601;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -403,7 +403,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		} else if (!strcmp(a, "--nmin") || !strcmp(a, "--nmax")) {
 			if (parse_num(val, 1, 6, &v, a) < 0)
 				return -1;
-			if (a[3] == 'i')
+			if (a[4] == 'i')
 				o->cfg.nmin = (uint8_t)v;
 			else
 				o->cfg.nmax = (uint8_t)v;
