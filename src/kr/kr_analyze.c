@@ -22,7 +22,7 @@
  * KR_CLAUSE_MARGIN. The model alone is a weak judge of a short clause
  * ("배송은 빠른데" leans negative in the data because -는데 precedes
  * complaints), hence the curated evaluative words. See docs/kr.md. */
-#define KR_CLAUSE_BLEND 0.3f
+#define KR_CLAUSE_BLEND 0.15f
 #define KR_LEXICAL_WEIGHT 2.0f
 #define KR_CLAUSE_MARGIN 0.35f
 
