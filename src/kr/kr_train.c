@@ -55,6 +55,7 @@ struct opts {
 	int nb;           /* scale features by their NB log-count ratio (NB-LR) */
 	double lr, l2;
 	int valid;
+	int fold;         /* which residue of --valid is held out */
 	uint64_t seed;
 	const char *tests[MAX_FILES];
 	int ntests;
@@ -165,7 +166,7 @@ static int load_file(struct corpus *c, const char *path, int file, double weight
 		for (i = 0; i < f.n; i++)
 			idx[i] = f.h[i] >> (32 - o->bits);
 		if (corpus_add(c, idx, f.n, y, file,
-		        valid_every > 0 && lineno % (size_t)valid_every == 0, (float)weight) < 0) {
+		        valid_every > 0 && lineno % (size_t)valid_every == (size_t)o->fold, (float)weight) < 0) {
 			fprintf(stderr, "revlens-kr-train: out of memory\n");
 			goto out;
 		}
@@ -371,7 +372,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 	    "usage: revlens-kr-train [-o MODEL] [--bits B] [--nmin N] [--nmax N] [--flags F]\n"
-	    "       [--epochs E] [--lr R] [--l2 L] [--seed S] [--valid K] [--test FILE]...\n"
+	    "       [--epochs E] [--lr R] [--l2 L] [--seed S] [--valid K [--fold F]] [--nb 0|1]\n"
+	    "       [--average 0|1] [--test FILE]...\n"
 	    "       FILE.tsv[:WEIGHT]...\n");
 }
 
@@ -423,6 +425,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (parse_num(val, 0, 1000, &v, a) < 0)
 				return -1;
 			o->valid = (int)v;
+		} else if (!strcmp(a, "--fold")) {
+			if (parse_num(val, 0, 999, &v, a) < 0)
+				return -1;
+			o->fold = (int)v;
 		} else if (!strcmp(a, "--lr")) {
 			if (parse_dbl(val, 1e-6, 10.0, &o->lr, a) < 0)
 				return -1;
