@@ -20,8 +20,11 @@
 #include "kr/kr.h"
 #include "kr/kr_tsv.h"
 
-#define EXIT_USAGE 1
-#define EXIT_IO 2
+/* Exit codes as in src/cli/main.c: 0 ok, 1 the command failed (model,
+ * lexicon or input file unusable, I/O error), 2 usage error. */
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+#define EXIT_IO EXIT_FAIL
 #define MAX_LINE_BYTES (1 << 20)  /* longer lines are analysed up to KR_MAX_TEXT anyway */
 
 static unsigned char arena_mem[KR_ARENA_SIZE];
@@ -158,7 +161,7 @@ static int run_eval(const struct kr_model *m, const char *path)
 
 	if (!fp) {
 		fprintf(stderr, "revlens analyze: %s: %s\n", path, strerror(errno));
-		return EXIT_USAGE;
+		return EXIT_FAIL;
 	}
 	kr_arena_init(&a, arena_mem, sizeof arena_mem);
 	while ((got = getline(&line, &cap, fp)) >= 0) {
@@ -189,7 +192,7 @@ static int run_eval(const struct kr_model *m, const char *path)
 	n = (double)(cm[0][0] + cm[0][1] + cm[1][0] + cm[1][1]);
 	if (n == 0) {
 		fprintf(stderr, "revlens analyze: %s: no rating<TAB>label<TAB>text lines\n", path);
-		rc = EXIT_USAGE;
+		rc = EXIT_FAIL;
 		goto out;
 	}
 	acc = (double)(cm[0][0] + cm[1][1]) / n;
@@ -252,7 +255,7 @@ static int run_aspect_eval(const struct kr_model *m, const char *path)
 	size_t cap = 0, lineno = 0, reviews = 0;
 	unsigned long tp = 0, fp_ = 0, fn = 0, ptp = 0, pfp = 0, pfn = 0, polok = 0;
 	ssize_t got;
-	int rc = EXIT_USAGE;
+	int rc = EXIT_FAIL;
 
 	if (!fp || !r) {
 		fprintf(stderr, "revlens analyze: %s: %s\n", path, fp ? "out of memory" : strerror(errno));
@@ -358,6 +361,7 @@ int cmd_analyze(int argc, char **argv)
 	}
 	if (kr_model_open(&m, model ? model : kr_model_default_path(), lexicon, err, sizeof err) < 0) {
 		fprintf(stderr, "revlens analyze: %s\n", err);
+		rc = EXIT_FAIL;
 		goto out;
 	}
 	if (eval)

@@ -4,7 +4,9 @@
 
 /* argv[0] is "analyze". Returns the exit status: 0 success (invalid UTF-8
  * lines are reported on stderr and skipped, they do not fail the run),
- * 1 bad usage or unusable model/lexicon/input file, 2 I/O failure. */
+ * 1 failure (unusable model/lexicon/input file, I/O error), 2 usage error.
+ * Needs no configuration: the model comes from --model, $REVLENS_KR_MODEL
+ * or the installed data directory. */
 int cmd_analyze(int argc, char **argv);
 
 #endif
