@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cmd_analyze.h"
 #include "cli/cmd_migrate.h"
 #include "lib/config.h"
 #include "lib/log.h"
@@ -18,10 +19,12 @@ struct command {
 };
 
 static int cmd_check_config(const struct config *cfg, int argc, char **argv);
+static int run_analyze(const struct config *cfg, int argc, char **argv);
 static int cmd_print_config(const struct config *cfg, int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "migrate", 1, cmd_migrate, "apply SQL migrations and MongoDB indexes" },
+	{ "analyze", 0, run_analyze, "Korean review sentiment, keywords and aspects (stdin -> JSON lines)" },
 	{ "check-config", 1, cmd_check_config, "validate the configuration file and exit" },
 	{ "print-config", 1, cmd_print_config, "print every key with its effective value" },
 };
@@ -34,6 +37,13 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nCONF defaults to $REVLENS_CONF, then %s/revlens.conf\n", REVLENS_SYSCONFDIR);
+}
+
+/* analyze needs no configuration: it reads the model file only. */
+static int run_analyze(const struct config *cfg, int argc, char **argv)
+{
+	(void)cfg;
+	return cmd_analyze(argc, argv);
 }
 
 static int cmd_check_config(const struct config *cfg, int argc, char **argv)
