@@ -25,15 +25,11 @@ dist_kr_DATA = data/kr/sentiment.model data/kr/aspects.tsv
 
 # Tests: unit tests in C, the CLI end to end in Perl.
 KR_UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/t -DKR_SRCDIR='"$(abs_top_srcdir)"'
-check_PROGRAMS += t/unit/kr_norm t/unit/kr_analyze t/kr/analyze-driver bench/kr_bench
+check_PROGRAMS += t/unit/kr_norm t/unit/kr_analyze bench/kr_bench
 t_unit_kr_norm_CPPFLAGS = $(KR_UNIT_CPPFLAGS)
 t_unit_kr_norm_LDADD = librevlens.a $(REVLENS_LIBS)
 t_unit_kr_analyze_CPPFLAGS = $(KR_UNIT_CPPFLAGS)
 t_unit_kr_analyze_LDADD = librevlens.a $(REVLENS_LIBS)
-# analyze-driver runs cmd_analyze() directly, so the CLI test does not depend
-# on how src/cli/main.c evolves; kr_cli.t prefers `revlens analyze`.
-t_kr_analyze_driver_SOURCES = t/kr/analyze_driver.c src/cli/cmd_analyze.c src/cli/cmd_analyze.h
-t_kr_analyze_driver_LDADD = librevlens.a $(REVLENS_LIBS)
 bench_kr_bench_SOURCES = bench/kr_bench.c
 bench_kr_bench_LDADD = librevlens.a $(REVLENS_LIBS)
 TESTS += t/unit/kr_norm t/unit/kr_analyze t/integ/kr_cli.t

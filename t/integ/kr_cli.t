@@ -14,14 +14,7 @@ my $build = $ENV{REVLENS_BUILDDIR} || '.';
 my $model = "$src/data/kr/sentiment.model";
 my $tmp = tempdir(CLEANUP => 1);
 
-# Prefer the real CLI; fall back to the test driver while main.c does not
-# dispatch "analyze" yet.
 my @cli = ("$build/revlens", 'analyze');
-{
-	my ($out, $err, $rc) = -x $cli[0] ? run([@cli, '--help'], '') : ('', '', 1);
-	@cli = ("$build/t/kr/analyze-driver") unless $err =~ /usage: revlens analyze/;
-	note("CLI under test: @cli");
-}
 
 # run(ARGV, STDIN) -> (stdout, stderr, exit status)
 sub run {
