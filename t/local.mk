@@ -12,3 +12,8 @@ t_unit_html_LDADD = $(UNIT_LDADD)
 
 TESTS += t/unit/config t/unit/form t/unit/html t/integ/web.t t/integ/stack.t
 EXTRA_DIST += t/integ/web.t t/integ/stack.t t/lib/RevlensTest.pm
+
+# The C unit tests (scripts/test runs them again under valgrind).
+print-unit-tests:
+	@echo $(filter-out %.t,$(TESTS))
+.PHONY: print-unit-tests
