@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "kr/kr_polar.h"
 #include "kr/kr_stem.h"
 
 #define SEED_CHAR    0x243F6A88u
@@ -17,6 +18,8 @@
 #define SEED_STEM    0x13198A2Eu
 #define SEED_NEG     0x03707344u
 #define SEED_BIGRAM  0xA4093822u
+#define SEED_LEX     0x299F31D0u
+#define SEED_LEXLAST 0x082EFA98u
 #define CP_BOS 0x110000u
 #define CP_EOS 0x110001u
 
@@ -177,6 +180,34 @@ static void ngrams(const uint32_t *seq, const uint16_t *cl, const uint8_t *neg, 
 	}
 }
 
+/* Polarity-lexicon classes in the unspaced sequence, leftmost-longest. A
+ * match is negated when its first code point lies in a negated word. */
+static void lexicon(const uint32_t *seq, const uint16_t *cl, const uint8_t *neg, size_t n,
+    const struct kr_polar *pl, size_t nclauses, struct kr_feats *f)
+{
+	size_t i = 0, k, last_clause = nclauses ? nclauses - 1 : 0;
+	uint32_t last = 0;
+	uint16_t lastcl = 0;
+
+	while (i + 1 < n) {
+		unsigned cls;
+		uint32_t h;
+		k = kr_polar_match(pl, seq + i, n - i, &cls);
+		if (!k) {
+			i++;
+			continue;
+		}
+		h = step(SEED_LEX ^ kr_polar_class_seed(pl, cls), neg[i]);
+		emit(f, h, cl[i]);
+		emit(f, step(h, 2u + (cl[i] == last_clause)), cl[i]);
+		last = step(SEED_LEXLAST ^ kr_polar_class_seed(pl, cls), neg[i]);
+		lastcl = cl[i];
+		i += k;
+	}
+	if (last)
+		emit(f, last, lastcl);
+}
+
 int kr_feat_extract(const struct kr_parse *p, const struct kr_feat_cfg *cfg, struct kr_feats *f,
     struct kr_arena *arena)
 {
@@ -185,7 +216,9 @@ int kr_feat_extract(const struct kr_parse *p, const struct kr_feat_cfg *cfg, str
 	uint32_t *seq = kr_arena_alloc(arena, n * sizeof *seq);
 	uint16_t *cl = kr_arena_alloc(arena, n * sizeof *cl);
 	uint8_t *ng = kr_arena_alloc(arena, n);
-	size_t cap = n * cfg->nmax * ((cfg->flags & KR_FEAT_NOSPACE) ? 2 : 1) + p->nwords * 3 + 8;
+	int lex = (cfg->flags & KR_FEAT_LEX) && cfg->polar;
+	size_t cap = n * cfg->nmax * ((cfg->flags & KR_FEAT_NOSPACE) ? 2 : 1) + p->nwords * 3 + 8 +
+	    (lex ? n + 1 : 0);
 
 	f->h = kr_arena_alloc(arena, cap * sizeof *f->h);
 	f->clause = kr_arena_alloc(arena, cap * sizeof *f->clause);
@@ -205,7 +238,7 @@ int kr_feat_extract(const struct kr_parse *p, const struct kr_feat_cfg *cfg, str
 	cl[n - 1] = (uint16_t)(p->nclauses ? p->nclauses - 1 : 0);
 	ng[n - 1] = 0;
 	ngrams(seq, cl, ng, n, cfg, SEED_CHAR, f);
-	if (cfg->flags & KR_FEAT_NOSPACE) {
+	if ((cfg->flags & KR_FEAT_NOSPACE) || lex) {
 		for (i = 0, m = 0; i < n; i++) {
 			if (seq[i] == ' ')
 				continue;
@@ -214,7 +247,10 @@ int kr_feat_extract(const struct kr_parse *p, const struct kr_feat_cfg *cfg, str
 			ng[m] = ng[i];
 			m++;
 		}
-		ngrams(seq, cl, ng, m, cfg, SEED_NOSPACE, f);
+		if (cfg->flags & KR_FEAT_NOSPACE)
+			ngrams(seq, cl, ng, m, cfg, SEED_NOSPACE, f);
+		if (lex)
+			lexicon(seq, cl, ng, m, cfg->polar, p->nclauses, f);
 	}
 	for (i = 0; i < p->nwords; i++) {
 		const struct kr_word *w = &p->words[i];

@@ -13,7 +13,10 @@
  *   - stem unigrams, stem bigrams inside a clause;
  *   - negation (안 좋아요, 좋지 않아요, 맛이 없어요): the n-grams starting in a
  *     negated word and its stem are hashed in a separate "negated" space, so
- *     좋아요 after 안 does not count as the positive 좋아요.
+ *     좋아요 after 안 does not count as the positive 좋아요;
+ *   - optionally (KR_FEAT_LEX) the classes of polarity-lexicon terms found in
+ *     the unspaced text: one feature per class x negated, one per class x
+ *     negated x in-the-last-clause, and one for the class of the last match.
  * The hash of a feature is independent of the table size; a model uses the
  * top `bits` bits.
  */
@@ -32,13 +35,17 @@ enum kr_feat_flag {
 	KR_FEAT_NEG     = 1 << 2,
 	KR_FEAT_NOSPACE = 1 << 3,
 	KR_FEAT_NORM    = 1 << 4,   /* score = sum of weights / sqrt(feature count) */
-	KR_FEAT_ALL     = 0x1F
+	KR_FEAT_LEX     = 1 << 5,   /* polarity-lexicon class features (kr_polar.h) */
+	KR_FEAT_ALL     = 0x3F
 };
 
-/* Feature configuration; stored in the model header. */
+struct kr_polar;
+
+/* Feature configuration; nmin, nmax and flags are stored in the model header. */
 struct kr_feat_cfg {
 	uint8_t nmin, nmax;   /* character n-gram orders, 1..6 */
 	uint32_t flags;       /* enum kr_feat_flag */
+	const struct kr_polar *polar;  /* KR_FEAT_LEX: the lexicon (not owned); NULL = none */
 };
 
 struct kr_word {

@@ -152,6 +152,12 @@ int kr_model_check(struct kr_model *m, const void *buf, size_t len, char *err, s
 	m->cfg.nmin = p[24];
 	m->cfg.nmax = p[25];
 	m->cfg.flags = rd32(p + 28);
+	m->cfg.polar = NULL;
+	m->polar_hash = rd64(p + 56);
+	if (!(m->cfg.flags & KR_FEAT_LEX) != !m->polar_hash) {
+		snprintf(err, errlen, "bad feature configuration in header (polarity lexicon hash)");
+		return -1;
+	}
 	return 0;
 }
 
@@ -209,6 +215,27 @@ int kr_model_open(struct kr_model **out, const char *model_path, const char *lex
 	}
 	if (kr_lex_load(&m->lex, lexicon_path, err, errlen) < 0)
 		goto out;
+	if (m->cfg.flags & KR_FEAT_LEX) {
+		/* the polarity lexicon always lives beside the model: it is part of it */
+		const char *slash = strrchr(model_path, '/');
+		size_t dl = slash ? (size_t)(slash - model_path) + 1 : 0;
+		free(lexpath);
+		lexpath = malloc(dl + sizeof "polarity.tsv");
+		if (!lexpath) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		memcpy(lexpath, model_path, dl);
+		memcpy(lexpath + dl, "polarity.tsv", sizeof "polarity.tsv");
+		if (kr_polar_load(&m->polar, lexpath, err, errlen) < 0)
+			goto out;
+		if (kr_polar_hash(m->polar) != m->polar_hash) {
+			snprintf(err, errlen, "%s: does not match the model %s (retrain the model)", lexpath,
+			    model_path);
+			goto out;
+		}
+		m->cfg.polar = m->polar;
+	}
 	*out = m;
 	m = NULL;
 	rc = 0;
@@ -227,6 +254,7 @@ void kr_model_close(struct kr_model *m)
 	if (m->map)
 		munmap(m->map, m->maplen);
 	kr_lex_free(m->lex);
+	kr_polar_free(m->polar);
 	free(m);
 }
 
@@ -264,6 +292,13 @@ int kr_model_write(const char *path, const struct kr_feat_cfg *cfg, uint32_t bit
 	wrf(hdr + 36, bias);
 	wr64(hdr + 40, plen);
 	wr64(hdr + 48, kr_model_checksum(payload, plen));
+	if (cfg->flags & KR_FEAT_LEX) {
+		if (!cfg->polar) {
+			snprintf(err, errlen, "%s: KR_FEAT_LEX without a polarity lexicon", path);
+			goto out;
+		}
+		wr64(hdr + 56, kr_polar_hash(cfg->polar));
+	}
 	sprintf(tmp, "%s.tmp", path);
 	fp = fopen(tmp, "wb");
 	if (!fp) {

@@ -13,7 +13,8 @@
  *    36    4 float bias (log-odds of "pos" with no features)
  *    40    8 payload bytes (= 2 * 2^B)
  *    48    8 checksum: FNV-1a 64 over the payload read as little-endian u64 words
- *    56    8 zero
+ *    56    8 kr_polar_hash() of the polarity lexicon when flags has
+ *             KR_FEAT_LEX, else zero
  *    64      int16 weights[2^B]
  * The file size must be exactly 64 + payload bytes. Loading validates every
  * field and the checksum before the model is used; on a big-endian host the
@@ -28,6 +29,7 @@
 #include "kr/kr.h"
 #include "kr/kr_feat.h"
 #include "kr/kr_lex.h"
+#include "kr/kr_polar.h"
 
 #define KR_MODEL_MAGIC "RVLKRMOD"
 #define KR_MODEL_VERSION 1u
@@ -45,13 +47,16 @@ struct kr_model {
 	float scale, bias;
 	struct kr_feat_cfg cfg;
 	struct kr_lex *lex;     /* owned */
+	struct kr_polar *polar; /* owned; KR_FEAT_LEX models only (cfg.polar points here) */
+	uint64_t polar_hash;    /* header field: the lexicon the model was trained with */
 };
 
 /* Validate a model image in memory (len bytes). Fills m's weight fields (not
- * map/lex). Returns -1 with a message in err on any inconsistency. */
+ * map/lex/polar; cfg.polar is left NULL). Returns -1 with a message in err on any inconsistency. */
 int kr_model_check(struct kr_model *m, const void *buf, size_t len, char *err, size_t errlen);
 
-/* Write a model file atomically (temp file + rename). w has 2^bits entries.
+/* Write a model file atomically (temp file + rename). w has 2^bits entries;
+ * with KR_FEAT_LEX the hash of cfg->polar goes into the header.
  * Output bytes depend only on the arguments. Returns 0 or -1 with err set. */
 int kr_model_write(const char *path, const struct kr_feat_cfg *cfg, uint32_t bits,
     const int16_t *w, float scale, float bias, char *err, size_t errlen);

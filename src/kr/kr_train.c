@@ -24,6 +24,7 @@
 #include "kr/kr.h"
 #include "kr/kr_feat.h"
 #include "kr/kr_model.h"
+#include "kr/kr_polar.h"
 #include "kr/kr_tsv.h"
 #include "lib/strnum.h"
 
@@ -48,11 +49,14 @@ struct corpus {
 
 struct opts {
 	const char *out;
+	const char *polarity;   /* --polarity: lexicon for KR_FEAT_LEX */
 	uint32_t bits;
 	struct kr_feat_cfg cfg;
 	int epochs;
 	int average;      /* return the average of the weights over all steps */
 	int nb;           /* scale features by their NB log-count ratio (NB-LR) */
+	int adapt;        /* domain adaptation: the last input file is the target domain */
+	double alr, al2;  /* learning rate and L2 of the target-domain copy */
 	double lr, l2;
 	int valid;
 	int fold;         /* which residue of --valid is held out */
@@ -237,12 +241,15 @@ static void train(const struct corpus *c, const struct opts *o, float *w, double
 	float *g2 = calloc(n, sizeof *g2);
 	float *u = o->average ? calloc(n, sizeof *u) : NULL;
 	float *r = o->nb ? calloc(n, sizeof *r) : NULL;
-	double bg2 = 0.0, ub = 0.0, nstep = 1.0;
+	float *v = o->adapt ? calloc(n, sizeof *v) : NULL;    /* target-domain copy */
+	float *v2 = o->adapt ? calloc(n, sizeof *v2) : NULL;
+	int target = o->nfiles - 1;
+	double bg2 = 0.0, ub = 0.0, nstep = 1.0, vb = 0.0, vbg2 = 0.0;
 	uint64_t rng = o->seed ? o->seed : 1;
 	int ep;
 
 	order = malloc(c->ndocs * sizeof *order);
-	if (!g2 || !order || (o->average && !u) || (o->nb && !r)) {
+	if (!g2 || !order || (o->average && !u) || (o->nb && !r) || (o->adapt && (!v || !v2))) {
 		fprintf(stderr, "revlens-kr-train: out of memory\n");
 		exit(2);
 	}
@@ -264,11 +271,12 @@ static void train(const struct corpus *c, const struct opts *o, float *w, double
 			const uint32_t *x = c->feats + d->off;
 			double z = 0.0, p, g, xv = 1.0;
 			uint32_t k;
+			int tgt = v && d->file == target;
 			if ((o->cfg.flags & KR_FEAT_NORM) && d->n > 0)
 				xv = 1.0 / sqrt((double)d->n);
 			for (k = 0; k < d->n; k++)
-				z += w[x[k]] * (r ? r[x[k]] : 1.0f);
-			z = *bias + z * xv;
+				z += (w[x[k]] + (tgt ? v[x[k]] : 0.0f)) * (r ? r[x[k]] : 1.0f);
+			z = *bias + (tgt ? vb : 0.0) + z * xv;
 			p = sig(z);
 			loss += d->weight * (d->y ? -log(p + 1e-12) : -log(1.0 - p + 1e-12));
 			g = (p - d->y) * d->weight;
@@ -280,6 +288,15 @@ static void train(const struct corpus *c, const struct opts *o, float *w, double
 				w[j] -= (float)dw;
 				if (u)
 					u[j] += (float)(nstep * dw);
+				if (tgt) {
+					gj = g * xv * (r ? r[j] : 1.0f) + o->al2 * v[j];
+					v2[j] += (float)(gj * gj);
+					v[j] -= (float)(o->alr * gj / sqrt((double)v2[j] + 1e-8));
+				}
+			}
+			if (tgt) {
+				vbg2 += g * g;
+				vb -= o->alr * g / sqrt(vbg2 + 1e-8);
 			}
 			bg2 += g * g;
 			*bias -= o->lr * g / sqrt(bg2 + 1e-8);
@@ -294,10 +311,17 @@ static void train(const struct corpus *c, const struct opts *o, float *w, double
 			w[i] = (float)((double)w[i] + (double)u[i] / nstep);
 		*bias += ub / nstep;
 	}
+	if (v) {  /* the shipped model analyses the target domain: add its copy */
+		for (i = 0; i < n; i++)
+			w[i] += v[i];
+		*bias += vb;
+	}
 	if (r)   /* fold the ratios into the weights: the model stays linear */
 		for (i = 0; i < n; i++)
 			w[i] *= r[i];
 	free(r);
+	free(v);
+	free(v2);
 	free(u);
 	free(g2);
 	free(order);
@@ -373,7 +397,8 @@ static void usage(void)
 	fprintf(stderr,
 	    "usage: revlens-kr-train [-o MODEL] [--bits B] [--nmin N] [--nmax N] [--flags F]\n"
 	    "       [--epochs E] [--lr R] [--l2 L] [--seed S] [--valid K [--fold F]] [--nb 0|1]\n"
-	    "       [--average 0|1] [--test FILE]...\n"
+	    "       [--average 0|1] [--polarity FILE] [--adapt 0|1 [--alr R] [--al2 L]]\n"
+	    "       [--test FILE]...\n"
 	    "       FILE.tsv[:WEIGHT]...\n");
 }
 
@@ -389,6 +414,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->cfg.flags = KR_FEAT_STEMS | KR_FEAT_BIGRAMS | KR_FEAT_NEG | KR_FEAT_NOSPACE;
 	o->epochs = 3;
 	o->lr = 0.01;
+	o->alr = 0.01;
 	o->seed = 20240601;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -439,6 +465,18 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (parse_num(val, 0, 1, &v, a) < 0)
 				return -1;
 			o->nb = (int)v;
+		} else if (!strcmp(a, "--polarity")) {
+			o->polarity = val;
+		} else if (!strcmp(a, "--adapt")) {
+			if (parse_num(val, 0, 1, &v, a) < 0)
+				return -1;
+			o->adapt = (int)v;
+		} else if (!strcmp(a, "--alr")) {
+			if (parse_dbl(val, 1e-6, 10.0, &o->alr, a) < 0)
+				return -1;
+		} else if (!strcmp(a, "--al2")) {
+			if (parse_dbl(val, 0.0, 1.0, &o->al2, a) < 0)
+				return -1;
 		} else if (!strcmp(a, "--average")) {
 			if (parse_num(val, 0, 1, &v, a) < 0)
 				return -1;
@@ -480,6 +518,7 @@ int main(int argc, char **argv)
 	struct corpus c;
 	float *w = NULL, scale = 0.0f;
 	int16_t *q = NULL;
+	struct kr_polar *polar = NULL;
 	double bias = 0.0;
 	char err[KR_ERR_MAX];
 	size_t n;
@@ -488,6 +527,17 @@ int main(int argc, char **argv)
 	memset(&c, 0, sizeof c);
 	if (parse_args(argc, argv, &o) < 0)
 		goto out;
+	if (o.polarity) {
+		if (kr_polar_load(&polar, o.polarity, err, sizeof err) < 0) {
+			fprintf(stderr, "revlens-kr-train: %s\n", err);
+			goto out;
+		}
+		o.cfg.flags |= KR_FEAT_LEX;
+		o.cfg.polar = polar;
+	} else if (o.cfg.flags & KR_FEAT_LEX) {
+		fprintf(stderr, "revlens-kr-train: flag %d needs --polarity FILE\n", KR_FEAT_LEX);
+		goto out;
+	}
 	for (f = 0; f < o.nfiles; f++)
 		if (load_file(&c, o.files[f], f, o.weights[f], &o, o.valid) < 0)
 			goto out;
@@ -517,5 +567,6 @@ out:
 	free(q);
 	free(c.docs);
 	free(c.feats);
+	kr_polar_free(polar);
 	return rc;
 }

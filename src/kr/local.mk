@@ -5,6 +5,7 @@ librevlens_a_SOURCES += \
 	src/kr/kr_stem.c src/kr/kr_stem.h \
 	src/kr/kr_feat.c src/kr/kr_feat.h \
 	src/kr/kr_lex.c src/kr/kr_lex.h \
+	src/kr/kr_polar.c src/kr/kr_polar.h \
 	src/kr/kr_model.c src/kr/kr_model.h \
 	src/kr/kr_analyze.c \
 	src/kr/kr_agg.c \
@@ -21,7 +22,7 @@ revlens_kr_train_LDADD = librevlens.a $(REVLENS_LIBS)
 # The committed model and lexicon are installed next to each other; the
 # library finds aspects.tsv in the model's directory.
 krdir = $(pkgdatadir)
-dist_kr_DATA = data/kr/sentiment.model data/kr/aspects.tsv
+dist_kr_DATA = data/kr/sentiment.model data/kr/aspects.tsv data/kr/polarity.tsv
 
 # Tests: unit tests in C, the CLI end to end in Perl.
 KR_UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/t -DKR_SRCDIR='"$(abs_top_srcdir)"'
