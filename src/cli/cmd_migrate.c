@@ -762,7 +762,7 @@ static int apply_mongo(const struct config *cfg, struct migrate *mg)
 		goto out;
 	mongo_global_init();
 	mg->have_mongo = 1;   /* mongo_close() is safe on a failed mongo_open() */
-	if (mongo_open(&mg->mongo, cfg->mongo_uri, cfg->mongo_database) != 0) {
+	if (mongo_open(&mg->mongo, cfg->mongo_uri, cfg->mongo_database, 0) != 0) {
 		fprintf(stderr, "%s: MongoDB: %s\n", ME, mg->mongo.err);
 		goto out;
 	}

@@ -109,6 +109,14 @@ void arena_reset(struct arena *a)
 		free(b);
 		b = next;
 	}
+	/* Keep the oldest block only when it has the default size: a request
+	 * whose first allocation was huge must not pin that memory for life. */
+	if (b->size != a->block_size) {
+		free(b);
+		a->head = NULL;
+		a->total = 0;
+		return;
+	}
 	b->used = 0;
 	a->head = b;
 }

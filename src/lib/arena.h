@@ -27,7 +27,8 @@ char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_strdup(struct arena *a, const char *s);
 __attribute__((format(printf, 2, 3)))
 char *arena_printf(struct arena *a, const char *fmt, ...);
-/* Free every block but the oldest, which is kept for reuse. */
+/* Free every block but the oldest, which is kept for reuse if it has the
+ * default block size. */
 void arena_reset(struct arena *a);
 void arena_free(struct arena *a);
 

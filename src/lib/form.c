@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "lib/form.h"
+#include "lib/utf8.h"
 
 static int hexval(unsigned char c)
 {
@@ -14,35 +15,9 @@ static int hexval(unsigned char c)
 	return -1;
 }
 
-int form_utf8_valid(const char *str, size_t len)
+int form_utf8_valid(const char *s, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned char c = s[i];
-		if (c < 0x80) {
-			i++;
-		} else if (c >= 0xc2 && c <= 0xdf) {
-			if (i + 1 >= len || (s[i + 1] & 0xc0) != 0x80)
-				return 0;
-			i += 2;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			unsigned char lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
-			if (i + 2 >= len || s[i + 1] < lo || s[i + 1] > hi || (s[i + 2] & 0xc0) != 0x80)
-				return 0;
-			i += 3;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			unsigned char lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
-			if (i + 3 >= len || s[i + 1] < lo || s[i + 1] > hi ||
-			    (s[i + 2] & 0xc0) != 0x80 || (s[i + 3] & 0xc0) != 0x80)
-				return 0;
-			i += 4;
-		} else {
-			return 0;
-		}
-	}
-	return 1;
+	return utf8_valid(s, len);
 }
 
 enum form_error form_url_decode(const char *src, size_t len, int flags, char *out,

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "lib/utf8.h"
 
 static int log_fd = 2;
 static int log_min = LOG_LEVEL_INFO;
@@ -67,33 +68,30 @@ void log_msg(int level, const char *fmt, ...)
 
 char *log_safe(char *out, size_t outlen, const char *s, size_t len)
 {
+	const unsigned char *u = (const unsigned char *)s;
 	size_t o = 0, i = 0;
 
-	if (outlen == 0)
+	if (outlen < 4) {           /* no room for even "..." */
+		if (outlen)
+			out[0] = '\0';
 		return out;
-	while (i < len && o + 4 < outlen) {
-		unsigned char c = (unsigned char)s[i];
-		size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
-		    : (c & 0xf8) == 0xf0 ? 4 : 0;
-		int valid = n > 0 && i + n <= len;
-
-		for (size_t k = 1; valid && k < n; k++)
-			if (((unsigned char)s[i + k] & 0xc0) != 0x80)
-				valid = 0;
-		if (!valid || (n == 1 && (c < 0x20 || c == 0x7f))) {
-			out[o++] = '?';
-			i++;
-			continue;
-		}
-		if (o + n + 4 >= outlen)
-			break;
-		memcpy(out + o, s + i, n);
-		o += n;
-		i += n;
 	}
-	if (i < len && outlen >= 4) {
-		if (o + 3 >= outlen)
-			o = outlen - 4;
+	while (i < len) {
+		size_t n = utf8_seq_len(u + i, len - i);
+		/* controls, DEL, C1 controls (U+0080..U+009F) and malformed bytes become '?' */
+		int bad = n == 0 || (n == 1 && (u[i] < 0x20 || u[i] == 0x7f)) ||
+		    (n == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0);
+		size_t w = bad ? 1 : n;
+		if (o + w + 4 > outlen)     /* room for this, "..." and the NUL */
+			break;
+		if (bad)
+			out[o] = '?';
+		else
+			memcpy(out + o, s + i, n);
+		o += w;
+		i += w;
+	}
+	if (i < len) {              /* the loop kept room for it */
 		memcpy(out + o, "...", 3);
 		o += 3;
 	}

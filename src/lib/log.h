@@ -23,9 +23,9 @@ void log_msg(int level, const char *fmt, ...);
 #define log_warn(...)  log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
 #define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
 
-/* Copy at most outlen-1 bytes of untrusted s into out, replacing control and
- * non-ASCII-printable bytes by '?' except valid UTF-8 sequences, and marking
- * truncation with "...". Returns out. */
+/* Copy untrusted s into out (outlen bytes, NUL-terminated): well-formed UTF-8
+ * is kept, control characters (C0, DEL, C1) and malformed bytes become '?',
+ * and a cut is marked with "...". Returns out. */
 char *log_safe(char *out, size_t outlen, const char *s, size_t len);
 
 #endif

@@ -34,7 +34,7 @@ static void set_err(char *err, size_t errlen, const char *prefix, const char *ms
 	snprintf(err, errlen, "%s%.*s", prefix, (int)n, msg);
 }
 
-int mongo_open(struct mongo_conn *m, const char *uri, const char *dbname)
+int mongo_open(struct mongo_conn *m, const char *uri, const char *dbname, int timeout_ms)
 {
 	mongoc_uri_t *u = NULL;
 	bson_error_t error;
@@ -49,6 +49,14 @@ int mongo_open(struct mongo_conn *m, const char *uri, const char *dbname)
 	if (dbname == NULL || *dbname == '\0') {
 		snprintf(m->err, sizeof(m->err), "empty database name");
 		goto out;
+	}
+	/* The driver waits 10 s to connect by default; an unanswering server must
+	 * not hold a web worker that long. Settings in the URI win. */
+	if (timeout_ms > 0) {
+		if (!mongoc_uri_has_option(u, MONGOC_URI_CONNECTTIMEOUTMS))
+			mongoc_uri_set_option_as_int32(u, MONGOC_URI_CONNECTTIMEOUTMS, timeout_ms);
+		if (!mongoc_uri_has_option(u, MONGOC_URI_SERVERSELECTIONTIMEOUTMS))
+			mongoc_uri_set_option_as_int32(u, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, timeout_ms);
 	}
 	m->client = mongoc_client_new_from_uri(u);
 	if (m->client == NULL) {

@@ -24,8 +24,10 @@ int mongo_global_init(void);
 void mongo_global_cleanup(void);
 
 /* Parse uri and create the client; does no I/O (the first command connects).
- * Must be called after fork in each process. */
-int mongo_open(struct mongo_conn *m, const char *uri, const char *dbname);
+ * Must be called after fork in each process. timeout_ms > 0 bounds connecting
+ * and server selection (connectTimeoutMS, serverSelectionTimeoutMS) unless the
+ * URI sets them itself; 0 keeps the driver's defaults. */
+int mongo_open(struct mongo_conn *m, const char *uri, const char *dbname, int timeout_ms);
 /* Run {ping: 1} against the admin database. */
 int mongo_ping(struct mongo_conn *m);
 /* Release the client (NULL-safe, idempotent). */

@@ -16,8 +16,10 @@
 #include "lib/pg.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 /* Copy the first line of msg into err (messages from libpq end in '\n'). */
@@ -139,6 +141,54 @@ fail:
 	if (PQstatus(pg->conn) != CONNECTION_OK)
 		drop_conn(pg);
 	return -1;
+}
+
+int pg_ping(struct pg_conn *pg, int timeout_ms)
+{
+	struct timespec t0, t;
+	PGresult *res;
+	int ok = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* libpq's connect_timeout has a floor of 2 s */
+	if (pg_connect(pg, timeout_ms < 2000 ? 2 : (timeout_ms + 999) / 1000) == -1)
+		return -1;
+	pg_clear(pg);
+	if (!PQsendQueryParams(pg->conn, "SELECT 1", 0, NULL, NULL, NULL, NULL, 0)) {
+		set_err(pg, "ping: ", PQerrorMessage(pg->conn));
+		drop_conn(pg);
+		return -1;
+	}
+	for (;;) {
+		struct pollfd p = { .fd = PQsocket(pg->conn), .events = POLLIN };
+		long left;
+
+		if (PQflush(pg->conn) == -1 || !PQconsumeInput(pg->conn)) {
+			set_err(pg, "ping: ", PQerrorMessage(pg->conn));
+			drop_conn(pg);
+			return -1;
+		}
+		if (!PQisBusy(pg->conn))
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = timeout_ms - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0) {
+			snprintf(pg->err, sizeof(pg->err), "ping: no answer within %d ms", timeout_ms);
+			drop_conn(pg);      /* the query may still be in flight: never reuse it */
+			return -1;
+		}
+	}
+	while ((res = PQgetResult(pg->conn)) != NULL) {
+		if (PQresultStatus(res) == PGRES_TUPLES_OK)
+			ok = 1;
+		else
+			set_err(pg, "ping: ", PQresultErrorMessage(res));
+		PQclear(res);
+	}
+	if (!ok)
+		return -1;
+	pg->err[0] = '\0';
+	return 0;
 }
 
 int pg_ntuples(const struct pg_conn *pg)

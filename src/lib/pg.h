@@ -34,6 +34,10 @@ const char *pg_sqlstate(const struct pg_conn *pg);
 /* 1-based character offset into the statement where the last error was reported,
  * 0 when the server gave none (e.g. for errors at execution rather than parse time). */
 int pg_error_position(const struct pg_conn *pg);
+/* Connect if needed and run SELECT 1, waiting at most timeout_ms for the answer
+ * (connecting itself takes at most max(2 s, timeout)). A connection that timed
+ * out is closed. 0 when the server answered. */
+int pg_ping(struct pg_conn *pg, int timeout_ms);
 void pg_clear(struct pg_conn *pg);
 
 /* Read the password kept in the file at path (postgres.password_file): its first line,

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/time.h>
 
 #include "lib/rds.h"
@@ -46,12 +47,26 @@ static void drop(struct rds_conn *r, const char *what)
 	}
 }
 
+/* An idle connection has nothing to read: if it is readable, the server
+ * closed it (a restart) or broke the protocol. Checked before each use, so a
+ * command is never sent twice and never sent into a dead connection. */
+static int idle_ok(const struct rds_conn *r)
+{
+	struct pollfd p = { .fd = r->ctx->fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 0;
+}
+
 int rds_connect(struct rds_conn *r)
 {
 	struct timeval tv = { r->timeout_ms / 1000, (r->timeout_ms % 1000) * 1000 };
 
-	if (r->ctx != NULL)
-		return 0;
+	if (r->ctx != NULL) {
+		if (idle_ok(r))
+			return 0;
+		redisFree(r->ctx);
+		r->ctx = NULL;
+	}
 	r->ctx = r->path ? redisConnectUnixWithTimeout(r->path, tv)
 	                 : redisConnectWithTimeout(r->host, r->port, tv);
 	if (r->ctx == NULL) {
@@ -69,35 +84,16 @@ int rds_connect(struct rds_conn *r)
 	return 0;
 }
 
-/* A connection that sat idle may have been closed by a restarted server: the
- * first command on it then fails with EOF or a reset before the server could
- * have read it. Such a stale connection is reopened and the command sent once
- * more; any other failure is reported as it is. */
-static int stale(const redisContext *c)
-{
-	return c->err == REDIS_ERR_EOF || (c->err == REDIS_ERR_IO &&
-	    (strstr(c->errstr, "reset") != NULL || strstr(c->errstr, "Broken pipe") != NULL));
-}
-
 redisReply *rds_command(struct rds_conn *r, const char *fmt, ...)
 {
 	va_list ap;
 	void *reply;
-	int reused = r->ctx != NULL;
 
 	if (rds_connect(r) == -1)
 		return NULL;
 	va_start(ap, fmt);
 	reply = redisvCommand(r->ctx, fmt, ap);
 	va_end(ap);
-	if (reply == NULL && reused && stale(r->ctx)) {
-		drop(r, "stale connection");
-		if (rds_connect(r) == -1)
-			return NULL;
-		va_start(ap, fmt);
-		reply = redisvCommand(r->ctx, fmt, ap);
-		va_end(ap);
-	}
 	if (reply == NULL)
 		drop(r, "command");
 	return reply;
@@ -106,26 +102,28 @@ redisReply *rds_command(struct rds_conn *r, const char *fmt, ...)
 redisReply *rds_command_argv(struct rds_conn *r, int argc, const char **argv, const size_t *lens)
 {
 	void *reply;
-	int reused = r->ctx != NULL;
 
 	if (rds_connect(r) == -1)
 		return NULL;
 	reply = redisCommandArgv(r->ctx, argc, argv, lens);
-	if (reply == NULL && reused && stale(r->ctx)) {
-		drop(r, "stale connection");
-		if (rds_connect(r) == -1)
-			return NULL;
-		reply = redisCommandArgv(r->ctx, argc, argv, lens);
-	}
 	if (reply == NULL)
 		drop(r, "command");
 	return reply;
 }
 
-int rds_ping(struct rds_conn *r)
+int rds_ping(struct rds_conn *r, int timeout_ms)
 {
-	redisReply *reply = rds_command(r, "PING");
+	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+	struct timeval normal = { r->timeout_ms / 1000, (r->timeout_ms % 1000) * 1000 };
+	redisReply *reply;
 	int rc = -1;
+
+	if (rds_connect(r) == -1)
+		return -1;
+	redisSetTimeout(r->ctx, tv);
+	reply = rds_command(r, "PING");
+	if (r->ctx != NULL)
+		redisSetTimeout(r->ctx, normal);
 
 	if (reply == NULL)
 		return -1;

@@ -1,8 +1,9 @@
 /* rds.h — one lazily (re)connected hiredis connection per Redis role.
  *
  * Endpoints are "host:port" or "unix:/path". A connection that reports an I/O
- * or protocol error is closed, and the next call reconnects, so a restarted
- * Redis is picked up without restarting the process. Commands use hiredis'
+ * or protocol error is closed and the next call reconnects; an idle connection
+ * the server has closed is noticed before use and reopened, so a restarted
+ * Redis is picked up without a failed command and without sending one twice. Commands use hiredis'
  * argv form or its printf-like format, never strings spliced by hand.
  */
 #ifndef REVLENS_RDS_H
@@ -27,8 +28,8 @@ int rds_connect(struct rds_conn *r);
  * with r->err set. A REDIS_REPLY_ERROR reply is returned, not treated as I/O failure. */
 redisReply *rds_command(struct rds_conn *r, const char *fmt, ...);
 redisReply *rds_command_argv(struct rds_conn *r, int argc, const char **argv, const size_t *lens);
-/* PING; 0 when the server answered PONG. */
-int rds_ping(struct rds_conn *r);
+/* PING with its own reply timeout (ms); 0 when the server answered PONG. */
+int rds_ping(struct rds_conn *r, int timeout_ms);
 void rds_close(struct rds_conn *r);
 
 #endif

@@ -7,14 +7,17 @@
 
 int strnum_parse(const char *s, int base, long long min, long long max, long long *out)
 {
+	const char *d;
 	char *end;
 	long long v;
 
-	if (s == NULL || *s == '\0' || *s == '+' || *s == ' ' || *s == '\t')
+	/* A digit first, or '-' then a digit: no spaces, '+', or "0x" that strtoll allows. */
+	if (s == NULL)
 		return -1;
-	if (*s == '-' && (s[1] < '0' || s[1] > '9'))
+	d = *s == '-' ? s + 1 : s;
+	if (*d < '0' || *d > '9')
 		return -1;
-	if (base == 16 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+	if (base == 16 && d[0] == '0' && (d[1] == 'x' || d[1] == 'X'))
 		return -1;
 	errno = 0;
 	v = strtoll(s, &end, base);

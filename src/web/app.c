@@ -32,7 +32,8 @@ int app_init(struct app *app, const struct config *cfg, struct scoreboard *sb, i
 		goto out;
 	}
 	if (mongo_global_init() == -1 ||
-	    mongo_open(&app->mongo, cfg->mongo_uri, cfg->mongo_database) == -1) {
+	    mongo_open(&app->mongo, cfg->mongo_uri, cfg->mongo_database,
+	    cfg->health_timeout_ms) == -1) {
 		log_error("mongodb: %s", app->mongo.err);
 		goto out;
 	}

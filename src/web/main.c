@@ -1,21 +1,25 @@
 /* main.c — revlens-web's master: owns the FastCGI socket, forks and
  * supervises the workers, and handles signals the way nginx does.
  *
- *   QUIT  drain: workers finish their in-flight request, then everyone exits
- *         (after web.drain_timeout seconds stragglers are killed).
+ *   QUIT  drain: the socket path is removed (new connections fail at once),
+ *         workers finish their in-flight request and exit; a worker still busy
+ *         after web.drain_timeout seconds is killed.
  *   TERM, INT  fast: workers are terminated at once.
  *   HUP   reload: read the configuration again; on success fork a new
- *         generation of workers, wait until they are ready, then drain the
- *         old one. A bad file is logged and the running configuration kept.
+ *         generation of workers, wait until they are ready, then drain the old
+ *         one (with the same deadline). A bad file, or new workers that do not
+ *         become ready, leave the running configuration and workers in place.
+ *   USR1  ignored (libfcgi would otherwise install a handler that wedges accept).
  *
  * A worker that dies unexpectedly is logged with what it was serving (from
- * the scoreboard) and replaced; one that dies soon after starting is
- * replaced with exponential back-off so a crash loop cannot spin the CPU.
- * Signal handlers only set flags; the loop waits in pselect() with the
- * signals unblocked, so no signal is lost between checks.
+ * the scoreboard) and replaced; one that dies soon after starting is replaced
+ * with exponential back-off so a crash loop cannot spin the CPU. A worker the
+ * master itself signalled is never counted as a crash. Signal handlers only
+ * set flags; the loop waits in pselect() with the signals unblocked, so no
+ * signal is lost between checks. Signals stay blocked across fork until the
+ * worker has installed its own handlers.
  */
 #include <errno.h>
-#include <fcgiapp.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
@@ -32,11 +36,11 @@
 
 #include "lib/config.h"
 #include "lib/log.h"
+#include "web/scoreboard.h"
+#include "web/worker.h"
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/lsan_interface.h>
 #endif
-#include "web/scoreboard.h"
-#include "web/worker.h"
 
 #define LISTEN_BACKLOG     1024
 #define READY_TIMEOUT_MS   10000   /* a new generation must be ready within this */
@@ -48,9 +52,11 @@ struct child {
 	pid_t pid;              /* 0 when the slot is empty */
 	unsigned gen;
 	int ready;
+	int told;               /* the master signalled it: its death is expected */
 	uint64_t born_ms;
 	int quick_deaths;       /* consecutive deaths soon after start */
 	uint64_t restart_at_ms; /* 0 = no restart pending */
+	uint64_t kill_at_ms;    /* draining: SIGKILL at this time (0 = none) */
 };
 
 static volatile sig_atomic_t got_quit, got_term, got_hup, got_chld;
@@ -59,7 +65,7 @@ static struct config cfg;
 static const char *conf_path;
 static struct scoreboard *sb;
 static struct child children[SB_SLOTS];
-static unsigned generation = 1;
+static unsigned generation, last_generation;
 static int listen_fd = -1, ready_r = -1, ready_w = -1;
 
 static void on_signal(int sig)
@@ -82,9 +88,10 @@ static uint64_t now_ms(void)
 
 static int spawn(int slot)
 {
+	struct child *c = &children[slot];
 	pid_t pid;
 
-	memset(&sb->slot[slot].current, 0, sizeof(sb->slot[slot].current));
+	memset(sb->slot[slot].current, 0, sizeof(sb->slot[slot].current));
 	sb->slot[slot].state = SB_STARTING;
 	sb->slot[slot].generation = generation;
 	pid = fork();
@@ -94,12 +101,9 @@ static int spawn(int slot)
 		return -1;
 	}
 	if (pid == 0) {
-		sigset_t none;
 		int rc;
 
 		close(ready_r);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
 		rc = worker_main(&cfg, listen_fd, ready_w, sb, slot);
 #if defined(__SANITIZE_ADDRESS__)
 		/* _exit skips LeakSanitizer's atexit check: run it for every worker. */
@@ -108,11 +112,13 @@ static int spawn(int slot)
 		_exit(rc);
 	}
 	sb->slot[slot].pid = pid;
-	children[slot].pid = pid;
-	children[slot].gen = generation;
-	children[slot].ready = 0;
-	children[slot].born_ms = now_ms();
-	children[slot].restart_at_ms = 0;
+	c->pid = pid;
+	c->gen = generation;
+	c->ready = 0;
+	c->told = 0;
+	c->born_ms = now_ms();
+	c->restart_at_ms = 0;
+	c->kill_at_ms = 0;
 	return 0;
 }
 
@@ -127,21 +133,45 @@ static int live_count(unsigned gen, int only_ready)
 	return n;
 }
 
-static void signal_all(int sig, unsigned gen)
+/* Signal the live workers of generation gen (0 = all; NOT_CURRENT = every
+ * generation but the current one). QUIT starts each one's drain deadline. */
+#define NOT_CURRENT ((unsigned)-1)
+static void signal_workers(int sig, unsigned gen)
 {
-	for (int i = 0; i < SB_SLOTS; i++)
-		if (children[i].pid > 0 && (gen == 0 || children[i].gen == gen))
-			kill(children[i].pid, sig);
+	uint64_t now = now_ms();
+
+	for (int i = 0; i < SB_SLOTS; i++) {
+		struct child *c = &children[i];
+		if (c->pid <= 0 || (gen == NOT_CURRENT ? c->gen == generation : gen != 0 && c->gen != gen))
+			continue;
+		kill(c->pid, sig);
+		c->told = 1;
+		c->restart_at_ms = 0;
+		if (sig == SIGQUIT && c->kill_at_ms == 0)
+			c->kill_at_ms = now + (uint64_t)cfg.web_drain_timeout * 1000u;
+	}
 }
 
-/* Read readiness bytes (each is a slot number). */
+/* Kill workers whose drain deadline has passed. */
+static void enforce_deadlines(void)
+{
+	uint64_t now = now_ms();
+
+	for (int i = 0; i < SB_SLOTS; i++)
+		if (children[i].pid > 0 && children[i].kill_at_ms && children[i].kill_at_ms <= now) {
+			log_warn("worker %ld (slot %d) still busy after %d s of draining: killing it",
+			    (long)children[i].pid, i, cfg.web_drain_timeout);
+			kill(children[i].pid, SIGKILL);
+			children[i].kill_at_ms = 0;
+		}
+}
+
+/* Mark workers ready once they report it (the pipe only wakes us up). */
 static void drain_ready_pipe(void)
 {
 	unsigned char buf[64];
-	ssize_t n;
 
-	(void)buf;
-	while ((n = read(ready_r, buf, sizeof(buf))) > 0)
+	while (read(ready_r, buf, sizeof(buf)) > 0)
 		;
 	for (int i = 0; i < SB_SLOTS; i++)
 		if (children[i].pid > 0 && !children[i].ready &&
@@ -149,64 +179,70 @@ static void drain_ready_pipe(void)
 			children[i].ready = 1;
 }
 
-/* Reap dead children; schedule replacements for the current generation. */
+/* Reap dead children; a death the master did not ask for is logged as a crash
+ * and the slot is scheduled for a restart (taken up by restart_due() only if
+ * the slot's generation is still the current one). */
 static void reap(int shutting_down)
 {
 	pid_t pid;
 	int st;
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		int slot = -1;
-		struct sb_slot *s;
-		int crashed;
 		uint64_t now = now_ms();
+		struct child *c = NULL;
+		struct sb_slot *s;
+		int slot = -1;
 
 		for (int i = 0; i < SB_SLOTS; i++)
 			if (children[i].pid == pid)
 				slot = i;
 		if (slot < 0)
 			continue;
+		c = &children[slot];
 		s = &sb->slot[slot];
-		crashed = WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) != 0);
-		if (crashed) {
-			char what[SB_CURRENT_MAX + 32];
+		if (!c->told) {
+			char what[SB_CURRENT_MAX * 2 + 32], safe[SB_CURRENT_MAX * 2];
 			if (s->state == SB_BUSY)
-				snprintf(what, sizeof(what), "while serving \"%s\"", s->current);
+				snprintf(what, sizeof(what), "while serving \"%s\"",
+				    log_safe(safe, sizeof(safe), s->current, strnlen(s->current, sizeof(s->current))));
 			else
 				snprintf(what, sizeof(what), "while %s",
 				    s->state == SB_STARTING ? "starting" : "idle");
-			if (WIFSIGNALED(st))
+			if (WIFSIGNALED(st)) {
 				log_error("worker %ld (slot %d) killed by signal %d %s", (long)pid, slot,
 				    WTERMSIG(st), what);
-			else
+				__atomic_add_fetch(&sb->worker_crashes, 1, __ATOMIC_RELAXED);
+			} else if (WEXITSTATUS(st) != 0) {
 				log_error("worker %ld (slot %d) exited with status %d %s", (long)pid, slot,
 				    WEXITSTATUS(st), what);
-			sb->worker_crashes++;
+				__atomic_add_fetch(&sb->worker_crashes, 1, __ATOMIC_RELAXED);
+			} else {
+				log_warn("worker %ld (slot %d) exited on its own %s", (long)pid, slot, what);
+			}
 		}
 		s->pid = 0;
 		s->state = SB_FREE;
-		children[slot].pid = 0;
-		if (shutting_down || children[slot].gen != generation)
+		c->pid = 0;
+		c->kill_at_ms = 0;
+		if (shutting_down || c->told)
 			continue;
-		if (!crashed)
-			log_warn("worker %ld (slot %d) exited on its own; replacing it", (long)pid, slot);
-		if (now - children[slot].born_ms < QUICK_DEATH_MS) {
-			uint64_t delay = 100;
-			for (int k = 1; k < children[slot].quick_deaths && delay < BACKOFF_MAX_MS; k++)
-				delay *= 2;
-			children[slot].quick_deaths++;
-			if (delay > BACKOFF_MAX_MS)
-				delay = BACKOFF_MAX_MS;
-			children[slot].restart_at_ms = now + (children[slot].quick_deaths > 1 ? delay : 0);
-			if (children[slot].quick_deaths > 1)
+		if (now - c->born_ms < QUICK_DEATH_MS) {
+			uint64_t delay = 0;
+			if (c->quick_deaths > 0) {
+				delay = 100;
+				for (int k = 1; k < c->quick_deaths && delay < BACKOFF_MAX_MS; k++)
+					delay *= 2;
+				if (delay > BACKOFF_MAX_MS)
+					delay = BACKOFF_MAX_MS;
 				log_warn("worker in slot %d is dying right after start; next try in %llu ms",
 				    slot, (unsigned long long)delay);
+			}
+			c->quick_deaths++;
+			c->restart_at_ms = now + delay;
 		} else {
-			children[slot].quick_deaths = 0;
-			children[slot].restart_at_ms = now;
+			c->quick_deaths = 0;
+			c->restart_at_ms = now;
 		}
-		if (children[slot].restart_at_ms == 0)
-			children[slot].restart_at_ms = 1;
 	}
 }
 
@@ -216,16 +252,31 @@ static void restart_due(void)
 
 	for (int i = 0; i < SB_SLOTS; i++)
 		if (children[i].pid == 0 && children[i].restart_at_ms != 0 &&
-		    children[i].restart_at_ms <= now && children[i].gen == generation) {
-			if (spawn(i) == 0) {
-				sb->worker_restarts++;
-				log_info("worker in slot %d replaced by pid %ld", i, (long)children[i].pid);
-			}
+		    children[i].restart_at_ms <= now && children[i].gen == generation &&
+		    spawn(i) == 0) {
+			__atomic_add_fetch(&sb->worker_restarts, 1, __ATOMIC_RELAXED);
+			log_info("worker in slot %d replaced by pid %ld", i, (long)children[i].pid);
 		}
 }
 
-/* Wait in pselect for a signal or a readiness byte, at most timeout_ms. */
-static void wait_events(const sigset_t *unblocked, uint64_t timeout_ms)
+/* Milliseconds until the next restart or drain deadline, at most limit. */
+static uint64_t next_timer(uint64_t limit)
+{
+	uint64_t now = now_ms(), t = limit;
+
+	for (int i = 0; i < SB_SLOTS; i++) {
+		const struct child *c = &children[i];
+		uint64_t at = c->pid == 0 && c->gen == generation ? c->restart_at_ms
+		    : c->pid > 0 ? c->kill_at_ms : 0;
+		if (at != 0)
+			t = at <= now ? 0 : at - now < t ? at - now : t;
+	}
+	return t;
+}
+
+/* Wait in pselect for a signal or a readiness byte, at most timeout_ms; then
+ * do the bookkeeping every wake-up needs. */
+static void wait_events(const sigset_t *unblocked, uint64_t timeout_ms, int shutting_down)
 {
 	struct timespec ts = { (time_t)(timeout_ms / 1000), (long)(timeout_ms % 1000) * 1000000L };
 	fd_set rfds;
@@ -234,33 +285,39 @@ static void wait_events(const sigset_t *unblocked, uint64_t timeout_ms)
 	FD_SET(ready_r, &rfds);
 	if (pselect(ready_r + 1, &rfds, NULL, NULL, &ts, unblocked) > 0)
 		drain_ready_pipe();
+	if (got_chld) {
+		got_chld = 0;
+		reap(shutting_down);
+	}
+	enforce_deadlines();
+	if (!shutting_down)
+		restart_due();
 }
 
-/* Fork web.workers workers of the current generation; wait until each is ready. */
+/* Fork web.workers workers of a new generation; wait until each is ready. */
 static int start_generation(const sigset_t *unblocked)
 {
 	uint64_t deadline = now_ms() + READY_TIMEOUT_MS;
 	int started = 0;
 
+	generation = ++last_generation;
 	for (int i = 0; i < SB_SLOTS && started < cfg.web_workers; i++) {
-		if (children[i].pid != 0)
+		if (children[i].pid != 0 || children[i].restart_at_ms != 0)
 			continue;
 		children[i].quick_deaths = 0;
-		children[i].gen = generation;
 		if (spawn(i) == -1)
 			return -1;
 		started++;
+	}
+	if (started < cfg.web_workers) {
+		log_error("no free scoreboard slot for %d workers", cfg.web_workers);
+		return -1;
 	}
 	while (live_count(generation, 1) < cfg.web_workers) {
 		uint64_t now = now_ms();
 		if (now >= deadline || got_term)
 			return -1;
-		wait_events(unblocked, deadline - now);
-		if (got_chld) {
-			got_chld = 0;
-			reap(0);
-			restart_due();
-		}
+		wait_events(unblocked, next_timer(deadline - now), 0);
 	}
 	return 0;
 }
@@ -268,17 +325,23 @@ static int start_generation(const sigset_t *unblocked)
 static int open_socket(void)
 {
 	struct sockaddr_un sun;
-	int probe, fd;
-	struct group *gr;
+	struct group *gr = NULL;
+	mode_t old_umask;
+	int probe, fd, rc;
 
-	if (strlen(cfg.web_socket) >= sizeof(sun.sun_path)) {
-		log_error("web.socket %s: path too long", cfg.web_socket);
+	if (cfg.web_socket[0] != '/' || strlen(cfg.web_socket) >= sizeof(sun.sun_path)) {
+		log_error("web.socket %s: must be an absolute path shorter than %zu bytes",
+		    cfg.web_socket, sizeof(sun.sun_path));
 		return -1;
 	}
-	/* Refuse to steal the socket of a running instance; remove a stale one. */
+	if (cfg.web_socket_group[0] != '\0' && (gr = getgrnam(cfg.web_socket_group)) == NULL) {
+		log_error("web.socket_group %s: no such group", cfg.web_socket_group);
+		return -1;
+	}
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	strcpy(sun.sun_path, cfg.web_socket);
+	memcpy(sun.sun_path, cfg.web_socket, strlen(cfg.web_socket) + 1);
+	/* Refuse to steal the socket of a running instance; remove a stale one. */
 	probe = socket(AF_UNIX, SOCK_STREAM, 0);
 	if (probe >= 0 && connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
 		close(probe);
@@ -288,22 +351,17 @@ static int open_socket(void)
 	if (probe >= 0)
 		close(probe);
 	unlink(cfg.web_socket);
-	fd = FCGX_OpenSocket(cfg.web_socket, LISTEN_BACKLOG);
-	if (fd < 0) {
-		log_error("cannot listen on %s: %s", cfg.web_socket, strerror(errno));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1) {
+		log_error("socket: %s", strerror(errno));
 		return -1;
 	}
-	if (cfg.web_socket_group[0] != '\0') {
-		gr = getgrnam(cfg.web_socket_group);
-		if (gr == NULL || chown(cfg.web_socket, (uid_t)-1, gr->gr_gid) == -1) {
-			log_error("web.socket_group %s: cannot set group on %s", cfg.web_socket_group,
-			    cfg.web_socket);
-			close(fd);
-			return -1;
-		}
-	}
-	if (chmod(cfg.web_socket, (mode_t)cfg.web_socket_mode) == -1) {
-		log_error("chmod %s: %s", cfg.web_socket, strerror(errno));
+	/* Created with the final mode: no window in which others could connect. */
+	old_umask = umask((mode_t)(0777 & ~cfg.web_socket_mode));
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old_umask);
+	if (rc == -1 || (gr != NULL && chown(cfg.web_socket, (uid_t)-1, gr->gr_gid) == -1) ||
+	    listen(fd, LISTEN_BACKLOG) == -1) {
+		log_error("cannot listen on %s: %s", cfg.web_socket, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -331,9 +389,29 @@ static int write_pidfile(void)
 	return 0;
 }
 
+/* Move the settings only a restart can change from `from` into `to`. */
+static void keep_restart_only(struct config *to, struct config *from, int warn)
+{
+	if (warn && strcmp(to->web_socket, from->web_socket) != 0)
+		log_warn("web.socket changed: takes effect on restart, not on reload");
+	if (warn && (to->web_socket_mode != from->web_socket_mode ||
+	    strcmp(to->web_socket_group, from->web_socket_group) != 0))
+		log_warn("web.socket_mode / web.socket_group changed: take effect on restart");
+	if (warn && strcmp(to->web_pidfile, from->web_pidfile) != 0)
+		log_warn("web.pidfile changed: takes effect on restart");
+	free(to->web_socket);
+	free(to->web_socket_group);
+	free(to->web_pidfile);
+	to->web_socket = from->web_socket;
+	to->web_socket_group = from->web_socket_group;
+	to->web_pidfile = from->web_pidfile;
+	to->web_socket_mode = from->web_socket_mode;
+	from->web_socket = from->web_socket_group = from->web_pidfile = NULL;
+}
+
 static void reload(const sigset_t *unblocked)
 {
-	struct config next;
+	struct config prev, next;
 	char err[CONFIG_ERR_MAX];
 	unsigned old = generation;
 
@@ -341,27 +419,36 @@ static void reload(const sigset_t *unblocked)
 		log_error("reload failed, keeping the running configuration: %s", err);
 		return;
 	}
-	if (strcmp(next.web_socket, cfg.web_socket) != 0)
-		log_warn("web.socket changed to %s: takes effect on restart, not on reload",
-		    next.web_socket);
-	/* Keep the socket settings the running master actually holds. */
-	free(next.web_socket);
-	next.web_socket = cfg.web_socket;
-	cfg.web_socket = NULL;
-	config_free(&cfg);
+	keep_restart_only(&next, &cfg, 1);
+	prev = cfg;
 	cfg = next;
-	if (log_open(cfg.log_file, cfg.log_level) == -1)
-		fprintf(stderr, "revlens-web: cannot reopen log %s\n", cfg.log_file);
-	generation++;
-	if (start_generation(unblocked) == -1) {
-		log_error("reload: the new workers did not become ready; keeping the old ones");
-		signal_all(SIGTERM, generation);
-		generation = old;
-		return;
+	/* New workers inherit the log descriptor: open the new log before forking. */
+	if (log_open(cfg.log_file, cfg.log_level) == -1) {
+		log_error("reload failed: cannot open log %s: %s; keeping the running configuration",
+		    cfg.log_file, strerror(errno));
+		goto rollback;
 	}
-	signal_all(SIGQUIT, old);
-	sb->reloads++;
+	if (start_generation(unblocked) == -1) {
+		signal_workers(SIGTERM, generation);
+		log_error("reload failed: the new workers did not become ready; "
+		    "keeping the running configuration and workers");
+		goto rollback;
+	}
+	config_free(&prev);
+	/* The old generations drain; their empty slots are not refilled. */
+	for (int i = 0; i < SB_SLOTS; i++)
+		if (children[i].pid == 0 && children[i].gen != generation)
+			children[i].restart_at_ms = 0;
+	signal_workers(SIGQUIT, NOT_CURRENT);
+	__atomic_add_fetch(&sb->reloads, 1, __ATOMIC_RELAXED);
 	log_info("reloaded %s: generation %u with %d workers", conf_path, generation, cfg.web_workers);
+	return;
+rollback:
+	keep_restart_only(&prev, &cfg, 0);
+	config_free(&cfg);
+	cfg = prev;
+	log_open(cfg.log_file, cfg.log_level);
+	generation = old;   /* its slots that died meanwhile are restarted by restart_due() */
 }
 
 static void usage(void)
@@ -375,8 +462,8 @@ int main(int argc, char **argv)
 	char err[CONFIG_ERR_MAX];
 	sigset_t block, unblocked;
 	struct sigaction sa;
-	uint64_t drain_deadline = 0;
-	int test_only = 0, opt, rc = 1, draining = 0;
+	int test_only = 0, opt, rc = 1, draining = 0, p[2];
+	static const int caught[] = { SIGQUIT, SIGTERM, SIGINT, SIGHUP, SIGCHLD };
 
 	while ((opt = getopt(argc, argv, "c:th")) != -1) {
 		switch (opt) {
@@ -405,46 +492,34 @@ int main(int argc, char **argv)
 	}
 
 	sigemptyset(&block);
-	sigaddset(&block, SIGQUIT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGCHLD);
+	for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
+		sigaddset(&block, caught[i]);
 	sigprocmask(SIG_BLOCK, &block, &unblocked);
-	sigdelset(&unblocked, SIGQUIT);
-	sigdelset(&unblocked, SIGTERM);
-	sigdelset(&unblocked, SIGINT);
-	sigdelset(&unblocked, SIGHUP);
-	sigdelset(&unblocked, SIGCHLD);
+	for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
+		sigdelset(&unblocked, caught[i]);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;          /* no SA_RESTART */
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGQUIT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGCHLD, &sa, NULL);
+	for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
+		sigaction(caught[i], &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 
-	if (FCGX_Init() != 0 || (listen_fd = open_socket()) < 0)
+	if ((listen_fd = open_socket()) < 0)
 		goto out;
 	if ((sb = sb_create()) == NULL) {
 		log_error("cannot map the scoreboard: %s", strerror(errno));
 		goto out;
 	}
 	sb->started_at = (uint64_t)time(NULL);
-	{
-		int p[2];
-		if (pipe(p) == -1) {
-			log_error("pipe: %s", strerror(errno));
-			goto out;
-		}
-		ready_r = p[0];
-		ready_w = p[1];
-		fcntl(ready_r, F_SETFL, O_NONBLOCK);
-		fcntl(ready_r, F_SETFD, FD_CLOEXEC);
+	if (pipe(p) == -1) {
+		log_error("pipe: %s", strerror(errno));
+		goto out;
 	}
+	ready_r = p[0];
+	ready_w = p[1];
+	fcntl(ready_r, F_SETFL, O_NONBLOCK);
 	if (start_generation(&unblocked) == -1) {
 		log_error("workers did not become ready within %d ms; see the errors above",
 		    READY_TIMEOUT_MS);
@@ -455,19 +530,7 @@ int main(int argc, char **argv)
 	log_info("revlens-web ready: %d workers on %s", cfg.web_workers, cfg.web_socket);
 
 	for (;;) {
-		uint64_t timeout = 1000, now = now_ms();
-
-		for (int i = 0; i < SB_SLOTS; i++)
-			if (children[i].pid == 0 && children[i].restart_at_ms != 0) {
-				uint64_t t = children[i].restart_at_ms > now ? children[i].restart_at_ms - now : 0;
-				if (t < timeout)
-					timeout = t;
-			}
-		wait_events(&unblocked, timeout);
-		if (got_chld) {
-			got_chld = 0;
-			reap(draining);
-		}
+		wait_events(&unblocked, next_timer(1000), draining);
 		if (got_term) {
 			log_info("TERM: stopping now");
 			break;
@@ -475,45 +538,31 @@ int main(int argc, char **argv)
 		if (got_quit && !draining) {
 			got_quit = 0;
 			draining = 1;
-			drain_deadline = now_ms() + (uint64_t)cfg.web_drain_timeout * 1000u;
-			for (int i = 0; i < SB_SLOTS; i++)
-				children[i].restart_at_ms = 0;
+			/* New connections now fail at once instead of waiting in the backlog. */
+			unlink(cfg.web_socket);
 			log_info("QUIT: draining %d workers", live_count(0, 0));
-			signal_all(SIGQUIT, 0);
+			signal_workers(SIGQUIT, 0);
 		}
 		if (got_hup) {
 			got_hup = 0;
 			if (!draining)
 				reload(&unblocked);
 		}
-		if (draining) {
-			if (live_count(0, 0) == 0) {
-				rc = 0;
-				goto done;
-			}
-			if (now_ms() >= drain_deadline) {
-				log_warn("drain timeout: killing %d workers", live_count(0, 0));
-				signal_all(SIGKILL, 0);
-				draining = 2;
-			}
-			continue;
+		if (draining && live_count(0, 0) == 0) {
+			rc = 0;
+			goto done;
 		}
-		restart_due();
 	}
 stop:
-	signal_all(SIGTERM, 0);
+	signal_workers(SIGTERM, 0);
 	{
 		uint64_t deadline = now_ms() + TERM_GRACE_MS;
-		while (live_count(0, 0) > 0 && now_ms() < deadline) {
-			wait_events(&unblocked, 50);
-			reap(1);
-		}
+		while (live_count(0, 0) > 0 && now_ms() < deadline)
+			wait_events(&unblocked, 50, 1);
 		if (live_count(0, 0) > 0) {
-			signal_all(SIGKILL, 0);
-			while (live_count(0, 0) > 0) {
-				wait_events(&unblocked, 50);
-				reap(1);
-			}
+			signal_workers(SIGKILL, 0);
+			while (live_count(0, 0) > 0)
+				wait_events(&unblocked, 50, 1);
 		}
 	}
 	rc = got_term ? 0 : 1;

@@ -170,8 +170,10 @@ int req_read_body(struct req *r, const char **data, size_t *len)
 	return 0;
 }
 
-static int is_loopback(const char *addr)
+int req_is_loopback(const struct req *r)
 {
+	const char *addr = r->remote_addr;
+
 	return addr != NULL && (strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0 ||
 	    strncmp(addr, "::ffff:127.", 11) == 0);
 }
@@ -219,28 +221,42 @@ static void render_error(struct req *r)
 /* Write status, headers and body: the one place output happens. */
 static void respond(struct req *r)
 {
+	static const char oom_json[] =
+	    "{\"error\":{\"code\":\"internal_error\",\"message\":\"서버 오류가 발생했습니다\"}}\n";
+	static const char oom_html[] =
+	    "<!doctype html>\n<html lang=\"ko\"><meta charset=\"utf-8\"><title>서버 오류</title>"
+	    "<h1>500 — 서버 오류가 발생했습니다</h1></html>\n";
+	const char *body, *type;
+	size_t len;
 	char head[512];
 	int n;
 
-	if (r->body.failed) {
-		/* Out of memory while building the body: say so plainly. */
-		buf_init(&r->body, &r->arena);
-		r->status = 500;
-		r->err_msg = NULL;
-	}
-	if (r->status >= 400 && r->body.len == 0)
+	if (r->status >= 400 && r->body.len == 0 && !r->body.failed)
 		render_error(r);
+	body = r->body.data;
+	len = r->body.len;
+	type = r->content_type ? r->content_type : "text/html; charset=utf-8";
 	n = snprintf(head, sizeof(head),
 	    "Status: %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-	    "Cache-Control: no-store\r\n",
-	    r->status, req_reason(r->status),
-	    r->content_type ? r->content_type : "text/html; charset=utf-8", r->body.len);
-	FCGX_PutStr(head, n, r->fcgi->out);
-	if (r->headers.len)
-		FCGX_PutStr(r->headers.data, (int)r->headers.len, r->fcgi->out);
-	FCGX_PutStr("\r\n", 2, r->fcgi->out);
-	if (r->body.len && strcmp(r->method, "HEAD") != 0)
-		FCGX_PutStr(r->body.data, (int)r->body.len, r->fcgi->out);
+	    "Cache-Control: no-store\r\n", r->status, req_reason(r->status), type, len);
+	if (r->body.failed || r->headers.failed || n < 0 || (size_t)n >= sizeof(head)) {
+		/* Out of memory (or an impossible header): a fixed answer that needs none. */
+		log_error("response for %s lost to memory exhaustion: sending 500", r->path ? r->path : "-");
+		r->status = 500;
+		body = wants_json(r) ? oom_json : oom_html;
+		len = strlen(body);
+		type = wants_json(r) ? "application/json" : "text/html; charset=utf-8";
+		n = snprintf(head, sizeof(head), "Status: 500 %s\r\nContent-Type: %s\r\n"
+		    "Content-Length: %zu\r\nCache-Control: no-store\r\n\r\n", req_reason(500), type, len);
+		FCGX_PutStr(head, n, r->fcgi->out);
+	} else {
+		FCGX_PutStr(head, n, r->fcgi->out);
+		if (r->headers.len)
+			FCGX_PutStr(r->headers.data, (int)r->headers.len, r->fcgi->out);
+		FCGX_PutStr("\r\n", 2, r->fcgi->out);
+	}
+	if (len && strcmp(r->method, "HEAD") != 0)
+		FCGX_PutStr(body, (int)len, r->fcgi->out);
 }
 
 /* The checks every request passes before a handler. Returns 0 or a status. */
@@ -289,7 +305,7 @@ static int precheck(struct req *r)
 		}
 		return req_error(r, 404, NULL, NULL);
 	}
-	if ((route_table[r->route].flags & ROUTE_LOOPBACK_ONLY) && !is_loopback(r->remote_addr))
+	if ((route_table[r->route].flags & ROUTE_LOOPBACK_ONLY) && !req_is_loopback(r))
 		return req_error(r, 403, NULL, "이 주소는 서버 내부에서만 사용할 수 있습니다.");
 	return 0;
 }

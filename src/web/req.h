@@ -64,6 +64,9 @@ void req_header(struct req *r, const char *fmt, ...);
 /* Set an error to be rendered by the framework; returns status for `return req_error(...)`. */
 int req_error(struct req *r, int status, const char *code, const char *msg);
 
+/* 1 when the client address is loopback (127.0.0.0/8, ::1). */
+int req_is_loopback(const struct req *r);
+
 /* Microseconds on the monotonic clock. */
 uint64_t req_now_us(void);
 const char *req_reason(int status);

@@ -7,6 +7,7 @@
 #include "web/page_metrics.h"
 #include "web/page_version.h"
 #include "web/route.h"
+#include "web/scoreboard.h"
 
 const struct route route_table[] = {
 	{ "GET", "/healthz", page_healthz, ROUTE_API_JSON },
@@ -15,6 +16,10 @@ const struct route route_table[] = {
 };
 
 const int route_count = (int)(sizeof(route_table) / sizeof(route_table[0]));
+
+/* The scoreboard counts per route, with its last row for "no route". */
+_Static_assert(sizeof(route_table) / sizeof(route_table[0]) < SB_ROUTES,
+    "route table larger than the scoreboard's SB_ROUTES");
 
 /* Match one pattern; fills ids. 1 on match. */
 static int match(const char *pattern, const char *path, long long *ids, int *nids)

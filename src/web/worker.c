@@ -18,7 +18,7 @@
 #include "web/worker.h"
 
 #define REQ_ARENA_BLOCK   (64 * 1024)           /* first block, kept across requests */
-#define REQ_ARENA_LIMIT   (64L * 1024 * 1024)   /* most one request may allocate */
+#define REQ_ARENA_HEADROOM (16L * 1024 * 1024)  /* beyond web.max_body, per request */
 
 static volatile sig_atomic_t quit;
 
@@ -33,7 +33,7 @@ int worker_main(const struct config *cfg, int listen_fd, int ready_fd, struct sc
     int slot)
 {
 	struct sigaction sa;
-	sigset_t drain, old;
+	sigset_t drain;
 	FCGX_Request fcgi;
 	struct app app;
 	struct req r;
@@ -50,10 +50,13 @@ int worker_main(const struct config *cfg, int listen_fd, int ready_fd, struct sc
 	sigaction(SIGCHLD, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	/* The master forks with its signals blocked; only now that the handlers are
+	 * ours does TERM (default action) get through, and QUIT/HUP wait for accept. */
 	sigemptyset(&drain);
 	sigaddset(&drain, SIGQUIT);
 	sigaddset(&drain, SIGHUP);
-	sigprocmask(SIG_BLOCK, &drain, &old);
+	sigprocmask(SIG_SETMASK, &drain, NULL);
 
 	if (app_init(&app, cfg, sb, slot) == -1) {
 		app_close(&app);
@@ -62,11 +65,15 @@ int worker_main(const struct config *cfg, int listen_fd, int ready_fd, struct sc
 	memset(&r, 0, sizeof(r));
 	memset(&fcgi, 0, sizeof(fcgi));
 	fcgi.ipcFd = -1;
-	arena_init(&r.arena, REQ_ARENA_BLOCK, REQ_ARENA_LIMIT);
+	arena_init(&r.arena, REQ_ARENA_BLOCK, (size_t)cfg->web_max_body + REQ_ARENA_HEADROOM);
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fcgi, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		log_error("FastCGI initialisation failed");
 		goto out;
 	}
+	/* FCGX_Init installs a SIGUSR1 handler that makes every later accept fail:
+	 * ignore the signal again, after it. */
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGUSR1, &sa, NULL);
 	__atomic_store_n(&sb->slot[slot].state, SB_IDLE, __ATOMIC_RELEASE);
 	if (write(ready_fd, "r", 1) != 1)
 		log_warn("could not report readiness: %s", strerror(errno));
@@ -81,8 +88,8 @@ int worker_main(const struct config *cfg, int listen_fd, int ready_fd, struct sc
 		if (ar < 0) {
 			if (quit)
 				break;
-			if (ar == -EINTR)
-				continue;
+			/* An interrupted accept that is not our drain: leave, the master
+			 * replaces us (libfcgi may keep failing every later accept). */
 			log_error("FastCGI accept failed: %s", strerror(-ar));
 			goto out;
 		}

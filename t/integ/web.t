@@ -69,7 +69,11 @@ $h = eval { $json->decode($r->{content}) } || {};
 is_deeply($h->{failed}, [qw(redis.sessions redis.cache redis.queue redis.pubsub)],
 	'503 names every Redis role that failed');
 is($h->{dependencies}{postgres}{status}, 'ok', 'the others still report ok');
-like($h->{dependencies}{'redis.sessions'}{error} // '', qr/redis sessions: .*refused/i, 'error says why');
+like($h->{dependencies}{'redis.sessions'}{error} // '', qr/redis sessions: .*refused/i,
+	'a loopback client is told why');
+my $raw503 = fcgi($s, REQUEST_URI => '/healthz', REMOTE_ADDR => '203.0.113.7');
+like($raw503, qr/^Status: 503 .*"failed":\["redis\.sessions"/s, 'a remote client gets the status too');
+unlike($raw503, qr/"error"|refused|127\.0\.0\.1/, 'but no internal error text');
 $s->start_service('redis');
 is($s->get('/healthz')->{status}, 200, 'back to 200 once Redis is up again (reconnects)');
 
@@ -110,7 +114,7 @@ is($r->{status}, 200, '/metrics from loopback');
 like($r->{headers}{'content-type'}, qr{^text/plain; version=0\.0\.4}, 'Prometheus text format');
 like($r->{content}, qr/^revlens_http_requests_total\{route="\/healthz",status="200"\} [1-9]\d*$/m,
 	'requests by route and status');
-like($r->{content}, qr/^revlens_http_requests_total\{route="\/healthz",status="503"\} 1$/m,
+like($r->{content}, qr/^revlens_http_requests_total\{route="\/healthz",status="503"\} 2$/m,
 	'the 503 was counted');
 like($r->{content}, qr/^revlens_http_request_duration_seconds_bucket\{route="\/healthz",le="\+Inf"\} \d+$/m,
 	'latency histogram');
@@ -144,6 +148,13 @@ ok(wait_until(sub { $s->get('/metrics')->{content} =~ /^revlens_web_worker_resta
 	'restarts counted');
 like(slurp($s->rundir . '/logs/web.log'), qr/killed by signal 9 while idle/, 'the death is logged');
 
+# ---- SIGUSR1 (a log-reopen habit) must not wedge a worker
+my @w = children_of($master);
+kill 'USR1', @w;
+my @st = map { $s->get('/healthz')->{status} } 1 .. 6;
+is_deeply(\@st, [(200) x 6], 'workers keep serving after SIGUSR1');
+is_deeply([children_of($master)], \@w, 'and are the same processes');
+
 # ---- HUP reloads the configuration by replacing the workers
 my $conf = $s->conf;
 open(my $fh, '>>', $conf) or die;
@@ -162,6 +173,25 @@ ok(wait_until(sub { slurp($s->rundir . '/logs/web.log') =~ /reload failed, keepi
 	'a bad file on HUP is refused with file:line');
 is(scalar(my @k = children_of($master)), 3, 'and the running workers stay');
 is($s->get('/healthz')->{status}, 200, 'still serving');
+like($s->get('/metrics')->{content}, qr/^revlens_web_worker_crashes_total 4$/m,
+	'workers the master drained on reload are not counted as crashes');
+
+# A file that parses but whose workers cannot start: the old generation stays.
+open($fh, '>', $conf . '.new') or die;
+print {$fh} grep { !/^web\.wrokers/ } do { open(my $c, '<', $conf) or die; <$c> };
+print {$fh} "postgres.password_file = /nonexistent/revlens-pw\n";
+close $fh;
+rename $conf . '.new', $conf or die;
+my @gen2 = children_of($master);
+kill 'HUP', $master;
+ok(wait_until(sub { slurp($s->rundir . '/logs/web.log') =~ /reload failed: the new workers did not become ready/ }, 20),
+	'workers that cannot start make the reload fail');
+ok(wait_until(sub { my @k = children_of($master); "@k" eq "@gen2" }), 'the running workers are kept');
+kill 'KILL', $gen2[0];
+ok(wait_until(sub { my @k = children_of($master); @k == 3 && !grep { $_ == $gen2[0] } @k }),
+	'a worker dying after the failed reload is replaced');
+my @s3 = map { $s->get('/healthz')->{status} } 1 .. 4;
+is_deeply(\@s3, [(200) x 4], 'by one running the old configuration');
 is_deeply([$s->log_alarms], [], 'no alerts or sanitizer reports in the logs');
 $s->stop;
 
@@ -171,7 +201,7 @@ my $silent = IO::Socket::INET->new(Listen => 8, LocalAddr => '127.0.0.1', LocalP
 	or die "listen: $!";
 my $sp = $silent->sockport;
 $s = RevlensTest->start(workers => 1, migrate => 0, conf_append =>
-	"mongodb.uri = mongodb://127.0.0.1:$sp/?serverSelectionTimeoutMS=1500&connectTimeoutMS=1500&socketTimeoutMS=1500\n");
+	"mongodb.uri = mongodb://127.0.0.1:$sp/\nhealth.timeout_ms = 1500\n");
 $master = $s->web_pid;
 
 # Start a slow request in a child; returns the child's PID and the file its result lands in.

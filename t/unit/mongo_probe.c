@@ -133,7 +133,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	mongo_global_init();
-	if (mongo_open(&m, argv[1], argv[2]) != 0) {
+	if (mongo_open(&m, argv[1], argv[2], 0) != 0) {
 		fprintf(stderr, "mongo_probe: %s\n", m.err);
 		goto out;
 	}
