@@ -31,8 +31,8 @@ struct ckey {
 static const struct ckey keys[] = {
 	{ "web.socket", CT_STR, 0, 0, "/run/revlens/web.sock", F(web_socket),
 	  "Path of the FastCGI Unix socket the master listens on" },
-	{ "web.socket_mode", CT_OCTAL, 0600, 0777, "0660", F(web_socket_mode),
-	  "Mode of the socket file (octal)" },
+	{ "web.socket_mode", CT_OCTAL, 0600, 0770, "0660", F(web_socket_mode),
+	  "Mode of the socket file (octal; never world-accessible: a client of the socket can claim any REMOTE_ADDR)" },
 	{ "web.socket_group", CT_STR, 0, 0, "", F(web_socket_group),
 	  "Group given to the socket file; empty keeps the master's" },
 	{ "web.workers", CT_INT, 1, 64, "4", F(web_workers),

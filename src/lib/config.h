@@ -14,7 +14,7 @@ enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERRO
 struct config {
 	/* web */
 	char *web_socket;
-	int web_socket_mode;        /* octal file mode, 0600..0777 */
+	int web_socket_mode;        /* octal file mode, 0600..0770 */
 	char *web_socket_group;     /* "" = leave as is */
 	int web_workers;            /* 1..64 */
 	long web_max_body;          /* bytes */
