@@ -125,6 +125,11 @@ static int set_value(struct config *cfg, const struct ckey *k, const char *value
 			    "%s: \"%s\" is not an integer between %lld and %lld",
 			    k->name, value, k->min, k->max);
 		}
+		/* A socket mode: the owner reads and writes, others get nothing. */
+		if (k->type == CT_OCTAL && ((n & 0600) != 0600 || (n & 07) != 0))
+			return fail(err, errlen, name, line,
+			    "%s: \"%s\" must give the owner rw- and others no access (e.g. 0660)",
+			    k->name, value);
 		if (k->type == CT_LONG)
 			*(long *)(void *)base = (long)n;
 		else

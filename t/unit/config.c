@@ -74,7 +74,8 @@ int main(void)
 	bad("web.max_body = 100\n", "between 1024 and 67108864", "long below min");
 	bad("web.socket_mode = 0888\n", "not an octal mode", "non-octal digits");
 	bad("web.socket_mode = 01777\n", "not an octal mode", "mode above 0777");
-	bad("web.socket_mode = 0666\n", "between 600 and 770", "world-accessible socket refused");
+	bad("web.socket_mode = 0666\n", "others no access", "world-accessible socket refused");
+	bad("web.socket_mode = 0704\n", "others no access", "other-readable socket refused");
 	bad("log.level = loud\n", "not one of debug, info, warn, error", "bad enum");
 	bad("web.workers 4\n", "test.conf:1: expected \"key = value\"", "missing '='");
 	bad(" = 4\n", "missing key", "missing key");
