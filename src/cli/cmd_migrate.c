@@ -18,6 +18,7 @@
  * CONCURRENTLY, VACUUM) therefore fail with the server's own message.
  */
 #include "cli/cmd_migrate.h"
+#include "lib/file.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -146,41 +147,6 @@ static int parse_args(struct migrate *mg, int argc, char **argv)
 }
 
 /* ---- reading the files ---------------------------------------------------------- */
-
-static char *read_all(const char *path, size_t *len)
-{
-	FILE *f = NULL;
-	char *buf = NULL;
-	size_t n;
-	int ok = 0;
-
-	f = fopen(path, "rb");
-	if (f == NULL) {
-		fprintf(stderr, "%s: %s: %s\n", ME, path, strerror(errno));
-		goto out;
-	}
-	buf = malloc(SQL_FILE_MAX + 1);
-	if (buf == NULL) {
-		fprintf(stderr, "%s: %s: out of memory\n", ME, path);
-		goto out;
-	}
-	n = fread(buf, 1, SQL_FILE_MAX + 1, f);
-	if (ferror(f) || n > SQL_FILE_MAX) {
-		fprintf(stderr, "%s: %s: %s\n", ME, path, ferror(f) ? "read error" : "file too large");
-		goto out;
-	}
-	buf[n] = '\0';
-	*len = n;
-	ok = 1;
-out:
-	if (f != NULL)
-		fclose(f);
-	if (!ok) {
-		free(buf);
-		buf = NULL;
-	}
-	return buf;
-}
 
 static int cmp_names(const void *a, const void *b)
 {
@@ -316,8 +282,10 @@ static int load_sql(struct migrate *mg)
 			goto out;
 		}
 		free(text);
-		if ((text = read_all(f->path, &len)) == NULL)
+		if ((text = file_read_all(f->path, SQL_FILE_MAX, &len, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "%s: %s\n", ME, err);
 			goto out;
+		}
 		sha256_hex(text, len, f->checksum);
 		if (sqlsplit_parse(text, len, &f->script, err, sizeof(err)) != 0) {
 			/* err is "line N: what" (sqlsplit.h) */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "lib/config.h"
+#include "lib/file.h"
 #include "lib/strnum.h"
 
 enum ctype { CT_STR, CT_INT, CT_LONG, CT_OCTAL, CT_LEVEL };
@@ -235,54 +236,19 @@ int config_parse(struct config *cfg, const char *name, const char *text, char *e
 
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
-	FILE *f = NULL;
-	char *text = NULL;
-	size_t len = 0, cap = 0;
-	int rc = -1;
+	char *text;
+	size_t len;
+	int rc;
 
 	if (config_defaults(cfg) == -1) {
 		fail(err, errlen, path, 0, "out of memory");
 		return -1;
 	}
-	f = fopen(path, "r");
-	if (f == NULL) {
-		fail(err, errlen, path, 0, "cannot open: %s", strerror(errno));
-		goto out;
+	if ((text = file_read_all(path, 1u << 20, &len, err, errlen)) == NULL) {
+		config_free(cfg);
+		return -1;
 	}
-	for (;;) {
-		size_t n;
-		if (cap - len < 4096) {
-			char *t;
-			if (cap > (1u << 20)) {
-				fail(err, errlen, path, 0, "file larger than 1 MiB");
-				goto out;
-			}
-			cap = cap ? cap * 2 : 8192;
-			t = realloc(text, cap + 1);
-			if (t == NULL) {
-				fail(err, errlen, path, 0, "out of memory");
-				goto out;
-			}
-			text = t;
-		}
-		n = fread(text + len, 1, cap - len, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(f)) {
-		fail(err, errlen, path, 0, "read error: %s", strerror(errno));
-		goto out;
-	}
-	if (memchr(text, '\0', len) != NULL) {
-		fail(err, errlen, path, 0, "NUL byte in file");
-		goto out;
-	}
-	text[len] = '\0';
 	rc = config_parse(cfg, path, text, err, errlen);
-out:
-	if (f != NULL)
-		fclose(f);
 	free(text);
 	if (rc == -1)
 		config_free(cfg);

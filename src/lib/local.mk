@@ -3,6 +3,7 @@ noinst_LIBRARIES += librevlens.a
 librevlens_a_SOURCES = \
 	src/lib/arena.c src/lib/arena.h \
 	src/lib/config.c src/lib/config.h \
+	src/lib/file.c src/lib/file.h \
 	src/lib/form.c src/lib/form.h \
 	src/lib/html.c src/lib/html.h \
 	src/lib/log.c src/lib/log.h \

@@ -5,6 +5,7 @@
  * bson_new_from_json and then validates every field before anything is sent.
  * Errors use the driver's "error API version 2" so server error codes come back as-is.
  */
+#include "lib/file.h"
 #include "lib/mongo.h"
 
 #include <errno.h>
@@ -110,45 +111,6 @@ void mongo_close(struct mongo_conn *m)
 }
 
 /* ---- index specs ---------------------------------------------------------------- */
-
-static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
-{
-	FILE *f = NULL;
-	char *buf = NULL;
-	size_t n = 0;
-	int ok = 0;
-
-	f = fopen(path, "rb");
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	buf = malloc(SPEC_MAX_BYTES + 1);
-	if (buf == NULL) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		goto out;
-	}
-	n = fread(buf, 1, SPEC_MAX_BYTES + 1, f);
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: read error", path);
-		goto out;
-	}
-	if (n > SPEC_MAX_BYTES) {
-		snprintf(err, errlen, "%s: larger than %d bytes", path, SPEC_MAX_BYTES);
-		goto out;
-	}
-	buf[n] = '\0';
-	*len = n;
-	ok = 1;
-out:
-	if (f != NULL)
-		fclose(f);
-	if (!ok) {
-		free(buf);
-		buf = NULL;
-	}
-	return buf;
-}
 
 static int valid_collection_name(const char *s)
 {
@@ -366,7 +328,7 @@ int mongo_spec_load(struct mongo_spec *spec, const char *path, char *err, size_t
 	int rc = -1;
 
 	memset(spec, 0, sizeof(*spec));
-	text = read_file(path, &len, err, errlen);
+	text = file_read_all(path, SPEC_MAX_BYTES, &len, err, errlen);
 	if (text == NULL)
 		goto out;
 	doc = bson_new_from_json((const uint8_t *)text, (ssize_t)len, &error);

@@ -84,7 +84,7 @@ int main(void)
 
 	/* config_load: a missing file, a real file, NUL bytes */
 	ok(config_load(&c, "/nonexistent/revlens.conf", err, sizeof(err)) == -1 &&
-	    strstr(err, "/nonexistent/revlens.conf: cannot open") != NULL, "missing file: %s", err);
+	    strstr(err, "/nonexistent/revlens.conf: No such file or directory") != NULL, "missing file: %s", err);
 	fd = mkstemp(path);
 	f = fdopen(fd, "w");
 	fputs("web.workers = 3\nmongodb.database = rl\n", f);
