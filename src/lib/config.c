@@ -69,7 +69,7 @@ static const struct ckey keys[] = {
 	{ "nchan.publish_socket", CT_STR, 0, 0, "/run/revlens/nchan-publish.sock",
 	  F(nchan_publish_socket), "Unix socket of nginx's internal nchan publisher" },
 	{ "health.timeout_ms", CT_INT, 10, 60000, "1000", F(health_timeout_ms),
-	  "Per-dependency timeout of GET /healthz (ms)" },
+	  "Per-dependency timeout of GET /healthz (ms); also MongoDB's connect and server-selection timeouts unless mongodb.uri sets them" },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
