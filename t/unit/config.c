@@ -100,5 +100,40 @@ int main(void)
 	ok(config_load(&c, path, err, sizeof(err)) == -1 && strstr(err, "NUL byte") != NULL,
 	    "NUL byte in file rejected");
 	unlink(path);
+
+	/* etc/revlens.conf.example is valid and documents every key of the table */
+	{
+		const char *src = getenv("REVLENS_SRCDIR");
+		char example[4096], *text = NULL, *line;
+		size_t n = 0;
+		int missing = 0;
+		FILE *ef;
+
+		snprintf(example, sizeof(example), "%s/etc/revlens.conf.example", src ? src : ".");
+		err[0] = '\0';
+		ok(config_load(&c, example, err, sizeof(err)) == 0, "the example configuration loads (%s)", err);
+		config_free(&c);
+		config_defaults(&c);
+		config_dump(&c, dump, sizeof(dump));
+		config_free(&c);
+		ef = fopen(example, "r");
+		if (ef != NULL) {
+			text = calloc(1, 65536);
+			n = fread(text, 1, 65535, ef);
+			fclose(ef);
+		}
+		for (line = strtok(dump, "\n"); line != NULL && text != NULL; line = strtok(NULL, "\n")) {
+			char key[128];
+			if (line[0] == '#' || sscanf(line, "%127s", key) != 1)
+				continue;
+			strcat(key, " =");
+			if (strstr(text, key) == NULL) {
+				printf("# not documented in the example: %s\n", key);
+				missing++;
+			}
+		}
+		ok(n > 0 && missing == 0, "every key is in etc/revlens.conf.example");
+		free(text);
+	}
 	return tap_done();
 }
