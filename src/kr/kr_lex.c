@@ -7,6 +7,7 @@
  * resolved by order, documented in docs/kr.md).
  */
 #include "kr/kr_lex.h"
+#include "lib/utf8.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -167,6 +168,10 @@ int kr_lex_parse(struct kr_lex **out, const char *name, const char *text, size_t
 			goto out;
 		}
 		tl = (size_t)(tab - line);
+		if (!utf8_valid(line, tl) || memchr(line, '\0', tl) != NULL) {
+			snprintf(err, errlen, "%s:%zu: term is not valid UTF-8 text", name, lineno);
+			goto out;
+		}
 		cls_s = tab + 1;
 		tab2 = memchr(cls_s, '\t', ll - tl - 1);
 		cl = tab2 ? (size_t)(tab2 - cls_s) : ll - tl - 1;
@@ -196,7 +201,8 @@ int kr_lex_parse(struct kr_lex **out, const char *name, const char *text, size_t
 		for (k = 0, syl = 0; k < tl; k++)
 			if (((unsigned char)line[k] & 0xC0) != 0x80)
 				syl++;
-		if (syl < 2)
+		/* substring search keys on a 6-byte prefix: 2+ Hangul syllables */
+		if (syl < 2 || tl < 6)
 			fl &= ~(unsigned)KR_LEX_SUBSTR;
 		if (kr_lex_lookup(lx, line, tl, NULL) != KR_LEX_MISSING)
 			continue;   /* first listing wins */
