@@ -1,12 +1,12 @@
 /* kr_fuzz.c — libFuzzer harness over the Korean text pipeline and its parsers.
  *
  * Each input is fed to: kr_analyze() (normaliser, stemmer, features, keyword
- * and aspect extraction) with a synthetic model, the lexicon parser, and the
- * model-file validator. Build and run with fuzz/run (all harnesses) or:
+ * and aspect extraction, polarity-lexicon features) with a synthetic model,
+ * the aspect and polarity lexicon parsers, and the model-file validator. Build and run with fuzz/run (all harnesses) or:
  *   fuzz/run 60        # every fuzz harness for 60 s each
  * The model is synthetic (2^16 pseudo-random weights) so the harness needs no
- * data file; the lexicon is data/kr/aspects.tsv when found, else a small
- * built-in one.
+ * data file; the lexicons are data/kr/aspects.tsv and polarity.tsv when
+ * found, else small built-in ones.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +16,7 @@
 #include "kr/kr.h"
 #include "kr/kr_lex.h"
 #include "kr/kr_model.h"
+#include "kr/kr_polar.h"
 
 #ifndef REVLENS_DATADIR
 #define REVLENS_DATADIR "data"
@@ -28,6 +29,8 @@ static struct kr_model model;
 static int16_t weights[1 << 16];
 static unsigned char mem[KR_ARENA_SIZE];
 static struct kr_result res;
+
+static const char polar_fallback[] = "만족\tpos\n불만족\tneg\n반품\treturn\n";
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -55,6 +58,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "kr_fuzz: %s\n", err);
 		abort();
 	}
+	if (kr_polar_load(&model.polar, REVLENS_DATADIR "/kr/polarity.tsv", err, sizeof err) < 0 &&
+	    kr_polar_parse(&model.polar, "fallback", polar_fallback, sizeof polar_fallback - 1, err,
+	        sizeof err) < 0) {
+		fprintf(stderr, "kr_fuzz: %s\n", err);
+		abort();
+	}
+	model.cfg.flags |= KR_FEAT_LEX;
+	model.cfg.polar = model.polar;
 	return 0;
 }
 
@@ -62,6 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct kr_arena a;
 	struct kr_lex *lx = NULL;
+	struct kr_polar *pl = NULL;
 	struct kr_model m2;
 	char err[KR_ERR_MAX];
 	size_t i;
@@ -78,6 +90,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (kr_lex_parse(&lx, "fuzz", (const char *)data, size, err, sizeof err) == 0)
 		kr_lex_free(lx);
+	if (kr_polar_parse(&pl, "fuzz", (const char *)data, size, err, sizeof err) == 0)
+		kr_polar_free(pl);
 	memset(&m2, 0, sizeof m2);
 	(void)kr_model_check(&m2, data, size, err, sizeof err);
 	return 0;

@@ -53,6 +53,7 @@ struct opts {
 	uint32_t bits;
 	struct kr_feat_cfg cfg;
 	int epochs;
+	int bag;          /* average the weights of this many models (shuffle seeds seed, seed+1, ...) */
 	int average;      /* return the average of the weights over all steps */
 	int nb;           /* scale features by their NB log-count ratio (NB-LR) */
 	int adapt;        /* domain adaptation: the last input file is the target domain */
@@ -396,7 +397,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 	    "usage: revlens-kr-train [-o MODEL] [--bits B] [--nmin N] [--nmax N] [--flags F]\n"
-	    "       [--epochs E] [--lr R] [--l2 L] [--seed S] [--valid K [--fold F]] [--nb 0|1]\n"
+	    "       [--epochs E] [--bag N] [--lr R] [--l2 L] [--seed S] [--valid K [--fold F]] [--nb 0|1]\n"
 	    "       [--average 0|1] [--polarity FILE] [--adapt 0|1 [--alr R] [--al2 L]]\n"
 	    "       [--test FILE]...\n"
 	    "       FILE.tsv[:WEIGHT]...\n");
@@ -443,6 +444,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (parse_num(val, 1, 100, &v, a) < 0)
 				return -1;
 			o->epochs = (int)v;
+		} else if (!strcmp(a, "--bag")) {
+			if (parse_num(val, 1, 32, &v, a) < 0)
+				return -1;
+			o->bag = (int)v;
 		} else if (!strcmp(a, "--seed")) {
 			if (parse_num(val, 1, INT64_MAX, &v, a) < 0)
 				return -1;
@@ -554,7 +559,27 @@ int main(int argc, char **argv)
 	q = malloc(n * sizeof *q);
 	if (!w || !q)
 		goto out;
-	train(&c, &o, w, &bias);
+	if (o.bag > 1) {
+		float *wk = calloc(n, sizeof *wk);
+		uint64_t seed0 = o.seed;
+		size_t i;
+		int k;
+		if (!wk)
+			goto out;
+		for (k = 0; k < o.bag; k++) {
+			double bk;
+			memset(wk, 0, n * sizeof *wk);
+			o.seed = seed0 + (uint64_t)k;
+			train(&c, &o, wk, &bk);
+			for (i = 0; i < n; i++)
+				w[i] += wk[i] / (float)o.bag;
+			bias += bk / o.bag;
+		}
+		o.seed = seed0;
+		free(wk);
+	} else {
+		train(&c, &o, w, &bias);
+	}
 	quantise(w, n, q, &scale);
 	report_valid(&c, &o, q, scale, (float)bias);
 	if (o.out && kr_model_write(o.out, &o.cfg, o.bits, q, scale, (float)bias, err, sizeof err) < 0) {

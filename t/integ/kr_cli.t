@@ -106,16 +106,29 @@ sub run {
 # 6. training is reproducible byte for byte
 SKIP: {
 	my $train = "$build/revlens-kr-train";
-	skip 'revlens-kr-train not built', 4 unless -x $train;
-	my @args = ("--bits", "16", "--epochs", "2", "$src/t/kr/train-small.tsv:3");
+	skip 'revlens-kr-train not built', 7 unless -x $train;
+	my @args = ("--bits", "16", "--epochs", "2", "--bag", "2", "--polarity", "$src/data/kr/polarity.tsv",
+	    "$src/t/kr/train-small.tsv:3");
 	my (undef, $e1, $rc1) = run([$train, '-o', "$tmp/a.model", @args], '');
 	my (undef, $e2, $rc2) = run([$train, '-o', "$tmp/b.model", @args], '');
 	is($rc1 + $rc2, 0, 'two training runs succeed') or diag($e1);
 	ok(-s "$tmp/a.model" == 64 + 2 * 65536, 'model has header + 2^16 int16 weights');
 	is(system('cmp', '-s', "$tmp/a.model", "$tmp/b.model"), 0, 'same input -> byte-identical model');
+	# the polarity lexicon is part of the model: it must sit beside it, unchanged
 	my ($out, $err, $rc) = run([@cli, '--model', "$tmp/a.model", '--lexicon', "$src/data/kr/aspects.tsv"],
 	    "좋아요\n");
+	is($rc, 1, 'model without its polarity.tsv: exit 1');
+	like($err, qr/polarity\.tsv: No such file/, 'missing polarity lexicon named');
+	system('cp', "$src/data/kr/polarity.tsv", "$tmp/polarity.tsv") == 0 or die;
+	($out, $err, $rc) = run([@cli, '--model', "$tmp/a.model", '--lexicon', "$src/data/kr/aspects.tsv"],
+	    "좋아요\n");
 	like($out, qr/"label":/, 'freshly trained model loads and analyses');
+	open my $fh, '>>', "$tmp/polarity.tsv" or die;
+	print $fh "새단어\tpos\n";
+	close $fh;
+	($out, $err, $rc) = run([@cli, '--model', "$tmp/a.model", '--lexicon', "$src/data/kr/aspects.tsv"],
+	    "좋아요\n");
+	like($err, qr/polarity\.tsv: does not match the model/, 'edited polarity lexicon refused');
 }
 
 done_testing();

@@ -8,12 +8,14 @@
 #include "tap.h"
 #include "kr/kr.h"
 #include "kr/kr_lex.h"
+#include "kr/kr_polar.h"
 
 #ifndef KR_SRCDIR
 #define KR_SRCDIR "."
 #endif
 #define MODEL KR_SRCDIR "/data/kr/sentiment.model"
 #define LEXICON KR_SRCDIR "/data/kr/aspects.tsv"
+#define POLARITY KR_SRCDIR "/data/kr/polarity.tsv"
 
 static unsigned char mem[KR_ARENA_SIZE];
 static struct kr_arena arena;
@@ -82,18 +84,21 @@ static int analyze(const struct kr_model *m, const char *s)
 
 static void test_loader(void)
 {
-	char tmp[] = "/tmp/kr_model_XXXXXX", path[64];
-	size_t len = 0;
-	char *buf = slurp(MODEL, &len);
-	int fd = mkstemp(tmp);
+	char tmp[] = "/tmp/kr_model_XXXXXX", path[64], ppath[64];
+	size_t len = 0, plen = 0;
+	char *buf = slurp(MODEL, &len), *pbuf = slurp(POLARITY, &plen);
+	char *dir = mkdtemp(tmp);
 
-	ok(buf && len > 1000, "committed model readable");
-	if (!buf || fd < 0) {
+	ok(buf && len > 1000 && pbuf, "committed model and polarity lexicon readable");
+	if (!buf || !pbuf || !dir) {
 		free(buf);
+		free(pbuf);
 		return;
 	}
-	close(fd);
-	snprintf(path, sizeof path, "%s", tmp);
+	/* the polarity lexicon is part of the model and must sit beside it */
+	snprintf(path, sizeof path, "%s/sentiment.model", dir);
+	snprintf(ppath, sizeof ppath, "%s/polarity.tsv", dir);
+	spit(ppath, pbuf, plen);
 	ok(open_fails("/nonexistent/sentiment.model", "No such file"), "missing file: clear error");
 	spit(path, "", 0);
 	ok(open_fails(path, "truncated"), "empty file: truncated");
@@ -123,6 +128,29 @@ static void test_loader(void)
 		char err[KR_ERR_MAX];
 		ok(kr_model_open(&m, path, LEXICON, err, sizeof err) == 0, "restored copy opens again");
 		kr_model_close(m);
+		spit(ppath, pbuf, plen - 2);
+		ok(open_fails(path, "does not match the model"), "edited polarity lexicon refused");
+		unlink(ppath);
+		ok(open_fails(path, "polarity.tsv: No such file"), "missing polarity lexicon named");
+	}
+	/* the polarity lexicon parser and leftmost-longest matching */
+	{
+		struct kr_polar *pl = NULL;
+		char err[KR_ERR_MAX] = "";
+		const char *bad = "만족\tpos\n반품\tRet\n";
+		const uint32_t txt[] = {0xBD88, 0xB9CC, 0xC871, 0xD574, 0xC694};   /* 불만족해요 */
+		unsigned cls = 99;
+		ok(kr_polar_parse(&pl, "pol", bad, strlen(bad), err, sizeof err) < 0 && strstr(err, "pol:2"),
+		    "bad polarity class reported with its line (%s)", err);
+		bad = "만\tpos\n";
+		ok(kr_polar_parse(&pl, "pol", bad, strlen(bad), err, sizeof err) < 0, "one-character term rejected");
+		bad = "# c\n\n만족\tpos\n불만족\tneg\n만족\tneg\n";
+		ok(kr_polar_parse(&pl, "pol", bad, strlen(bad), err, sizeof err) == 0 && kr_polar_count(pl) == 2,
+		    "comments, blank lines, duplicates (first wins)");
+		ok(kr_polar_match(pl, txt, 5, &cls) == 3 && cls == 1, "불만족 matched before 만족");
+		ok(kr_polar_match(pl, txt + 1, 4, &cls) == 2 && cls == 0, "만족 matched");
+		ok(kr_polar_match(pl, txt + 3, 2, &cls) == 0, "no term at 해요");
+		kr_polar_free(pl);
 	}
 	/* the lexicon parser */
 	{
@@ -140,7 +168,9 @@ static void test_loader(void)
 		kr_lex_free(lx);
 	}
 	unlink(path);
+	rmdir(dir);
 	free(buf);
+	free(pbuf);
 }
 
 static void test_sentiment(const struct kr_model *m)
