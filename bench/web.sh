@@ -6,7 +6,9 @@
 #   1. GET /api/version   through nginx -> FastCGI -> revlens-web: real routing,
 #      access logging and scoreboard accounting, no store access;
 #   2. a static file of exactly the same body size served by nginx itself;
-# and prints req/s, p99 and the ratio. A benchmark, not a test: it asserts nothing.
+#   3. the same path served by bench/fcgi_bare.c, the smallest libfcgi program
+#      (same number of processes, same socket): the FastCGI ceiling;
+# and prints req/s, p99 and the ratios. A benchmark, not a test: it asserts nothing.
 #
 # usage: bench/web.sh [DURATION_SECONDS]   (env: REVLENS_BUILDDIR, default build/plain)
 set -euo pipefail
@@ -43,8 +45,22 @@ to_ms() { # wrk latency like 1.23ms, 456.00us, 1.01s
 }
 read -r app_rps app_p99 < <(run "$base/api/version")
 read -r st_rps st_p99 < <(run "$base/static/$name")
+# The bare libfcgi program on revlens-web's socket, for the ceiling.
+gcc -O2 -o "$REVLENS_RUNDIR/fcgi_bare" "$SRCDIR/bench/fcgi_bare.c" $(pkg-config --libs fcgi 2>/dev/null || echo -lfcgi)
+"$SRCDIR/scripts/stack" stop-service web >/dev/null
+sock=$REVLENS_RUNDIR/web/web.sock
+"$REVLENS_RUNDIR/fcgi_bare" "$sock" "$REVLENS_WEB_WORKERS" &
+bare_pid=$!
+chgrp www-data "$sock" 2>/dev/null || true
+for _ in $(seq 50); do [[ -S $sock ]] && break; sleep 0.1; done
+read -r bare_rps bare_p99 < <(run "$base/api/version")
+pkill -P "$bare_pid" 2>/dev/null; kill "$bare_pid" 2>/dev/null; wait "$bare_pid" 2>/dev/null || true
 echo "body size: $size bytes; wrk -t2 -c50 -d${DUR}s; revlens-web workers: $REVLENS_WEB_WORKERS; $(nproc) cores"
 printf '%-32s %12s %10s\n' target req/s p99_ms
 printf '%-32s %12s %10s\n' "revlens-web GET /api/version" "$app_rps" "$(to_ms "$app_p99")"
 printf '%-32s %12s %10s\n' "nginx static, same size" "$st_rps" "$(to_ms "$st_p99")"
-awk -v a="$app_rps" -v s="$st_rps" 'BEGIN { printf "ratio revlens-web / nginx static: %.3f\n", a / s }'
+printf '%-32s %12s %10s\n' "bare libfcgi, same body" "$bare_rps" "$(to_ms "$bare_p99")"
+awk -v a="$app_rps" -v s="$st_rps" -v b="$bare_rps" 'BEGIN {
+	printf "ratio revlens-web / nginx static: %.3f\n", a / s
+	printf "ratio bare libfcgi / nginx static: %.3f\n", b / s
+	printf "ratio revlens-web / bare libfcgi: %.3f\n", a / b }'

@@ -187,15 +187,27 @@ void buf_puts(struct buf *b, const char *s)
 
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
+	size_t room = b->cap > b->len ? b->cap - b->len : 0;
 	va_list copy;
 	int n;
 
+	/* Usually fits: format once into the free space, again only to grow. */
 	va_copy(copy, ap);
-	n = vsnprintf(NULL, 0, fmt, copy);
+	n = room ? vsnprintf(b->data + b->len, room, fmt, copy) : vsnprintf(NULL, 0, fmt, copy);
 	va_end(copy);
-	if (n < 0 || grow(b, (size_t)n) == -1)
+	if (n < 0) {
+		if (b->data)
+			b->data[b->len] = '\0';
 		return;
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	}
+	if ((size_t)n >= room) {
+		if (grow(b, (size_t)n) == -1) {
+			if (b->data)
+				b->data[b->len] = '\0';
+			return;
+		}
+		vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	}
 	b->len += (size_t)n;
 }
 

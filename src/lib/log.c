@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 
 static int log_fd = 2;
 static int log_min = LOG_LEVEL_INFO;
+static pid_t log_pid;           /* cached; log_open() and log_after_fork() refresh it */
 
 static const char *const level_tag[] = { "debug", "info", "warn", "error" };
 
@@ -28,7 +30,18 @@ int log_open(const char *path, int level)
 		close(log_fd);
 	log_fd = fd;
 	log_min = level;
+	log_pid = getpid();
 	return 0;
+}
+
+void log_after_fork(void)
+{
+	log_pid = getpid();
+}
+
+int log_enabled(int level)
+{
+	return level >= log_min;
 }
 
 void log_close(void)
@@ -52,7 +65,7 @@ void log_msg(int level, const char *fmt, ...)
 	gmtime_r(&now, &tm);
 	n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02dZ %s [%ld] ",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-	    level_tag[level < 0 ? 0 : level > 3 ? 3 : level], (long)getpid());
+	    level_tag[level < 0 ? 0 : level > 3 ? 3 : level], (long)(log_pid ? log_pid : getpid()));
 	va_start(ap, fmt);
 	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
 	va_end(ap);

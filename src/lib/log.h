@@ -14,6 +14,10 @@
 /* Open path ("-" = stderr) in append mode; replaces a previous target. */
 int log_open(const char *path, int level);
 void log_close(void);
+/* Call in a forked child: records are tagged with the new PID. */
+void log_after_fork(void);
+/* 1 when records of level are written (skip building costly messages). */
+int log_enabled(int level);
 
 __attribute__((format(printf, 2, 3)))
 void log_msg(int level, const char *fmt, ...);

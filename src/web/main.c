@@ -104,6 +104,7 @@ static int spawn(int slot)
 		int rc;
 
 		close(ready_r);
+		log_after_fork();
 		rc = worker_main(&cfg, listen_fd, ready_w, sb, slot);
 #if defined(__SANITIZE_ADDRESS__)
 		/* _exit skips LeakSanitizer's atexit check: run it for every worker. */

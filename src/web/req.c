@@ -334,8 +334,11 @@ void req_dispatch(struct req *r)
 	respond(r);
 
 	dur = req_now_us() - r->start_us;
-	log_safe(safe, sizeof(safe), r->uri ? r->uri : "-", r->uri ? strlen(r->uri) : 1);
-	log_info("%s %s %d %.3fms", r->method, safe, r->status, (double)dur / 1000.0);
+	/* nginx keeps the access log; one line per request here only when debugging */
+	if (log_enabled(LOG_LEVEL_DEBUG)) {
+		log_safe(safe, sizeof(safe), r->uri ? r->uri : "-", r->uri ? strlen(r->uri) : 1);
+		log_debug("%s %s %d %.3fms", r->method, safe, r->status, (double)dur / 1000.0);
+	}
 	sb_end(r->app->slot, r->route < 0 ? SB_ROUTES - 1 : r->route, r->status, dur);
 }
 

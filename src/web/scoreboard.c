@@ -35,7 +35,12 @@ int sb_status_index(int status)
 
 void sb_begin(struct sb_slot *s, const char *method, const char *uri, uint64_t now_ms)
 {
-	snprintf(s->current, sizeof(s->current), "%.16s %s", method, uri);
+	size_t m = strnlen(method, 16), u = strnlen(uri, sizeof(s->current) - m - 2);
+
+	memcpy(s->current, method, m);
+	s->current[m] = ' ';
+	memcpy(s->current + m + 1, uri, u);
+	s->current[m + 1 + u] = '\0';
 	__atomic_store_n(&s->started_ms, now_ms, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->state, SB_BUSY, __ATOMIC_RELEASE);
 }

@@ -41,6 +41,14 @@ int main(void)
 	for (int i = 0; i < 10000; i++)
 		html_txt(&b, "<>");
 	ok(b.len == 80000 && memcmp(b.data + 79992, "&lt;&gt;", 8) == 0, "large output intact");
+	/* formatted output across the growth boundary */
+	buf_init(&b, &a);
+	for (int i = 0; i < 300; i++)
+		buf_printf(&b, "%03d,", i);
+	ok(b.len == 1200 && memcmp(b.data, "000,001,", 8) == 0 &&
+	    memcmp(b.data + 1192, "298,299,", 8) == 0 && b.data[1200] == '\0', "buf_printf grows intact");
+	html_rawf(&b, "%s", "");
+	ok(b.len == 1200, "empty format adds nothing");
 	/* an arena limit makes the buffer fail, never overflow */
 	{
 		struct arena small;
