@@ -7,6 +7,7 @@
  * resolved by order, documented in docs/kr.md).
  */
 #include "kr/kr_lex.h"
+#include "lib/file.h"
 #include "lib/utf8.h"
 
 #include <errno.h>
@@ -236,46 +237,14 @@ out:
 
 int kr_lex_load(struct kr_lex **out, const char *path, char *err, size_t errlen)
 {
-	FILE *fp = NULL;
-	char *buf = NULL;
-	size_t n = 0, cap = 0;
-	int rc = -1;
+	size_t n;
+	char *buf;
+	int rc;
 
 	*out = NULL;
-	fp = fopen(path, "rb");
-	if (!fp) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	for (;;) {
-		size_t got;
-		if (n == cap) {
-			char *nb;
-			if (cap >= (size_t)4 << 20) {
-				snprintf(err, errlen, "%s: larger than 4 MiB", path);
-				goto out;
-			}
-			cap = cap ? cap * 2 : 65536;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				snprintf(err, errlen, "%s: out of memory", path);
-				goto out;
-			}
-			buf = nb;
-		}
-		got = fread(buf + n, 1, cap - n, fp);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(fp)) {
-		snprintf(err, errlen, "%s: read error", path);
-		goto out;
-	}
+	if ((buf = file_read_all(path, (size_t)4 << 20, &n, err, errlen)) == NULL)
+		return -1;
 	rc = kr_lex_parse(out, path, buf, n, err, errlen);
-out:
-	if (fp)
-		fclose(fp);
 	free(buf);
 	return rc;
 }

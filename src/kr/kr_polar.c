@@ -4,6 +4,7 @@
  * code points of every term so most positions cost one bit test.
  */
 #include "kr/kr_polar.h"
+#include "lib/file.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -250,45 +251,14 @@ out:
 
 int kr_polar_load(struct kr_polar **out, const char *path, char *err, size_t errlen)
 {
-	FILE *fp;
-	char *buf = NULL;
-	size_t n = 0, cap = 0;
-	int rc = -1;
+	size_t n;
+	char *buf;
+	int rc;
 
 	*out = NULL;
-	fp = fopen(path, "rb");
-	if (!fp) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if ((buf = file_read_all(path, (size_t)1 << 20, &n, err, errlen)) == NULL)
 		return -1;
-	}
-	for (;;) {
-		size_t got;
-		if (n == cap) {
-			char *nb;
-			if (cap >= (size_t)1 << 20) {
-				snprintf(err, errlen, "%s: larger than 1 MiB", path);
-				goto out;
-			}
-			cap = cap ? cap * 2 : 16384;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				snprintf(err, errlen, "%s: out of memory", path);
-				goto out;
-			}
-			buf = nb;
-		}
-		got = fread(buf + n, 1, cap - n, fp);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(fp)) {
-		snprintf(err, errlen, "%s: read error", path);
-		goto out;
-	}
 	rc = kr_polar_parse(out, path, buf, n, err, errlen);
-out:
-	fclose(fp);
 	free(buf);
 	return rc;
 }

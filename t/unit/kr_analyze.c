@@ -125,8 +125,9 @@ static void test_loader(void)
 	spit(path, buf, len);
 	{
 		struct kr_model *m = NULL;
-		char err[KR_ERR_MAX];
-		ok(kr_model_open(&m, path, LEXICON, err, sizeof err) == 0, "restored copy opens again");
+		char err[KR_ERR_MAX] = "";
+		ok(kr_model_open(&m, path, LEXICON, err, sizeof err) == 0, "restored copy opens again (%s)",
+		    err);
 		kr_model_close(m);
 		spit(ppath, pbuf, plen - 2);
 		ok(open_fails(path, "does not match the model"), "edited polarity lexicon refused");
