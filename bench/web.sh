@@ -33,9 +33,15 @@ head -c "$size" /dev/zero | tr '\0' 'x' > "$static/$name"
 trap 'rm -f "$static/$name"; "$SRCDIR/scripts/stack" down >/dev/null 2>&1 || true; rm -rf "$REVLENS_RUNDIR"' EXIT
 curl -fsS -o /dev/null "$base/static/$name"
 
-run() { # URL -> "rps p99_ms"
-	local out rps p99
+run() { # URL -> "rps p99_ms"; only 2xx answers count, anything else stops the bench
+	local out rps p99 bad
 	out=$(wrk -t2 -c50 -d"${DUR}s" --latency "$1")
+	bad=$(awk '/Non-2xx or 3xx responses:/ {print $5} /Socket errors:/ {print "socket errors"}' <<<"$out")
+	if [[ -n $bad ]]; then
+		echo "bench: $1 answered with errors: $bad" >&2
+		echo "$out" >&2
+		exit 1
+	fi
 	rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
 	p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
 	echo "$rps $p99"
@@ -51,8 +57,9 @@ gcc -O2 -o "$REVLENS_RUNDIR/fcgi_bare" "$SRCDIR/bench/fcgi_bare.c" $(pkg-config 
 sock=$REVLENS_RUNDIR/web/web.sock
 "$REVLENS_RUNDIR/fcgi_bare" "$sock" "$REVLENS_WEB_WORKERS" &
 bare_pid=$!
-chgrp www-data "$sock" 2>/dev/null || true
 for _ in $(seq 50); do [[ -S $sock ]] && break; sleep 0.1; done
+chgrp www-data "$sock"
+curl -fsS -o /dev/null "$base/api/version"
 read -r bare_rps bare_p99 < <(run "$base/api/version")
 pkill -P "$bare_pid" 2>/dev/null; kill "$bare_pid" 2>/dev/null; wait "$bare_pid" 2>/dev/null || true
 echo "body size: $size bytes; wrk -t2 -c50 -d${DUR}s; revlens-web workers: $REVLENS_WEB_WORKERS; $(nproc) cores"
