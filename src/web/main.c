@@ -431,6 +431,9 @@ static void reload(const sigset_t *unblocked)
 	}
 	if (start_generation(unblocked) == -1) {
 		signal_workers(SIGTERM, generation);
+		for (int i = 0; i < SB_SLOTS; i++)     /* free the failed generation's slots */
+			if (children[i].pid == 0 && children[i].gen == generation)
+				children[i].restart_at_ms = 0;
 		log_error("reload failed: the new workers did not become ready; "
 		    "keeping the running configuration and workers");
 		goto rollback;
