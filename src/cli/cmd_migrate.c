@@ -288,8 +288,11 @@ static int load_sql(struct migrate *mg)
 		}
 		sha256_hex(text, len, f->checksum);
 		if (sqlsplit_parse(text, len, &f->script, err, sizeof(err)) != 0) {
-			/* err is "line N: what" (sqlsplit.h) */
-			fprintf(stderr, "%s: %s:%s\n", ME, f->path, err + 5);
+			/* err is "line N: what" (sqlsplit.h), or a plain message */
+			if (strncmp(err, "line ", 5) == 0)
+				fprintf(stderr, "%s: %s:%s\n", ME, f->path, err + 5);
+			else
+				fprintf(stderr, "%s: %s: %s\n", ME, f->path, err);
 			goto out;
 		}
 		for (s = 0; s < f->script.n; s++) {
@@ -395,13 +398,13 @@ static int pg_start(const struct config *cfg, struct migrate *mg)
 			}
 		}
 		if (pg_exec(&mg->pg,
-		    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+		    "CREATE TABLE IF NOT EXISTS public.schema_migrations ("
 		    " version text PRIMARY KEY,"
 		    " filename text NOT NULL,"
 		    " checksum text NOT NULL CHECK (checksum ~ '^[0-9a-f]{64}$'),"
 		    " applied_at timestamptz NOT NULL DEFAULT now())", 0, NULL) != 0 ||
 		    pg_exec(&mg->pg,
-		    "CREATE TABLE IF NOT EXISTS mongo_index_migrations ("
+		    "CREATE TABLE IF NOT EXISTS public.mongo_index_migrations ("
 		    " collection text NOT NULL,"
 		    " index_name text NOT NULL,"
 		    " spec_checksum text NOT NULL CHECK (spec_checksum ~ '^[0-9a-f]{64}$'),"
@@ -413,8 +416,8 @@ static int pg_start(const struct config *cfg, struct migrate *mg)
 		}
 		mg->have_tables = 1;
 	} else {
-		if (pg_exec(&mg->pg, "SELECT to_regclass('schema_migrations') IS NOT NULL AND "
-		    "to_regclass('mongo_index_migrations') IS NOT NULL", 0, NULL) != 0) {
+		if (pg_exec(&mg->pg, "SELECT to_regclass('public.schema_migrations') IS NOT NULL AND "
+		    "to_regclass('public.mongo_index_migrations') IS NOT NULL", 0, NULL) != 0) {
 			pg_fail(mg, "reading the catalog");
 			goto out;
 		}
@@ -447,7 +450,7 @@ static int check_applied(struct migrate *mg)
 	if (!mg->have_tables)
 		return 0;
 	if (pg_exec(&mg->pg, "SELECT version, filename, checksum, "
-	    "to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS TZ') FROM schema_migrations", 0, NULL) != 0)
+	    "to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS TZ') FROM public.schema_migrations", 0, NULL) != 0)
 		return pg_fail(mg, "reading schema_migrations");
 	n = pg_ntuples(&mg->pg);
 	for (k = 0; k < n; k++) {
@@ -485,6 +488,16 @@ static int error_line(const struct sql_stmt *st, int pos)
 	return line;
 }
 
+/* A SET in one file (search_path, role, ...) must not leak into the next file
+ * or into the bookkeeping: every file starts from the session's defaults. */
+static int reset_session(struct migrate *mg)
+{
+	if (pg_exec(&mg->pg, "RESET ALL", 0, NULL) != 0 ||
+	    pg_exec(&mg->pg, "SET SESSION AUTHORIZATION DEFAULT", 0, NULL) != 0)
+		return pg_fail(mg, "resetting the session after a migration");
+	return 0;
+}
+
 static int apply_sql_file(struct migrate *mg, struct sql_file *f)
 {
 	const char *rec[3] = { f->version, f->name, f->checksum };
@@ -507,7 +520,7 @@ static int apply_sql_file(struct migrate *mg, struct sql_file *f)
 			goto fail;
 		}
 	}
-	if (pg_exec(&mg->pg, "INSERT INTO schema_migrations (version, filename, checksum) "
+	if (pg_exec(&mg->pg, "INSERT INTO public.schema_migrations (version, filename, checksum) "
 	    "VALUES ($1, $2, $3)", 3, rec) != 0 || pg_exec(&mg->pg, "COMMIT", 0, NULL) != 0) {
 		pg_fail(mg, "recording the migration");
 		goto fail;
@@ -515,9 +528,10 @@ static int apply_sql_file(struct migrate *mg, struct sql_file *f)
 	printf("applied %s (%zu statement%s)\n", f->path, f->script.n,
 	    f->script.n == 1 ? "" : "s");
 	fflush(stdout);
-	return 0;
+	return reset_session(mg);
 fail:
 	pg_exec(&mg->pg, "ROLLBACK", 0, NULL);
+	reset_session(mg);
 	fprintf(stderr, "%s: %s rolled back; the migrations before it stay applied\n", ME,
 	    f->path);
 	return -1;
@@ -556,7 +570,7 @@ static int load_index_recs(struct migrate *mg)
 	if (!mg->have_tables)
 		return 0;
 	if (pg_exec(&mg->pg, "SELECT collection, index_name, spec_checksum, ttl_native "
-	    "FROM mongo_index_migrations", 0, NULL) != 0)
+	    "FROM public.mongo_index_migrations", 0, NULL) != 0)
 		return pg_fail(mg, "reading mongo_index_migrations");
 	n = pg_ntuples(&mg->pg);
 	mg->recs = calloc(n ? (size_t)n : 1, sizeof(*mg->recs));
@@ -593,7 +607,7 @@ static int record_index(struct migrate *mg, const char *coll, const struct mongo
 	const char *p[4] = { coll, ix->name, checksum,
 		ttl_native < 0 ? NULL : ttl_native ? "true" : "false" };
 
-	if (pg_exec(&mg->pg, "INSERT INTO mongo_index_migrations "
+	if (pg_exec(&mg->pg, "INSERT INTO public.mongo_index_migrations "
 	    "(collection, index_name, spec_checksum, ttl_native) VALUES ($1, $2, $3, $4) "
 	    "ON CONFLICT (collection, index_name) DO UPDATE SET spec_checksum = EXCLUDED.spec_checksum, "
 	    "ttl_native = EXCLUDED.ttl_native, applied_at = now()", 4, p) != 0)
@@ -675,7 +689,10 @@ static int migrate_index(struct migrate *mg, const struct spec_file *sf,
 		    ME, sf->path, coll, ix->name);
 		goto out;
 	}
-	if (srv != NULL && (!mongo_key_equal(srv->key, ix->key) || !srv->unique != !ix->unique)) {
+	/* A server index that expires documents differently from the spec (or at
+	 * all, when the spec has no TTL) would delete data early: a conflict. */
+	if (srv != NULL && (!mongo_key_equal(srv->key, ix->key) || !srv->unique != !ix->unique ||
+	    (srv->ttl_seconds >= 0 && srv->ttl_seconds != ix->ttl_seconds))) {
 		fprintf(stderr, "%s: %s: index %s.%s exists on the server with a different "
 		    "definition; drop it by hand or rename it in the spec\n", ME, sf->path, coll,
 		    ix->name);

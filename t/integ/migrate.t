@@ -100,6 +100,20 @@ is($r->{exit}, 0, 'fixed migration applies') or diag($r->{err});
 like($r->{out}, qr/^applied \S*999_broken\.sql/m, 'only the fixed file is applied');
 unlike($r->{out}, qr/998_good/, 'the applied one is not re-run');
 
+# ---- a SET in one file leaks neither into the next file nor into the bookkeeping
+$dir = sql_copy('998_good.sql' => "CREATE TABLE good_before (id int);\n",
+	'999_broken.sql' => "CREATE TABLE broken_first (id int);\n",
+	'9990_setpath.sql' => "CREATE SCHEMA app;\nSET search_path TO app;\nCREATE TABLE in_app (id int);\n",
+	'9991_after.sql' => "CREATE TABLE after_set (id int);\n");
+$r = migrate('--sql-dir', $dir);
+is($r->{exit}, 0, 'a migration that changes search_path applies') or diag($r->{err});
+is($s->psql("SELECT table_schema FROM information_schema.tables WHERE table_name = 'in_app'"),
+	'app', 'its own statements see its SET');
+is($s->psql("SELECT table_schema FROM information_schema.tables WHERE table_name = 'after_set'"),
+	'public', 'the next file starts from the default search_path');
+is($s->psql("SELECT count(*) FROM public.schema_migrations WHERE version IN ('9990', '9991')"),
+	'2', 'both recorded in public.schema_migrations');
+
 # ---- an applied file that changed is refused, and nothing is applied after it
 $dir = sql_copy('998_good.sql' => "CREATE TABLE good_before (id int); -- edited\n",
 	'999_broken.sql' => "CREATE TABLE broken_first (id int);\n",

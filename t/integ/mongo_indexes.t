@@ -142,6 +142,20 @@ $r = migrate();
 like($r->{err}, qr/TTL index realtime_sessions\.expires_at not supported/,
 	'the notice is repeated on later runs, never silently dropped');
 
+# ---- a server index that expires documents differently is a conflict, never adopted
+probe('dropindex', 'realtime_sessions', 'expires_at');
+is(probe('plainindex', 'realtime_sessions', 'expires_at', 'expires_at', 3600)->{exit}, 0,
+	'staged an index with another TTL');
+$s->psql("DELETE FROM mongo_index_migrations WHERE index_name = 'expires_at'");
+$r = migrate();
+is($r->{exit}, 1, 'a TTL that differs from the spec is refused');
+like($r->{err}, qr/index realtime_sessions\.expires_at exists on the server with a different definition/,
+	'and named');
+probe('dropindex', 'realtime_sessions', 'expires_at');
+$r = migrate();
+is($r->{exit}, 0, 'dropped by hand, migrate creates it as specified') or diag($r->{err});
+is(server_indexes('realtime_sessions')->{expires_at}{ttl}, '0', 'with the TTL of the spec');
+
 # ---- malformed or conflicting specs are errors naming the file
 my $dir = tempdir('revlens-mongo-t.XXXXXX', TMPDIR => 1, CLEANUP => 1);
 copy($_, $dir) or die "copy $_: $!" for glob("$spec_dir/*.json");

@@ -8,14 +8,16 @@
  *       different review_id once, printing "insert N ok" or "insert N error CODE: msg";
  *       removes its documents afterwards.
  *   mongo_probe URI DB dropindex COLLECTION NAME
- *   mongo_probe URI DB plainindex COLLECTION NAME FIELD
- *       drop an index / create {FIELD: 1} named NAME without options (to stage the
- *       "server has no TTL" and "index missing" cases of revlens migrate).
+ *   mongo_probe URI DB plainindex COLLECTION NAME FIELD [TTL]
+ *       drop an index / create {FIELD: 1} named NAME without options, or with
+ *       expireAfterSeconds TTL (to stage the "server has no TTL", "different TTL" and
+ *       "index missing" cases of revlens migrate).
  * Exit status 0 when the probe ran (whatever it found), 1 when it could not.
  */
 #include "lib/mongo.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define PROBE_PRODUCT 987654321LL   /* product_id no fixture uses */
@@ -98,7 +100,8 @@ static int probe_drop(struct mongo_conn *m, const char *coll, const char *name)
 	return rc;
 }
 
-static int probe_plain(struct mongo_conn *m, const char *coll, const char *name, const char *field)
+static int probe_plain(struct mongo_conn *m, const char *coll, const char *name, const char *field,
+    long ttl)
 {
 	struct mongo_index ix;
 	bson_t *doc;
@@ -107,9 +110,9 @@ static int probe_plain(struct mongo_conn *m, const char *coll, const char *name,
 	memset(&ix, 0, sizeof(ix));
 	ix.name = (char *)name;
 	ix.key = bson_new();
-	ix.ttl_seconds = -1;
+	ix.ttl_seconds = ttl;
 	BSON_APPEND_INT32(ix.key, field, 1);
-	doc = mongo_index_doc(&ix, 0);
+	doc = mongo_index_doc(&ix, ttl >= 0);
 	if (mongo_create_index(m, coll, doc) != 0) {
 		fprintf(stderr, "mongo_probe: %s\n", m->err);
 		rc = 1;
@@ -127,9 +130,9 @@ int main(int argc, char **argv)
 	if (argc < 4 || (strcmp(argv[3], "indexes") == 0 && argc != 5) ||
 	    (strcmp(argv[3], "dupkey") == 0 && argc != 4) ||
 	    (strcmp(argv[3], "dropindex") == 0 && argc != 6) ||
-	    (strcmp(argv[3], "plainindex") == 0 && argc != 7)) {
+	    (strcmp(argv[3], "plainindex") == 0 && argc != 7 && argc != 8)) {
 		fprintf(stderr, "usage: mongo_probe URI DB indexes COLLECTION | dupkey | "
-		    "dropindex COLLECTION NAME | plainindex COLLECTION NAME FIELD\n");
+		    "dropindex COLLECTION NAME | plainindex COLLECTION NAME FIELD [TTL]\n");
 		return 2;
 	}
 	mongo_global_init();
@@ -148,7 +151,7 @@ int main(int argc, char **argv)
 	else if (strcmp(argv[3], "dropindex") == 0)
 		rc = probe_drop(&m, argv[4], argv[5]);
 	else if (strcmp(argv[3], "plainindex") == 0)
-		rc = probe_plain(&m, argv[4], argv[5], argv[6]);
+		rc = probe_plain(&m, argv[4], argv[5], argv[6], argc == 8 ? strtol(argv[7], NULL, 10) : -1);
 	else
 		fprintf(stderr, "mongo_probe: unknown probe \"%s\"\n", argv[3]);
 out:
