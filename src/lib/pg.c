@@ -122,7 +122,7 @@ int pg_exec(struct pg_conn *pg, const char *sql, int nparams, const char *const 
 
 	pg_clear(pg);
 	pg->err[0] = '\0';
-	if (pg_connect(pg, 0) != 0)
+	if (pg_connect(pg, PG_DEFAULT_CONNECT_TIMEOUT_S) != 0)
 		return -1;
 	pg->res = PQexecParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0);
 	if (pg->res == NULL) {

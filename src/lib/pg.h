@@ -11,6 +11,10 @@
 #include <stddef.h>
 #include <libpq-fe.h>
 
+/* pg_exec() (re)connects with this bound: an unreachable host must not hold
+ * a web worker for the kernel's minutes of SYN retries. */
+#define PG_DEFAULT_CONNECT_TIMEOUT_S 5
+
 struct pg_conn {
 	PGconn *conn;
 	PGresult *res;      /* result of the last pg_exec, owned here */
