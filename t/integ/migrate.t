@@ -203,6 +203,12 @@ my $rid = $s->psql('SELECT id FROM analysis_requests LIMIT 1');
 rejects("INSERT INTO analysis_results (request_id, product_id, review_count, positive_count, "
 	. "negative_count, neutral_count, model_version) VALUES ($rid, $pid2, 10, 5, 5, 0, 'm1')",
 	'a non-empty result without its date range', qr/analysis_results_sample_range_check/);
+$s->psql("INSERT INTO products (coupang_product_id, url, name, price) "
+	. "VALUES (456, 'https://www.coupang.com/vp/products/456', 'other', 5000)");
+my $pid3 = $s->psql('SELECT id FROM products WHERE coupang_product_id = 456');
+rejects("INSERT INTO analysis_results (request_id, product_id, review_count, positive_count, "
+	. "negative_count, neutral_count, model_version) VALUES ($rid, $pid3, 0, 0, 0, 0, 'm1')",
+	"a result for another product than its request's", qr/analysis_results_request_product_fkey/);
 
 $s->stop;
 done_testing();
