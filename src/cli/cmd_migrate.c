@@ -13,6 +13,8 @@
  *     server. A TTL index is verified with listIndexes afterwards; where the server
  *     refuses or drops expireAfterSeconds the index is kept without it, a notice is
  *     printed and ttl_native = false is recorded, so revlens-aggregator purges instead.
+ * Known limit: SQL-standard function bodies (BEGIN ATOMIC ... END) are split at
+ * their inner semicolons; write such functions with a $$-quoted body instead.
  * Migration files must not contain transaction control (BEGIN/COMMIT/...): the file
  * is the transaction. Statements that cannot run in a transaction block (CREATE INDEX
  * CONCURRENTLY, VACUUM) therefore fail with the server's own message.
@@ -67,6 +69,7 @@ struct migrate {
 	char *sql_dir;
 	char *mongo_dir;
 	int dry_run;
+	unsigned long lock_session;     /* pg.session that took the advisory lock */
 	struct sql_file *sql;
 	size_t nsql;
 	struct spec_file *specs;
@@ -415,6 +418,7 @@ static int pg_start(const struct config *cfg, struct migrate *mg)
 			goto out;
 		}
 		mg->have_tables = 1;
+		mg->lock_session = mg->pg.session;
 	} else {
 		if (pg_exec(&mg->pg, "SELECT to_regclass('public.schema_migrations') IS NOT NULL AND "
 		    "to_regclass('public.mongo_index_migrations') IS NOT NULL", 0, NULL) != 0) {
@@ -547,6 +551,12 @@ static int apply_sql(struct migrate *mg)
 		if (f->applied) {
 			mg->sql_current++;
 			continue;
+		}
+		if (!mg->dry_run && mg->pg.session != mg->lock_session) {
+			/* pg_exec reconnected: the new session does not hold the lock */
+			fprintf(stderr, "%s: lost the database connection that held the migration "
+			    "lock; nothing more applied: run revlens migrate again\n", ME);
+			return -1;
 		}
 		if (mg->dry_run) {
 			printf("would apply %s (%zu statement%s)\n", f->path, f->script.n,

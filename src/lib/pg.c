@@ -111,6 +111,7 @@ int pg_connect(struct pg_conn *pg, int connect_timeout_s)
 		return -1;
 	}
 	PQsetNoticeProcessor(pg->conn, quiet_notices, NULL);
+	pg->session++;
 	pg->err[0] = '\0';
 	return 0;
 }

@@ -21,6 +21,8 @@ struct pg_conn {
 	char *conninfo;     /* owned copy */
 	char *password;     /* owned; NULL when none */
 	char err[256];      /* last error, one line */
+	unsigned long session;  /* bumped on every new connection: session state
+	                         * (advisory locks, SETs) did not survive a change */
 };
 
 /* Prepare (without connecting). password may be NULL. */
