@@ -7,6 +7,7 @@
  * then by stem bytes; representative reviews by confidence, then by id.
  */
 #include "kr/kr.h"
+#include "kr/kr_text.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -73,12 +74,7 @@ void kr_agg_free(struct kr_agg *g)
 
 static uint32_t shash(const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h;
+	return kr_fnv1a(s, n);
 }
 
 static int grow(struct kr_agg *g)

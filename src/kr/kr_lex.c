@@ -39,11 +39,8 @@ struct kr_lex {
 
 static uint32_t lhash(const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;
-	size_t i;
+	uint32_t h = kr_fnv1a(s, n);
 
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
 	return h ^ (h >> 15);
 }
 

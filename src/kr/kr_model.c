@@ -167,6 +167,20 @@ const char *kr_model_default_path(void)
 	return env && *env ? env : REVLENS_DATADIR "/sentiment.model";
 }
 
+/* "DIR/name" for the directory of path (heap; NULL when out of memory). */
+static char *beside(const char *path, const char *name)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dl = slash ? (size_t)(slash - path) + 1 : 0, nl = strlen(name) + 1;
+	char *p = malloc(dl + nl);
+
+	if (p != NULL) {
+		memcpy(p, path, dl);
+		memcpy(p + dl, name, nl);
+	}
+	return p;
+}
+
 int kr_model_open(struct kr_model **out, const char *model_path, const char *lexicon_path,
     char *err, size_t errlen)
 {
@@ -202,31 +216,21 @@ int kr_model_open(struct kr_model **out, const char *model_path, const char *lex
 		goto out;
 	}
 	if (!lexicon_path) {
-		const char *slash = strrchr(model_path, '/');
-		size_t dl = slash ? (size_t)(slash - model_path) + 1 : 0;
-		lexpath = malloc(dl + sizeof "aspects.tsv");
-		if (!lexpath) {
+		if ((lexpath = beside(model_path, "aspects.tsv")) == NULL) {
 			snprintf(err, errlen, "out of memory");
 			goto out;
 		}
-		memcpy(lexpath, model_path, dl);
-		memcpy(lexpath + dl, "aspects.tsv", sizeof "aspects.tsv");
 		lexicon_path = lexpath;
 	}
 	if (kr_lex_load(&m->lex, lexicon_path, err, errlen) < 0)
 		goto out;
 	if (m->cfg.flags & KR_FEAT_LEX) {
 		/* the polarity lexicon always lives beside the model: it is part of it */
-		const char *slash = strrchr(model_path, '/');
-		size_t dl = slash ? (size_t)(slash - model_path) + 1 : 0;
 		free(lexpath);
-		lexpath = malloc(dl + sizeof "polarity.tsv");
-		if (!lexpath) {
+		if ((lexpath = beside(model_path, "polarity.tsv")) == NULL) {
 			snprintf(err, errlen, "out of memory");
 			goto out;
 		}
-		memcpy(lexpath, model_path, dl);
-		memcpy(lexpath + dl, "polarity.tsv", sizeof "polarity.tsv");
 		if (kr_polar_load(&m->polar, lexpath, err, errlen) < 0)
 			goto out;
 		if (kr_polar_hash(m->polar) != m->polar_hash) {

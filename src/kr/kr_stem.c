@@ -11,6 +11,7 @@
  * and the aspect lexicon lists such variants.
  */
 #include "kr/kr_stem.h"
+#include "kr/kr_text.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -141,12 +142,7 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static uint32_t hash(const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h;
+	return kr_fnv1a(s, n);
 }
 
 static void build(void)

@@ -60,4 +60,15 @@ void *kr_arena_alloc(struct kr_arena *a, size_t n);
 /* Encode cp as UTF-8 into out (4 bytes room); returns bytes written. */
 size_t kr_text_put_utf8(char *out, uint32_t cp);
 
+/* 32-bit FNV-1a of s[0..n): the string hash of the lexicon, stemmer and
+ * aggregation tables. */
+static inline uint32_t kr_fnv1a(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
 #endif
