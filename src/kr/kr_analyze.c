@@ -9,6 +9,7 @@
 #include "kr/kr.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kr/kr_feat.h"
@@ -62,58 +63,97 @@ static void empty_result(struct kr_result *out)
 	out->naspects = 0;
 }
 
-/* Parse + score; fills *logit and, when clauses is non-NULL, a per-clause array. */
-static int score_text(const struct kr_model *m, const char *text, size_t len,
-    struct kr_parse *p, struct kr_arena *a, float *logit, float **clauses)
+/* Parse and extract features. The weight table is megabytes, so most weight
+ * lookups miss the cache: kr_feat_extract_prefetch() starts each load as its
+ * feature is hashed, and kr_analyze() does its lexicon pass before summing,
+ * so the misses overlap with that work instead of stalling the sum. */
+static int parse_features(const struct kr_model *m, const char *text, size_t len,
+    struct kr_parse *p, struct kr_feats *f, struct kr_arena *a)
 {
-	struct kr_feats f;
-	float sum = 0.0f, *cs = NULL;
-	size_t i;
-
 	if (a->cap < KR_ARENA_SIZE)
 		return -1;
 	a->used = 0;
-	if (kr_feat_parse(text, len, p, a) < 0 || kr_feat_extract(p, &m->cfg, &f, a) < 0)
+	if (kr_feat_parse(text, len, p, a) < 0 ||
+	    kr_feat_extract_prefetch(p, &m->cfg, f, a, m->w, m->shift) < 0)
 		return -1;
-	if (clauses) {
-		cs = kr_arena_alloc(a, (p->nclauses + 1) * sizeof *cs);
-		if (!cs)
-			return -1;
-		memset(cs, 0, (p->nclauses + 1) * sizeof *cs);
-		int32_t isum = 0;
-		for (i = 0; i < f.n; i++) {
-			int32_t w;
-			if (i + 16 < f.n)
-				__builtin_prefetch(&m->w[f.h[i + 16] >> m->shift]);
-			w = m->w[f.h[i] >> m->shift];
-			isum += w;
-			cs[f.clause[i]] += (float)w;
-		}
-		sum = (float)isum;
-		for (i = 0; i < p->nclauses; i++)
-			cs[i] *= m->scale;
-		*clauses = cs;
-	} else {
-		int32_t isum = 0;
-		for (i = 0; i < f.n; i++) {
-			if (i + 16 < f.n)
-				__builtin_prefetch(&m->w[f.h[i + 16] >> m->shift]);
-			isum += m->w[f.h[i] >> m->shift];
-		}
-		sum = (float)isum;
-	}
-	*logit = m->bias + sum * m->scale;
 	return 0;
+}
+
+/* A clause's weight sum: summed as an integer, then scaled in place. */
+union clause_sum {
+	int32_t i;
+	float f;
+};
+
+/* Review log-odds; with cs non-NULL also each clause's (cs has nclauses + 1
+ * entries, read as .f). Sums run in int32, which is exact and keeps the
+ * float adds out of the loop. The clause sums used to be float sums in
+ * feature order; those are exact too, hence equal, while no partial sum
+ * exceeds 2^24 in magnitude: 512 features of at most 2^15 cannot get there,
+ * nor can longer reviews whose sum of |w| stays within it. Beyond that (some
+ * 25,000 features of typical weight) the float loop runs, so the result is
+ * the same in every case. */
+static float score_features(const struct kr_model *m, const struct kr_feats *f, size_t nclauses,
+    union clause_sum *cs)
+{
+	const int16_t *w = m->w;
+	const unsigned shift = m->shift;
+	int32_t isum = 0;
+	uint64_t mag = 0;
+	size_t i;
+
+	if (!cs) {
+		for (i = 0; i < f->n; i++)
+			isum += w[f->h[i] >> shift];
+		return m->bias + (float)isum * m->scale;
+	}
+	for (i = 0; i <= nclauses; i++)
+		cs[i].i = 0;
+	if (f->n <= 512) {
+		for (i = 0; i < f->n; i++)
+			cs[f->clause[i]].i += w[f->h[i] >> shift];
+	} else {
+		for (i = 0; i < f->n; i++) {
+			int32_t x = w[f->h[i] >> shift];
+			cs[f->clause[i]].i += x;
+			mag += (uint32_t)abs(x);
+		}
+	}
+	for (i = 0; i <= nclauses; i++)
+		isum += cs[i].i;
+	if (mag <= (uint64_t)1 << 24) {
+		for (i = 0; i <= nclauses; i++)
+			cs[i].f = (float)cs[i].i * m->scale;
+	} else {
+		for (i = 0; i <= nclauses; i++)
+			cs[i].f = 0.0f;
+		for (i = 0; i < f->n; i++)
+			cs[f->clause[i]].f += (float)w[f->h[i] >> shift];
+		for (i = 0; i < nclauses; i++)
+			cs[i].f *= m->scale;
+	}
+	return m->bias + (float)isum * m->scale;
+}
+
+/* The review's label and score from its log-odds. */
+static void set_score(struct kr_result *out, float logit)
+{
+	float prob = sigmoid(logit);
+
+	out->score = prob;
+	out->confidence = fabsf(2.0f * prob - 1.0f);
+	out->argmax = prob >= 0.5f ? KR_POS : KR_NEG;
+	out->label = out->confidence < KR_NEUTRAL_CONFIDENCE ? KR_NEUTRAL : out->argmax;
 }
 
 float kr_score(const struct kr_model *m, const char *text, size_t len, struct kr_arena *arena)
 {
 	struct kr_parse p;
-	float logit;
+	struct kr_feats f;
 
-	if (score_text(m, text, len, &p, arena, &logit, NULL) < 0)
+	if (parse_features(m, text, len, &p, &f, arena) < 0)
 		return -1.0f;
-	return sigmoid(logit);
+	return sigmoid(score_features(m, &f, 0, NULL));
 }
 
 static int8_t polarity_of(float s)
@@ -232,27 +272,29 @@ int kr_analyze(const struct kr_model *m, const char *text, size_t len, struct kr
     struct kr_arena *arena)
 {
 	struct kr_parse p;
-	float logit, *cs = NULL, *lp, prob;
+	struct kr_feats f;
+	union clause_sum *cs;
+	float logit, *lp;
 	uint32_t seen[KR_ASPECT_COUNT];
 	struct winfo *wi;
 	struct hit *hits;
 	size_t i, nhits = 0;
 
 	empty_result(out);
-	if (score_text(m, text, len, &p, arena, &logit, &cs) < 0)
+	if (parse_features(m, text, len, &p, &f, arena) < 0)
 		return -1;
-	prob = sigmoid(logit);
+	cs = kr_arena_alloc(arena, (p.nclauses + 1) * sizeof *cs);
+	if (!cs)
+		return -1;
 	out->truncated = (uint8_t)p.doc.truncated;
-	out->score = prob;
-	out->confidence = fabsf(2.0f * prob - 1.0f);
-	out->argmax = prob >= 0.5f ? KR_POS : KR_NEG;
-	out->label = out->confidence < KR_NEUTRAL_CONFIDENCE ? KR_NEUTRAL : out->argmax;
 	memset(seen, 0, sizeof seen);
 	lp = kr_arena_alloc(arena, (p.nclauses + 1) * sizeof *lp);
 	wi = kr_arena_alloc(arena, (p.nwords + 1) * sizeof *wi);
 	hits = kr_arena_alloc(arena, (p.doc.len / 6 + 1) * sizeof *hits);
-	if (!lp || !wi || !hits)
+	if (!lp || !wi || !hits) {
+		set_score(out, score_features(m, &f, p.nclauses, cs));
 		return -1;
+	}
 	memset(lp, 0, (p.nclauses + 1) * sizeof *lp);
 	/* pass 1: lexicon facts per word, evaluative words per clause */
 	for (i = 0; i < p.nwords; i++) {
@@ -263,11 +305,14 @@ int kr_analyze(const struct kr_model *m, const char *text, size_t len, struct kr
 			continue;
 		lp[w->clause] += word_lookup(m, &p, w, &wi[i], hits, &nhits);
 	}
+	/* the weights parse_features() prefetched have arrived by now */
+	logit = score_features(m, &f, p.nclauses, cs);
+	set_score(out, logit);
 	/* pass 2: keywords and aspects with their clause's polarity */
 	for (i = 0; i < p.nwords; i++) {
 		const struct kr_word *w = &p.words[i];
 		const struct kr_tok *t = &p.doc.toks[w->tok];
-		float pol = cs[w->clause] + KR_CLAUSE_BLEND * logit + KR_LEXICAL_WEIGHT * lp[w->clause];
+		float pol = cs[w->clause].f + KR_CLAUSE_BLEND * logit + KR_LEXICAL_WEIGHT * lp[w->clause];
 		int cls = wi[i].cls;
 		size_t syl, h;
 

@@ -159,18 +159,58 @@ int kr_feat_parse(const char *text, size_t len, struct kr_parse *p, struct kr_ar
 static inline void emit(struct kr_feats *f, uint32_t h, size_t clause)
 {
 	if (f->n < f->cap) {
-		f->h[f->n] = mix(h);
+		h = mix(h);
+		if (f->pf)
+			__builtin_prefetch(f->pf + (h >> f->pfshift));
+		f->h[f->n] = h;
 		f->clause[f->n] = (uint16_t)clause;
 		f->n++;
 	}
 }
 
+/* Where the unrolled n-gram loop writes, and the weight table it prefetches
+ * from, held in locals so the compiler need not reload them after each store. */
+struct sink {
+	uint32_t *h;
+	uint16_t *clause;
+	const int16_t *pf;
+	unsigned shift;
+};
+
+static inline void put(const struct sink *o, size_t j, uint32_t h, uint16_t clause)
+{
+	uint32_t x = mix(h);
+
+	if (o->pf)
+		__builtin_prefetch(o->pf + (x >> o->shift));
+	o->h[j] = x;
+	o->clause[j] = clause;
+}
+
 static void ngrams(const uint32_t *seq, const uint16_t *cl, const uint8_t *neg, size_t n,
     const struct kr_feat_cfg *cfg, uint32_t seed, struct kr_feats *f)
 {
-	size_t i, k;
+	size_t i = 0, k;
 
-	for (i = 0; i < n; i++) {
+	if (cfg->nmin == 1 && cfg->nmax == 4) {
+		/* the shipped 1..4-grams, unrolled while the window is whole and
+		 * there is room (always: kr_feat_extract() sizes the buffer);
+		 * the loop below does the rest, the same as for other orders */
+		const struct sink o = { f->h, f->clause, f->pf, f->pfshift };
+		size_t j = f->n;
+		for (; i + 4 <= n && f->cap - j >= 4; i++, j += 4) {
+			const uint16_t c = cl[i];
+			uint32_t h = neg[i] ? seed ^ SEED_NEG : seed;
+			uint32_t h1 = step(h, seq[i]), h2 = step(h1, seq[i + 1]);
+			uint32_t h3 = step(h2, seq[i + 2]), h4 = step(h3, seq[i + 3]);
+			put(&o, j, h1, c);
+			put(&o, j + 1, h2 + 1, c);
+			put(&o, j + 2, h3 + 2, c);
+			put(&o, j + 3, h4 + 3, c);
+		}
+		f->n = j;
+	}
+	for (; i < n; i++) {
 		uint32_t h = neg[i] ? seed ^ SEED_NEG : seed;
 		for (k = 0; k < cfg->nmax && i + k < n; k++) {
 			h = step(h, seq[i + k]);
@@ -188,16 +228,10 @@ static void lexicon(const uint32_t *seq, const uint16_t *cl, const uint8_t *neg,
 	size_t i = 0, k, last_clause = nclauses ? nclauses - 1 : 0;
 	uint32_t last = 0;
 	uint16_t lastcl = 0;
+	unsigned cls;
 
-	while (i + 1 < n) {
-		unsigned cls;
-		uint32_t h;
-		k = kr_polar_match(pl, seq + i, n - i, &cls);
-		if (!k) {
-			i++;
-			continue;
-		}
-		h = step(SEED_LEX ^ kr_polar_class_seed(pl, cls), neg[i]);
+	while ((i = kr_polar_next(pl, seq, n, i, &k, &cls)) < n) {
+		uint32_t h = step(SEED_LEX ^ kr_polar_class_seed(pl, cls), neg[i]);
 		emit(f, h, cl[i]);
 		emit(f, step(h, 2u + (cl[i] == last_clause)), cl[i]);
 		last = step(SEED_LEXLAST ^ kr_polar_class_seed(pl, cls), neg[i]);
@@ -210,6 +244,12 @@ static void lexicon(const uint32_t *seq, const uint16_t *cl, const uint8_t *neg,
 
 int kr_feat_extract(const struct kr_parse *p, const struct kr_feat_cfg *cfg, struct kr_feats *f,
     struct kr_arena *arena)
+{
+	return kr_feat_extract_prefetch(p, cfg, f, arena, NULL, 0);
+}
+
+int kr_feat_extract_prefetch(const struct kr_parse *p, const struct kr_feat_cfg *cfg,
+    struct kr_feats *f, struct kr_arena *arena, const int16_t *weights, unsigned shift)
 {
 	const struct kr_doc *d = &p->doc;
 	size_t n = d->ncps + 2, i, m;
@@ -224,16 +264,19 @@ int kr_feat_extract(const struct kr_parse *p, const struct kr_feat_cfg *cfg, str
 	f->clause = kr_arena_alloc(arena, cap * sizeof *f->clause);
 	f->n = 0;
 	f->cap = cap;
+	f->pf = weights;
+	f->pfshift = shift;
 	if (!seq || !cl || !ng || !f->h || !f->clause)
 		return -1;
 	seq[0] = CP_BOS;
 	cl[0] = 0;
 	ng[0] = 0;
-	for (i = 0; i < d->ncps; i++) {
-		seq[i + 1] = d->cps[i];
-		cl[i + 1] = p->cp_clause[i];
-		ng[i + 1] = (cfg->flags & KR_FEAT_NEG) ? p->cp_neg[i] : 0;
-	}
+	memcpy(seq + 1, d->cps, d->ncps * sizeof *seq);
+	memcpy(cl + 1, p->cp_clause, d->ncps * sizeof *cl);
+	if (cfg->flags & KR_FEAT_NEG)
+		memcpy(ng + 1, p->cp_neg, d->ncps);
+	else
+		memset(ng + 1, 0, d->ncps);
 	seq[n - 1] = CP_EOS;
 	cl[n - 1] = (uint16_t)(p->nclauses ? p->nclauses - 1 : 0);
 	ng[n - 1] = 0;

@@ -71,6 +71,8 @@ struct kr_feats {
 	uint32_t *h;           /* feature hashes */
 	uint16_t *clause;      /* clause of each feature */
 	size_t n, cap;
+	const int16_t *pf;     /* weight table to prefetch from, or NULL */
+	unsigned pfshift;      /* index = hash >> pfshift */
 };
 
 /* Parse text into p from arena. Returns 0, or -1 on invalid UTF-8/full arena. */
@@ -79,5 +81,11 @@ int kr_feat_parse(const char *text, size_t len, struct kr_parse *p, struct kr_ar
 /* Emit the features of p into f (allocated from arena). Returns 0 or -1. */
 int kr_feat_extract(const struct kr_parse *p, const struct kr_feat_cfg *cfg, struct kr_feats *f,
     struct kr_arena *arena);
+
+/* The same, and each feature's weight w[hash >> shift] is prefetched as the
+ * feature is hashed (inference: the loads overlap with the extraction). The
+ * features are exactly those of kr_feat_extract(). */
+int kr_feat_extract_prefetch(const struct kr_parse *p, const struct kr_feat_cfg *cfg,
+    struct kr_feats *f, struct kr_arena *arena, const int16_t *w, unsigned shift);
 
 #endif

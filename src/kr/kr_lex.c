@@ -21,6 +21,7 @@
 
 struct lex_slot {
 	uint32_t off;      /* into terms; 0 = empty (terms[0] is a sentinel) */
+	uint32_t hash;     /* lhash() of the term: most mismatches cost no memcmp */
 	uint16_t len;      /* bytes */
 	int8_t cls;        /* aspect id or KR_LEX_* */
 	uint8_t flags;     /* enum kr_lex_flag */
@@ -32,7 +33,7 @@ struct kr_lex {
 	struct lex_slot *slots;
 	size_t nslots;     /* power of two */
 	size_t max_syll;
-	uint64_t prefix[1024];   /* bitmap over hashes of the first 6 bytes of substring terms */
+	uint64_t prefix[1024];   /* bitmap over prefix_hash() of substring terms */
 };
 
 #define LEX_MAX_LINE 256  /* bytes of one term line; terms are short words */
@@ -42,6 +43,17 @@ static uint32_t lhash(const char *s, size_t n)
 	uint32_t h = kr_fnv1a(s, n);
 
 	return h ^ (h >> 15);
+}
+
+/* 16 bits from the first 6 bytes (two syllables) of s; cheaper than lhash()
+ * for the substring scan, which asks at every syllable of unknown words. */
+static uint32_t prefix_hash(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint32_t a = (uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2];
+	uint32_t b = (uint32_t)u[3] << 16 | (uint32_t)u[4] << 8 | u[5];
+
+	return ((a * 0x9E3779B1u) ^ (b * 0x85EBCA77u)) >> 16;
 }
 
 static int class_of(const char *s, size_t n)
@@ -64,16 +76,18 @@ static int class_of(const char *s, size_t n)
 
 int kr_lex_lookup(const struct kr_lex *lx, const char *s, size_t n, unsigned *flags)
 {
+	uint32_t full;
 	size_t h;
 
 	if (flags)
 		*flags = 0;
 	if (!lx || n == 0 || n > 0xFFFF)
 		return KR_LEX_MISSING;
-	h = lhash(s, n) & (lx->nslots - 1);
+	full = lhash(s, n);
+	h = full & (lx->nslots - 1);
 	while (lx->slots[h].off) {
 		const struct lex_slot *e = &lx->slots[h];
-		if (e->len == n && !memcmp(lx->terms + e->off, s, n)) {
+		if (e->hash == full && e->len == n && !memcmp(lx->terms + e->off, s, n)) {
 			if (flags)
 				*flags = e->flags;
 			return e->cls;
@@ -85,7 +99,7 @@ int kr_lex_lookup(const struct kr_lex *lx, const char *s, size_t n, unsigned *fl
 
 int kr_lex_maybe_substr(const struct kr_lex *lx, const char *s)
 {
-	uint32_t h = lhash(s, 6) & 0xFFFF;
+	uint32_t h = prefix_hash(s);
 	return (int)((lx->prefix[h >> 6] >> (h & 63)) & 1);
 }
 
@@ -209,13 +223,14 @@ int kr_lex_parse(struct kr_lex **out, const char *name, const char *text, size_t
 		while (lx->slots[h].off)
 			h = (h + 1) & (lx->nslots - 1);
 		lx->slots[h].off = (uint32_t)toff;
+		lx->slots[h].hash = lhash(line, tl);
 		lx->slots[h].len = (uint16_t)tl;
 		lx->slots[h].cls = (int8_t)cls;
 		lx->slots[h].flags = (uint8_t)fl;
 		toff += tl;
 		lx->nterms++;
 		if (fl & KR_LEX_SUBSTR) {
-			uint32_t ph = lhash(line, 6) & 0xFFFF;   /* >= 2 syllables, >= 6 bytes */
+			uint32_t ph = prefix_hash(line);   /* >= 2 syllables, >= 6 bytes */
 			if (syl > lx->max_syll)
 				lx->max_syll = syl;
 			lx->prefix[ph >> 6] |= (uint64_t)1 << (ph & 63);

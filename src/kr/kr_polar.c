@@ -64,12 +64,10 @@ static size_t lookup(const struct kr_polar *pl, const uint32_t *s, size_t n, uns
 	return 0;
 }
 
-size_t kr_polar_match(const struct kr_polar *pl, const uint32_t *seq, size_t n, unsigned *cls)
+static inline size_t match(const struct kr_polar *pl, const uint32_t *seq, size_t n, unsigned *cls)
 {
 	size_t k, ph;
 
-	if (!pl || n < 2)
-		return 0;
 	ph = pair_hash(seq[0], seq[1]);
 	if (!((pl->pair[ph >> 6] >> (ph & 63)) & 1))
 		return 0;
@@ -77,6 +75,23 @@ size_t kr_polar_match(const struct kr_polar *pl, const uint32_t *seq, size_t n, 
 		if (lookup(pl, seq, k, cls))
 			return k;
 	return 0;
+}
+
+size_t kr_polar_match(const struct kr_polar *pl, const uint32_t *seq, size_t n, unsigned *cls)
+{
+	if (!pl || n < 2)
+		return 0;
+	return match(pl, seq, n, cls);
+}
+
+size_t kr_polar_next(const struct kr_polar *pl, const uint32_t *seq, size_t n, size_t i,
+    size_t *len, unsigned *cls)
+{
+	if (pl)
+		for (; i + 1 < n; i++)
+			if ((*len = match(pl, seq + i, n - i, cls)) != 0)
+				return i;
+	return n;
 }
 
 uint32_t kr_polar_class_seed(const struct kr_polar *pl, unsigned cls)

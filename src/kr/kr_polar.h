@@ -40,6 +40,13 @@ uint64_t kr_polar_hash(const struct kr_polar *pl);
  * length in code points (0 when none) and its class index in *cls. */
 size_t kr_polar_match(const struct kr_polar *pl, const uint32_t *seq, size_t n, unsigned *cls);
 
+/* The first match at or after seq[i], leftmost-longest, as kr_polar_match()
+ * would find it going forward one code point at a time (in one call, for
+ * speed): returns its start, its length in *len and class in *cls, or n
+ * when there is none. */
+size_t kr_polar_next(const struct kr_polar *pl, const uint32_t *seq, size_t n, size_t i,
+    size_t *len, unsigned *cls);
+
 /* Feature seed of class index cls (a hash of the class name). */
 uint32_t kr_polar_class_seed(const struct kr_polar *pl, unsigned cls);
 

@@ -130,15 +130,24 @@ static const struct entry table[] = {
 
 struct slot {
 	const char *s;
+	uint32_t hash;      /* full hash: most mismatches cost no memcmp */
 	unsigned short len;
 	unsigned flags;
 };
 
 static struct slot slots[NSLOT];
-/* bit per Hangul syllable: does some particle/ending end with it? Lets most
- * nouns (배송, 포장) skip the suffix lookups entirely. */
-static uint8_t ends[(11172 + 7) / 8];
+/* Per Hangul syllable, bit k - 1: some particle/ending of k syllables ends
+ * with it. Lets most nouns (배송, 포장) skip the suffix lookups entirely and
+ * the rest try only the suffix lengths that exist. whole[] is the same for
+ * the whole-word entries (WORD, KEEP), which most words cannot be. */
+static uint8_t ends[11172], whole[11172];
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static uint32_t syll(const char *p)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	return ((uint32_t)(u[0] & 0x0F) << 12) | ((uint32_t)(u[1] & 0x3F) << 6) | (u[2] & 0x3F);
+}
 
 static uint32_t hash(const char *s, size_t n)
 {
@@ -151,7 +160,7 @@ static void build(void)
 
 	for (i = 0; i < sizeof table / sizeof table[0]; i++) {
 		size_t n = strlen(table[i].s);
-		uint32_t h = hash(table[i].s, n) & (NSLOT - 1);
+		uint32_t full = hash(table[i].s, n), h = full & (NSLOT - 1);
 		while (slots[h].s && !(slots[h].len == n && !memcmp(slots[h].s, table[i].s, n)))
 			h = (h + 1) & (NSLOT - 1);
 		if (slots[h].s) {
@@ -159,6 +168,7 @@ static void build(void)
 			continue;
 		}
 		slots[h].s = table[i].s;
+		slots[h].hash = full;
 		slots[h].len = (unsigned short)n;
 		slots[h].flags = table[i].flags;
 	}
@@ -166,27 +176,35 @@ static void build(void)
 		size_t n = strlen(table[i].s);
 		const unsigned char *u = (const unsigned char *)table[i].s + n - 3;
 		uint32_t cp = ((uint32_t)(u[0] & 0x0F) << 12) | ((uint32_t)(u[1] & 0x3F) << 6) | (u[2] & 0x3F);
-		if ((table[i].flags & (P | E)) && cp >= 0xAC00 && cp <= 0xD7A3)
-			ends[(cp - 0xAC00) >> 3] |= (uint8_t)(1u << ((cp - 0xAC00) & 7));
+		if (cp < 0xAC00 || cp > 0xD7A3 || n > 3 * 8)
+			continue;   /* cannot happen: the table is whole syllables, at most 8 */
+		if ((table[i].flags & (P | E)) && n <= 3 * KR_SUFFIX_MAX)
+			ends[cp - 0xAC00] |= (uint8_t)(1u << (n / 3 - 1));
+		if (table[i].flags & (WORD | KEEP))
+			whole[cp - 0xAC00] |= (uint8_t)(1u << (n / 3 - 1));
 	}
 }
 
 static unsigned lookup(const char *s, size_t n)
 {
-	uint32_t h = hash(s, n) & (NSLOT - 1);
+	uint32_t full = hash(s, n), h = full & (NSLOT - 1);
 
 	while (slots[h].s) {
-		if (slots[h].len == n && !memcmp(slots[h].s, s, n))
+		if (slots[h].hash == full && slots[h].len == n && !memcmp(slots[h].s, s, n))
 			return slots[h].flags;
 		h = (h + 1) & (NSLOT - 1);
 	}
 	return 0;
 }
 
-static uint32_t syll(const char *p)
+/* WORD/KEEP flags of the word s of n syllables (other flags may come along). */
+static unsigned whole_word(const char *s, size_t n)
 {
-	const unsigned char *u = (const unsigned char *)p;
-	return ((uint32_t)(u[0] & 0x0F) << 12) | ((uint32_t)(u[1] & 0x3F) << 6) | (u[2] & 0x3F);
+	uint32_t last = syll(s + (n - 1) * 3);
+
+	if (n > 8 || last < 0xAC00 || last > 0xD7A3 || !(whole[last - 0xAC00] & (1u << (n - 1))))
+		return 0;
+	return lookup(s, n * 3);
 }
 
 static void put_syll(char *p, uint32_t cp)
@@ -220,23 +238,24 @@ size_t kr_stem_word(const char *s, size_t len, char *out, unsigned *flags)
 	*flags = 0;
 	if (len % 3 != 0 || n == 0)
 		return len;
-	w = lookup(out, len);
+	w = whole_word(out, n);
 	if (w & (WORD | KEEP)) {
 		*flags = w & ~(WORD | KEEP | P | E);
 		return len;
 	}
 	for (round = 0; round < 4 && n > 1; round++) {
 		size_t k, maxk = n - 1 < KR_SUFFIX_MAX ? n - 1 : KR_SUFFIX_MAX;
-		unsigned got = 0;
+		unsigned got = 0, lens;
 		{
 			uint32_t last = syll(out + (n - 1) * 3);
-			if (last < 0xAC00 || last > 0xD7A3 ||
-			    !(ends[(last - 0xAC00) >> 3] & (1u << ((last - 0xAC00) & 7))))
+			if (last < 0xAC00 || last > 0xD7A3 || !(lens = ends[last - 0xAC00]))
 				break;
 		}
-		if (round > 0 && (lookup(out, n * 3) & KEEP))
+		if (round > 0 && (whole_word(out, n) & KEEP))
 			break;
 		for (k = maxk; k >= 1; k--) {
+			if (!(lens & (1u << (k - 1))))
+				continue;
 			got = lookup(out + (n - k) * 3, k * 3);
 			if (got & (P | E))
 				break;
@@ -254,7 +273,7 @@ size_t kr_stem_word(const char *s, size_t len, char *out, unsigned *flags)
 			uint32_t jong = (cp - 0xAC00) % 28;
 			/* ㄴ ㄹ ㅂ ㅆ fused with a following ending: 빠른데, 합니다, 했어요 */
 			if ((jong == 4 || jong == 8 || jong == 17 || jong == 20) && cp != 0xC788 /* 있 */ &&
-			    !(lookup(out, n * 3) & KEEP))
+			    !(whole_word(out, n) & KEEP))
 				put_syll(out + (n - 1) * 3, cp - jong);
 		}
 	}

@@ -2,10 +2,10 @@
  *
  * Invariants: the output never contains two spaces in a row, a leading or
  * trailing space, a control character, or a run of more than two identical
- * non-digit characters. Hot path: one decoding pass, one output pass; utf8proc
- * is consulted only when a code point outside the "already NFC-stable" ranges
- * shows up (conjoining jamo, combining marks, rare scripts), and then into
- * arena memory, so nothing here calls malloc.
+ * non-digit characters. Hot path: one pass decodes, folds and tokenises;
+ * utf8proc is consulted only when a code point outside the "already
+ * NFC-stable" ranges shows up (conjoining jamo, combining marks, rare
+ * scripts), and then into arena memory, so nothing here calls malloc.
  */
 #include "kr/kr_text.h"
 
@@ -29,7 +29,7 @@ void *kr_arena_alloc(struct kr_arena *a, size_t n)
 	return a->base + at;
 }
 
-size_t kr_text_put_utf8(char *out, uint32_t cp)
+static inline size_t put_utf8(char *out, uint32_t cp)
 {
 	unsigned char *o = (unsigned char *)out;
 
@@ -53,6 +53,11 @@ size_t kr_text_put_utf8(char *out, uint32_t cp)
 	o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
 	o[3] = (unsigned char)(0x80 | (cp & 0x3F));
 	return 4;
+}
+
+size_t kr_text_put_utf8(char *out, uint32_t cp)
+{
+	return put_utf8(out, cp);
 }
 
 /* Decode one code point at s[*i]; advances *i. Returns -1 if malformed. */
@@ -94,6 +99,14 @@ static inline int32_t decode(const unsigned char *s, size_t len, size_t *i)
 		return -1;
 	*i = p + n + 1;
 	return (int32_t)cp;
+}
+
+/* Is p[0..3) a three-byte sequence that can be neither overlong nor a
+ * surrogate (lead E1..EC, or ED below the surrogates)? All of Hangul is. */
+static inline int plain3(const unsigned char *p)
+{
+	return ((p[0] >= 0xE1 && p[0] <= 0xEC) || (p[0] == 0xED && p[1] < 0xA0)) &&
+	    (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80;
 }
 
 int kr_text_validate(const char *s, size_t len)
@@ -178,6 +191,11 @@ static int closes_clause(uint32_t cp)
 /* Fold one code point: width, case, spaces. Returns 0 to drop it. */
 static uint32_t fold(uint32_t cp)
 {
+	/* fast paths for what reviews are made of; same results as below */
+	if (cp >= 0xAC00 && cp <= 0xD7A3)
+		return cp;
+	if (cp < 0x80)
+		return cp < 0x20 || cp == 0x7F ? ' ' : cp >= 'A' && cp <= 'Z' ? cp + ('a' - 'A') : cp;
 	if (is_dropped(cp))
 		return 0;
 	if (is_space(cp))
@@ -211,16 +229,90 @@ static long nfc_utf32(const char *s, size_t len, int32_t **out, struct kr_arena 
 	return (long)n;
 }
 
+/* The output side of kr_text_normalize(): takes the decoded text one code
+ * point at a time and folds, squeezes and tokenises it straight into cps,
+ * text and toks. */
+struct norm {
+	uint32_t *cps;
+	char *text;
+	struct kr_tok *toks;
+	size_t n, off, nt;
+	uint32_t p1, p2;     /* the last two code points kept, spaces included */
+	int space;           /* a space is pending: written before the next character */
+	int new_eojeol;
+};
+
+static void norm_init(struct norm *o, uint32_t *cps, char *text, struct kr_tok *toks)
+{
+	o->cps = cps;
+	o->text = text;
+	o->toks = toks;
+	o->n = o->off = o->nt = 0;
+	o->p1 = o->p2 = ' ';
+	o->space = 0;
+	o->new_eojeol = 1;
+}
+
+static inline void norm_put(struct norm *o, uint32_t cp)
+{
+	struct kr_tok *t;
+	uint8_t c;
+	size_t w;
+
+	cp = fold(cp);
+	if (cp == 0)
+		return;
+	if (cp == ' ' && o->p1 == ' ')
+		return;
+	if (cp == o->p1 && cp == o->p2 && !(cp >= '0' && cp <= '9'))
+		return;
+	o->p2 = o->p1;
+	o->p1 = cp;
+	if (cp == ' ') {
+		o->space = 1;   /* a trailing space is never written */
+		return;
+	}
+	if (o->space) {
+		o->cps[o->n++] = ' ';
+		o->text[o->off++] = ' ';
+		o->new_eojeol = 1;
+		o->space = 0;
+	}
+	c = tclass(cp);
+	t = o->nt ? &o->toks[o->nt - 1] : NULL;
+	if (o->new_eojeol || !t || t->cls != c ||
+	    (c == KR_TC_OTHER && o->cps[o->n - 1] != cp) ||
+	    (c == KR_TC_PUNCT && t->clause_end != closes_clause(cp))) {
+		t = &o->toks[o->nt++];
+		t->off = (uint32_t)o->off;
+		t->len = 0;
+		t->cp = (uint32_t)o->n;
+		t->ncp = 0;
+		t->cls = c;
+		t->eojeol_start = (uint8_t)o->new_eojeol;
+		t->clause_end = (uint8_t)(c == KR_TC_PUNCT && closes_clause(cp));
+	}
+	o->new_eojeol = 0;
+	w = put_utf8(o->text + o->off, cp);
+	o->off += w;
+	t->len += (uint32_t)w;
+	t->ncp++;
+	o->cps[o->n++] = cp;
+}
+
+/* One pass decodes, validates and normalises. A code point that NFC might
+ * change (rare) sends the whole text through utf8proc, and the folding
+ * starts over on its output. */
 int kr_text_normalize(const char *s, size_t len, struct kr_doc *doc, struct kr_arena *arena)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	int32_t *pre = NULL;
-	long npre = -1;
-	size_t i, n = 0, cut = len, nt = 0, nraw = 0;
-	uint32_t *cps, *raw;
+	long k = 0, npre = 0;
+	size_t i = 0, cut = len;
+	uint32_t *cps;
 	char *text;
 	struct kr_tok *toks;
-	int need_nfc = 0;
+	struct norm o;
 
 	memset(doc, 0, sizeof *doc);
 	if (len > KR_MAX_TEXT) {
@@ -229,106 +321,54 @@ int kr_text_normalize(const char *s, size_t len, struct kr_doc *doc, struct kr_a
 		while (cut > 0 && (u[cut] & 0xC0) == 0x80)
 			cut--;
 		doc->truncated = 1;
+		if (kr_text_validate(s + cut, len - cut) < 0)
+			return -1;
 	}
 	cps = kr_arena_alloc(arena, (cut + 1) * sizeof *cps);
-	raw = kr_arena_alloc(arena, (cut + 1) * sizeof *raw);
 	text = kr_arena_alloc(arena, cut * 4 + 1);
 	toks = kr_arena_alloc(arena, (cut + 1) * sizeof *toks);
-	if (!cps || !raw || !text || !toks)
+	if (!cps || !text || !toks)
 		return -1;
-	/* pass 1: validate and decode, decide whether NFC is needed */
-	for (i = 0; i < cut;) {
-		int32_t cp;
-		if (u[i] < 0x80) {
-			raw[nraw++] = u[i++];
-			continue;
-		}
-		cp = decode(u, cut, &i);
-		if (cp < 0)
-			return -1;
-		raw[nraw++] = (uint32_t)cp;
-		if (!nfc_stable((uint32_t)cp))
-			need_nfc = 1;
-	}
-	if (doc->truncated && kr_text_validate(s + cut, len - cut) < 0)
-		return -1;
-	if (need_nfc) {
-		npre = nfc_utf32(s, cut, &pre, arena);
-		if (npre < 0)
-			return -1;
-	}
-
-	/* pass 2: fold into cps, squeezing spaces and long repeats */
-	{
-		size_t k = 0;
-		uint32_t p1 = ' ', p2 = ' ';
-		i = 0;
-		for (;;) {
-			uint32_t cp;
-			if (pre) {
-				if (k >= (size_t)npre)
-					break;
-				cp = (uint32_t)pre[k++];
+	norm_init(&o, cps, text, toks);
+	for (;;) {
+		uint32_t cp;
+		if (pre) {
+			if (k >= npre)
+				break;
+			cp = (uint32_t)pre[k++];
+		} else if (i >= cut) {
+			break;
+		} else if (u[i] < 0x80) {
+			cp = u[i++];
+		} else {
+			if (cut - i >= 3 && plain3(u + i)) {
+				cp = (uint32_t)(u[i] & 0x0F) << 12 | (uint32_t)(u[i + 1] & 0x3F) << 6 |
+				    (u[i + 2] & 0x3F);
+				i += 3;
 			} else {
-				if (i >= nraw)
-					break;
-				cp = raw[i++];
+				int32_t d = decode(u, cut, &i);
+				if (d < 0)
+					return -1;
+				cp = (uint32_t)d;
 			}
-			cp = fold(cp);
-			if (cp == 0)
+			if (!nfc_stable(cp)) {
+				if (kr_text_validate(s + i, cut - i) < 0)
+					return -1;
+				npre = nfc_utf32(s, cut, &pre, arena);
+				if (npre < 0)
+					return -1;
+				norm_init(&o, cps, text, toks);
 				continue;
-			if (cp == ' ' && p1 == ' ')
-				continue;
-			if (cp == p1 && cp == p2 && !(cp >= '0' && cp <= '9'))
-				continue;
-			cps[n++] = cp;
-			p2 = p1;
-			p1 = cp;
-		}
-		if (n > 0 && cps[n - 1] == ' ')
-			n--;
-	}
-
-	/* pass 3: UTF-8 text and tokens */
-	{
-		size_t off = 0;
-		int new_eojeol = 1;
-		for (i = 0; i < n; i++) {
-			uint32_t cp = cps[i];
-			uint8_t c;
-			if (cp == ' ') {
-				text[off++] = ' ';
-				new_eojeol = 1;
-				continue;
-			}
-			c = tclass(cp);
-			if (new_eojeol || nt == 0 || toks[nt - 1].cls != c ||
-			    (c == KR_TC_OTHER && cps[i - 1] != cp) ||
-			    (c == KR_TC_PUNCT && toks[nt - 1].clause_end != closes_clause(cp))) {
-				struct kr_tok *t = &toks[nt++];
-				t->off = (uint32_t)off;
-				t->len = 0;
-				t->cp = (uint32_t)i;
-				t->ncp = 0;
-				t->cls = c;
-				t->eojeol_start = (uint8_t)new_eojeol;
-				t->clause_end = (uint8_t)(c == KR_TC_PUNCT && closes_clause(cp));
-			}
-			new_eojeol = 0;
-			{
-				size_t w = kr_text_put_utf8(text + off, cp);
-				off += w;
-				toks[nt - 1].len += (uint32_t)w;
-				toks[nt - 1].ncp++;
 			}
 		}
-		text[off] = '\0';
-		doc->len = off;
+		norm_put(&o, cp);
 	}
+	text[o.off] = '\0';
+	doc->len = o.off;
 	doc->text = text;
 	doc->cps = cps;
-	doc->ncps = n;
+	doc->ncps = o.n;
 	doc->toks = toks;
-	doc->ntoks = nt;
+	doc->ntoks = o.nt;
 	return 0;
 }
