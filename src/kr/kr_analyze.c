@@ -185,24 +185,25 @@ static int add_keyword(struct kr_result *out, const char *stem, size_t len, int 
 	return (int)out->nkeywords++;
 }
 
-static void add_aspect(struct kr_result *out, int aspect, float pol, uint32_t *seen_clause,
+/* Words come in clause order, so "each clause once per aspect" only needs
+ * the last clause that counted for the aspect (last[a] is that clause + 1). */
+static void add_aspect(struct kr_result *out, int aspect, float pol, uint32_t *last,
     size_t clause)
 {
 	size_t i;
 
 	for (i = 0; i < out->naspects; i++) {
 		if (out->aspects[i].aspect == aspect) {
-			/* count each clause once per aspect */
-			if (!(seen_clause[aspect] & (1u << (clause & 31))))
+			if (last[aspect] != clause + 1)
 				out->aspects[i].score += pol;
-			seen_clause[aspect] |= 1u << (clause & 31);
+			last[aspect] = (uint32_t)clause + 1;
 			return;
 		}
 	}
 	out->aspects[out->naspects].aspect = (uint8_t)aspect;
 	out->aspects[out->naspects].score = pol;
 	out->naspects++;
-	seen_clause[aspect] |= 1u << (clause & 31);
+	last[aspect] = (uint32_t)clause + 1;
 }
 
 /* What the lexicon says about one word; found in pass 1, used in pass 2. */
@@ -275,7 +276,7 @@ int kr_analyze(const struct kr_model *m, const char *text, size_t len, struct kr
 	struct kr_feats f;
 	union clause_sum *cs;
 	float logit, *lp;
-	uint32_t seen[KR_ASPECT_COUNT];
+	uint32_t last[KR_ASPECT_COUNT];
 	struct winfo *wi;
 	struct hit *hits;
 	size_t i, nhits = 0;
@@ -287,7 +288,7 @@ int kr_analyze(const struct kr_model *m, const char *text, size_t len, struct kr
 	if (!cs)
 		return -1;
 	out->truncated = (uint8_t)p.doc.truncated;
-	memset(seen, 0, sizeof seen);
+	memset(last, 0, sizeof last);
 	lp = kr_arena_alloc(arena, (p.nclauses + 1) * sizeof *lp);
 	wi = kr_arena_alloc(arena, (p.nwords + 1) * sizeof *wi);
 	hits = kr_arena_alloc(arena, (p.doc.len / 6 + 1) * sizeof *hits);
@@ -320,13 +321,13 @@ int kr_analyze(const struct kr_model *m, const char *text, size_t len, struct kr
 			continue;
 		if (cls >= 0) {
 			add_keyword(out, w->stem, w->len, cls, pol, arena);
-			add_aspect(out, cls, pol, seen, w->clause);
+			add_aspect(out, cls, pol, last, w->clause);
 			continue;
 		}
 		if (wi[i].nhits) {
 			for (h = wi[i].hit0; h < (size_t)wi[i].hit0 + wi[i].nhits; h++) {
 				add_keyword(out, p.doc.text + t->off + hits[h].off, hits[h].len, hits[h].cls, pol, arena);
-				add_aspect(out, hits[h].cls, pol, seen, w->clause);
+				add_aspect(out, hits[h].cls, pol, last, w->clause);
 			}
 			continue;
 		}

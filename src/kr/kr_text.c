@@ -217,9 +217,18 @@ static long nfc_utf32(const char *s, size_t len, int32_t **out, struct kr_arena 
 
 	if (!buf)
 		return -1;
-	/* utf8proc works on whole strings; decompose then recompose in place. */
+	/* utf8proc works on whole strings; decompose then recompose in place.
+	 * A decomposition can outgrow the bytes (ᾂ: 3 bytes, 4 code points):
+	 * utf8proc then returns the size it needs, and we ask once more. */
 	n = utf8proc_decompose((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, buf, cap,
 	    UTF8PROC_STABLE | UTF8PROC_DECOMPOSE);
+	if (n > cap) {
+		cap = n;
+		if (!(buf = kr_arena_alloc(a, (size_t)cap * sizeof *buf)))
+			return -1;
+		n = utf8proc_decompose((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, buf, cap,
+		    UTF8PROC_STABLE | UTF8PROC_DECOMPOSE);
+	}
 	if (n < 0 || n > cap)
 		return -1;
 	n = utf8proc_normalize_utf32(buf, n, UTF8PROC_STABLE | UTF8PROC_COMPOSE);

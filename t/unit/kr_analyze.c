@@ -1,5 +1,6 @@
 /* kr_analyze.c — unit tests: model loader, sentiment with negation and
  * contrast, clause-level aspects, aggregation. Uses the committed model. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,10 +115,13 @@ static void test_loader(void)
 	spit(path, buf, len);
 	ok(open_fails(path, "bad magic"), "wrong magic");
 	buf[0] = 'R';
-	buf[20] = 40;   /* hash bits */
-	spit(path, buf, len);
-	ok(open_fails(path, "hash bits"), "absurd table size rejected");
-	buf[20] = 22;
+	{
+		char bits = buf[20];
+		buf[20] = 40;   /* hash bits */
+		spit(path, buf, len);
+		ok(open_fails(path, "hash bits"), "absurd table size rejected");
+		buf[20] = bits;
+	}
 	buf[8] = 9;     /* format version */
 	spit(path, buf, len);
 	ok(open_fails(path, "version"), "unknown format version rejected");
@@ -235,6 +239,32 @@ static void test_aspects(const struct kr_model *m)
 		for (i = 0; i + 3 <= sizeof big; i += 3)
 			memcpy(big + i, "좋", 3);
 		ok(kr_analyze(m, big, sizeof big, &res, &arena) == 0 && res.truncated, "long text truncated, not refused");
+		/* ᾂ is 3 bytes but decomposes into 4 code points before NFC recomposes it */
+		for (i = 0; i + 3 <= sizeof big; i += 3)
+			memcpy(big + i, "\xE1\xBE\x82", 3);
+		is_int(kr_analyze(m, big, 60, &res, &arena), 0, "text whose decomposition outgrows its bytes is accepted");
+		is_int(kr_analyze(m, big, sizeof big, &res, &arena), 0, "... also at the length limit");
+	}
+	{
+		/* an aspect counts once per clause, also past the 32nd clause */
+		char buf[512];
+		float s30 = 0.0f, s31 = 0.0f;
+		int k, n;
+		size_t i;
+		for (n = 30; n <= 31; n++) {
+			size_t off = (size_t)snprintf(buf, sizeof buf, "배송 최악.");
+			for (k = 0; k < n; k++)
+				off += (size_t)snprintf(buf + off, sizeof buf - off, " 음.");
+			snprintf(buf + off, sizeof buf - off, " 배송 최악.");
+			analyze(m, buf);
+			for (i = 0; i < res.naspects; i++)
+				if (res.aspects[i].aspect == KR_ASPECT_DELIVERY)
+					*(n == 30 ? &s30 : &s31) = res.aspects[i].score;
+		}
+		ok(s30 < 0.0f && fabsf(s31 - s30) < 0.25f * fabsf(s30),
+		    "aspect in clauses 0 and 32 counted twice, like clauses 0 and 31");
+		if (!(fabsf(s31 - s30) < 0.25f * fabsf(s30)))
+			printf("# clause 31: %.3f, clause 32: %.3f\n", (double)s30, (double)s31);
 	}
 }
 
