@@ -409,7 +409,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	long long v;
 
 	memset(o, 0, sizeof *o);
-	o->bits = 22;
+	o->bits = 23;
 	o->cfg.nmin = 1;
 	o->cfg.nmax = 4;
 	o->cfg.flags = KR_FEAT_STEMS | KR_FEAT_BIGRAMS | KR_FEAT_NEG | KR_FEAT_NOSPACE;
