@@ -163,6 +163,7 @@ int kr_lex_parse(struct kr_lex **out, const char *name, const char *text, size_t
 		int cls;
 		unsigned fl = KR_LEX_SUBSTR;
 		size_t h;
+		uint32_t full;
 
 		pos += ll + (nl ? 1 : 0);
 		lineno++;
@@ -219,11 +220,12 @@ int kr_lex_parse(struct kr_lex **out, const char *name, const char *text, size_t
 		if (kr_lex_lookup(lx, line, tl, NULL) != KR_LEX_MISSING)
 			continue;   /* first listing wins */
 		memcpy(lx->terms + toff, line, tl);
-		h = lhash(line, tl) & (lx->nslots - 1);
+		full = lhash(line, tl);
+		h = full & (lx->nslots - 1);
 		while (lx->slots[h].off)
 			h = (h + 1) & (lx->nslots - 1);
 		lx->slots[h].off = (uint32_t)toff;
-		lx->slots[h].hash = lhash(line, tl);
+		lx->slots[h].hash = full;
 		lx->slots[h].len = (uint16_t)tl;
 		lx->slots[h].cls = (int8_t)cls;
 		lx->slots[h].flags = (uint8_t)fl;

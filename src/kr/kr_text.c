@@ -212,14 +212,16 @@ static uint32_t fold(uint32_t cp)
 /* NFC of s into arena as UTF-32; returns count or -1. Only on the slow path. */
 static long nfc_utf32(const char *s, size_t len, int32_t **out, struct kr_arena *a)
 {
-	utf8proc_ssize_t n, cap = (utf8proc_ssize_t)len + 8;
+	/* Canonical decomposition yields at most 1.5 code points per byte
+	 * (U+01D5: 2 bytes, 3 code points; ᾂ: 3 bytes, 4), so one buffer of that
+	 * size does; should a later Unicode need more, utf8proc returns the size
+	 * it needs and we ask once more. */
+	utf8proc_ssize_t n, cap = (utf8proc_ssize_t)(len + len / 2 + 8);
 	int32_t *buf = kr_arena_alloc(a, (size_t)cap * sizeof *buf);
 
 	if (!buf)
 		return -1;
-	/* utf8proc works on whole strings; decompose then recompose in place.
-	 * A decomposition can outgrow the bytes (ᾂ: 3 bytes, 4 code points):
-	 * utf8proc then returns the size it needs, and we ask once more. */
+	/* utf8proc works on whole strings; decompose then recompose in place. */
 	n = utf8proc_decompose((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, buf, cap,
 	    UTF8PROC_STABLE | UTF8PROC_DECOMPOSE);
 	if (n > cap) {
@@ -364,7 +366,10 @@ int kr_text_normalize(const char *s, size_t len, struct kr_doc *doc, struct kr_a
 				if (kr_text_validate(s + i, cut - i) < 0)
 					return -1;
 				npre = nfc_utf32(s, cut, &pre, arena);
-				if (npre < 0)
+				/* cps and toks hold cut + 1 entries: NFC never yields more
+				 * code points than the UTF-8 had bytes (true of every code
+				 * point in utf8proc 2.8); refuse rather than trust it */
+				if (npre < 0 || npre > (long)cut)
 					return -1;
 				norm_init(&o, cps, text, toks);
 				continue;
