@@ -98,7 +98,7 @@ static float score_features(const struct kr_model *m, const struct kr_feats *f, 
 {
 	const int16_t *w = m->w;
 	const unsigned shift = m->shift;
-	int32_t isum = 0;
+	int64_t isum = 0;
 	uint64_t mag = 0;
 	size_t i;
 
@@ -112,23 +112,27 @@ static float score_features(const struct kr_model *m, const struct kr_feats *f, 
 	if (f->n <= 512) {
 		for (i = 0; i < f->n; i++)
 			cs[f->clause[i]].i += w[f->h[i] >> shift];
-	} else {
+	} else if (f->n < 65536) {   /* 65535 * 2^15 < 2^31: no int32 overflow */
 		for (i = 0; i < f->n; i++) {
 			int32_t x = w[f->h[i] >> shift];
 			cs[f->clause[i]].i += x;
 			mag += (uint32_t)abs(x);
 		}
+	} else {
+		mag = UINT64_MAX;    /* n-grams up to 6 can exceed that: float path */
 	}
-	for (i = 0; i <= nclauses; i++)
-		isum += cs[i].i;
 	if (mag <= (uint64_t)1 << 24) {
-		for (i = 0; i <= nclauses; i++)
+		for (i = 0; i <= nclauses; i++) {
+			isum += cs[i].i;
 			cs[i].f = (float)cs[i].i * m->scale;
+		}
 	} else {
 		for (i = 0; i <= nclauses; i++)
 			cs[i].f = 0.0f;
-		for (i = 0; i < f->n; i++)
+		for (i = 0; i < f->n; i++) {
+			isum += w[f->h[i] >> shift];
 			cs[f->clause[i]].f += (float)w[f->h[i] >> shift];
+		}
 		for (i = 0; i < nclauses; i++)
 			cs[i].f *= m->scale;
 	}
