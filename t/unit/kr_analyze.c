@@ -155,6 +155,19 @@ static void test_loader(void)
 		ok(kr_polar_match(pl, txt, 5, &cls) == 3 && cls == 1, "불만족 matched before 만족");
 		ok(kr_polar_match(pl, txt + 1, 4, &cls) == 2 && cls == 0, "만족 matched");
 		ok(kr_polar_match(pl, txt + 3, 2, &cls) == 0, "no term at 해요");
+		{
+			/* 불만족해요만족만: the scan the features use */
+			const uint32_t seq[] = {0xBD88, 0xB9CC, 0xC871, 0xD574, 0xC694, 0xB9CC, 0xC871, 0xB9CC};
+			size_t mlen = 0, at;
+			at = kr_polar_next(pl, seq, 8, 0, &mlen, &cls);
+			ok(at == 0 && mlen == 3 && cls == 1, "next from 0: 불만족 at 0");
+			at = kr_polar_next(pl, seq, 8, 1, &mlen, &cls);
+			ok(at == 1 && mlen == 2 && cls == 0, "next from 1: 만족 at 1");
+			at = kr_polar_next(pl, seq, 8, 3, &mlen, &cls);
+			ok(at == 5 && mlen == 2 && cls == 0, "next from 3: skips 해요, 만족 at 5");
+			ok(kr_polar_next(pl, seq, 8, 7, &mlen, &cls) == 8, "a term's first syllable at the end: none");
+			ok(kr_polar_next(pl, seq, 8, 8, &mlen, &cls) == 8, "from the end: none");
+		}
 		kr_polar_free(pl);
 	}
 	/* the lexicon parser */
