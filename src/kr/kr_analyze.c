@@ -296,10 +296,8 @@ int kr_analyze(const struct kr_model *m, const char *text, size_t len, struct kr
 	lp = kr_arena_alloc(arena, (p.nclauses + 1) * sizeof *lp);
 	wi = kr_arena_alloc(arena, (p.nwords + 1) * sizeof *wi);
 	hits = kr_arena_alloc(arena, (p.doc.len / 6 + 1) * sizeof *hits);
-	if (!lp || !wi || !hits) {
-		set_score(out, score_features(m, &f, p.nclauses, cs));
+	if (!lp || !wi || !hits)
 		return -1;
-	}
 	memset(lp, 0, (p.nclauses + 1) * sizeof *lp);
 	/* pass 1: lexicon facts per word, evaluative words per clause */
 	for (i = 0; i < p.nwords; i++) {

@@ -156,20 +156,8 @@ int kr_feat_parse(const char *text, size_t len, struct kr_parse *p, struct kr_ar
 	return 0;
 }
 
-static inline void emit(struct kr_feats *f, uint32_t h, size_t clause)
-{
-	if (f->n < f->cap) {
-		h = mix(h);
-		if (f->pf)
-			__builtin_prefetch(f->pf + (h >> f->pfshift));
-		f->h[f->n] = h;
-		f->clause[f->n] = (uint16_t)clause;
-		f->n++;
-	}
-}
-
-/* Where the unrolled n-gram loop writes, and the weight table it prefetches
- * from, held in locals so the compiler need not reload them after each store. */
+/* Where the n-gram loops write, and the weight table they prefetch from,
+ * held in locals so the compiler need not reload them after each store. */
 struct sink {
 	uint32_t *h;
 	uint16_t *clause;
@@ -185,6 +173,14 @@ static inline void put(const struct sink *o, size_t j, uint32_t h, uint16_t clau
 		__builtin_prefetch(o->pf + (x >> o->shift));
 	o->h[j] = x;
 	o->clause[j] = clause;
+}
+
+static inline void emit(struct kr_feats *f, uint32_t h, size_t clause)
+{
+	if (f->n < f->cap) {
+		const struct sink o = { f->h, f->clause, f->pf, f->pfshift };
+		put(&o, f->n++, h, (uint16_t)clause);
+	}
 }
 
 static void ngrams(const uint32_t *seq, const uint16_t *cl, const uint8_t *neg, size_t n,

@@ -174,8 +174,7 @@ static void build(void)
 	}
 	for (i = 0; i < sizeof table / sizeof table[0]; i++) {
 		size_t n = strlen(table[i].s);
-		const unsigned char *u = (const unsigned char *)table[i].s + n - 3;
-		uint32_t cp = ((uint32_t)(u[0] & 0x0F) << 12) | ((uint32_t)(u[1] & 0x3F) << 6) | (u[2] & 0x3F);
+		uint32_t cp = syll(table[i].s + n - 3);
 		if (cp < 0xAC00 || cp > 0xD7A3 || n > 3 * 8)
 			continue;   /* cannot happen: the table is whole syllables, at most 8 */
 		if ((table[i].flags & (P | E)) && n <= 3 * KR_SUFFIX_MAX)
