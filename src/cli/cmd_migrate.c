@@ -24,10 +24,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <sodium.h>
 
 #include "lib/mongo.h"
@@ -100,13 +103,66 @@ static char *join_path(const char *dir, const char *name)
 	return p;
 }
 
-/* The default directory: $REVLENS_SRCDIR/<sub> in a build tree, else the installed one. */
-static char *default_dir(const char *sub)
+static int is_dir(const char *path)
 {
-	const char *src = getenv("REVLENS_SRCDIR");
+	struct stat st;
 
-	return join_path(src != NULL && *src != '\0' ? src : REVLENS_DATADIR, sub);
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
+
+/* A revlens source tree: configure.ac beside both sql/ and mongo-indexes/. */
+static int is_source_tree(const char *root)
+{
+	char p[PATH_MAX];
+
+	return snprintf(p, sizeof(p), "%s/configure.ac", root) < (int)sizeof(p) &&
+	    access(p, R_OK) == 0 &&
+	    snprintf(p, sizeof(p), "%s/sql", root) < (int)sizeof(p) && is_dir(p) &&
+	    snprintf(p, sizeof(p), "%s/mongo-indexes", root) < (int)sizeof(p) && is_dir(p);
+}
+
+/* Where the files are when --sql-dir / --mongo-dir are not given.
+ *
+ * Installed, they are in REVLENS_DATADIR/sql and REVLENS_DATADIR/mongo-indexes (make
+ * install puts them there). A developer runs revlens from a build tree instead, where
+ * nothing is installed: an in-tree build leaves the binary in the source root, a
+ * build directory such as build/plain (scripts/test, scripts/dev) two levels below
+ * it. So the directory of /proc/self/exe, its parent and its grandparent are tried
+ * first, and the first that is a revlens source tree (is_source_tree: all three marks,
+ * so an installed /usr/local/bin/revlens never picks up a stray /usr/local/sql)
+ * supplies both defaults. A build directory elsewhere, or a system without
+ * /proc/self/exe, falls back to the installed copy. Sets *tree to 1 when the source
+ * tree was used. Returns a heap string, or NULL when out of memory. */
+static char *default_dir(const char *sub, int *tree)
+{
+	char root[PATH_MAX];
+	ssize_t n;
+	char *slash;
+	int up;
+
+	*tree = 0;
+	n = readlink("/proc/self/exe", root, sizeof(root) - 1);
+	if (n > 0) {
+		root[n] = '\0';
+		for (up = 0; up < 3 && (slash = strrchr(root, '/')) != NULL && slash != root; up++) {
+			*slash = '\0';        /* the executable's directory, then one level up */
+			if (is_source_tree(root)) {
+				*tree = 1;
+				return join_path(root, sub);
+			}
+		}
+	}
+	return join_path(REVLENS_DATADIR, sub);
+}
+
+/* Say where the files come from, so a wrong tree is noticed before it is applied. */
+static void say_dir(const char *what, const char *dir, const char *from)
+{
+	printf("%s: %s from %s (%s)\n", ME, what, dir, from);
+}
+
+#define FROM_TREE "the source tree of this build"
+#define FROM_DATADIR "the installed data"
 
 #define MIGRATE_USAGE "usage: revlens [-c CONF] migrate [--sql-dir DIR] [--mongo-dir DIR] " \
 	"[--dry-run]\n"
@@ -114,7 +170,7 @@ static char *default_dir(const char *sub)
 /* 0 to go on, 1 when help was printed, -1 on a usage error. */
 static int parse_args(struct migrate *mg, int argc, char **argv)
 {
-	int i;
+	int i, tree;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -142,10 +198,19 @@ static int parse_args(struct migrate *mg, int argc, char **argv)
 		if (*dst == NULL)
 			return -1;
 	}
-	if (mg->sql_dir == NULL && (mg->sql_dir = default_dir("sql")) == NULL)
+	if (mg->sql_dir != NULL)
+		say_dir("SQL migrations", mg->sql_dir, "--sql-dir");
+	else if ((mg->sql_dir = default_dir("sql", &tree)) == NULL)
 		return -1;
-	if (mg->mongo_dir == NULL && (mg->mongo_dir = default_dir("mongo-indexes")) == NULL)
+	else
+		say_dir("SQL migrations", mg->sql_dir, tree ? FROM_TREE : FROM_DATADIR);
+	if (mg->mongo_dir != NULL)
+		say_dir("MongoDB index specs", mg->mongo_dir, "--mongo-dir");
+	else if ((mg->mongo_dir = default_dir("mongo-indexes", &tree)) == NULL)
 		return -1;
+	else
+		say_dir("MongoDB index specs", mg->mongo_dir, tree ? FROM_TREE : FROM_DATADIR);
+	fflush(stdout);
 	return 0;
 }
 

@@ -1,9 +1,12 @@
-# t/integ/migrate.t — `revlens migrate` against a real PostgreSQL: apply, no-op,
-# broken file rolled back with file:line, edited file refused, advisory lock, CHECKs.
+# t/integ/migrate.t — `revlens migrate` against a real PostgreSQL: apply (from the source
+# tree when no directory is given), no-op, broken file rolled back with file:line, edited
+# file refused, advisory lock, CHECKs.
 use strict;
 use warnings;
 
 use lib "$ENV{REVLENS_SRCDIR}/t/lib";
+use Cwd qw(abs_path);
+use File::Basename qw(dirname);
 use File::Copy qw(copy);
 use File::Temp qw(tempdir);
 use POSIX ();
@@ -48,10 +51,26 @@ is($r->{exit}, 0, 'dry run exits 0') or diag($r->{err});
 like($r->{out}, qr/would apply \S*\Q$files[0]\E/, 'dry run lists the first migration');
 ok(!table_exists('users') && !table_exists('schema_migrations'), 'dry run created no table');
 
-# ---- first run applies every file and creates all nine tables
-$r = migrate('--sql-dir', "$src/sql");
+# ---- first run applies every file and creates all nine tables. It runs as a developer
+#      runs it from a build tree: no --sql-dir/--mongo-dir and no REVLENS_SRCDIR, so the
+#      tree's sql/ and mongo-indexes/ are found from where the binary lives (the build
+#      directory is the source root or up to two levels below it; from anywhere else the
+#      installed copy is used, which this test cannot rely on).
+my ($build_real, $src_real) = (abs_path(RevlensTest::builddir()), abs_path($src));
+my $near = grep { $_ eq $src_real } $build_real, dirname($build_real), dirname(dirname($build_real));
+$r = $near ? $s->cli({ env => { REVLENS_SRCDIR => undef } }, 'migrate')
+	: migrate('--sql-dir', "$src/sql");
 is($r->{exit}, 0, 'migrate on an empty database exits 0') or diag($r->{out}, $r->{err});
 like($r->{out}, qr/^applied \S*\Q$_\E \(\d+ statements?\)$/m, "output names $_") for @files;
+SKIP: {
+	skip "the build directory $build_real is not inside the source tree", 4 unless $near;
+	like($r->{out}, qr{^revlens migrate: SQL migrations from \Q$src_real\E/sql \(the source tree}m,
+		'without --sql-dir: says it reads the source tree\'s sql/');
+	like($r->{out}, qr{^revlens migrate: MongoDB index specs from \Q$src_real\E/mongo-indexes \(}m,
+		'without --mongo-dir: says it reads the source tree\'s mongo-indexes/');
+	like($r->{out}, qr{^applied \Q$src_real\E/sql/\Q$files[0]\E }m, 'and applied the files from there');
+	like($r->{out}, qr/^created index /m, 'and created the MongoDB indexes');
+}
 my $tables = $s->psql("SELECT string_agg(table_name, ' ' ORDER BY table_name) FROM "
 	. "information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'");
 my %have = map { $_ => 1 } split / /, $tables;
