@@ -1,4 +1,5 @@
-# Korean review analysis (issue 3) — owned by the kr work; adds to librevlens.a.
+# Korean review analysis (src/kr/): its modules in librevlens.a, `revlens analyze`, the
+# model trainer, the installed model and lexicons, and their tests.
 librevlens_a_SOURCES += \
 	src/kr/kr.h \
 	src/kr/kr_text.c src/kr/kr_text.h \
