@@ -2,15 +2,17 @@
 UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/t
 UNIT_LDADD = librevlens.a $(REVLENS_LIBS)
 
-check_PROGRAMS += t/unit/config t/unit/form t/unit/html
+check_PROGRAMS += t/unit/config t/unit/form t/unit/html t/unit/jwt
 t_unit_config_CPPFLAGS = $(UNIT_CPPFLAGS)
 t_unit_config_LDADD = $(UNIT_LDADD)
 t_unit_form_CPPFLAGS = $(UNIT_CPPFLAGS)
 t_unit_form_LDADD = $(UNIT_LDADD)
 t_unit_html_CPPFLAGS = $(UNIT_CPPFLAGS)
 t_unit_html_LDADD = $(UNIT_LDADD)
+t_unit_jwt_CPPFLAGS = $(UNIT_CPPFLAGS)
+t_unit_jwt_LDADD = $(UNIT_LDADD)
 
-TESTS += t/unit/config t/unit/form t/unit/html t/integ/web.t t/integ/stack.t
+TESTS += t/unit/config t/unit/form t/unit/html t/unit/jwt t/integ/web.t t/integ/stack.t
 EXTRA_DIST += t/integ/web.t t/integ/stack.t t/lib/RevlensTest.pm
 
 # The C unit tests (scripts/test runs them again under valgrind).

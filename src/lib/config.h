@@ -20,6 +20,7 @@ struct config {
 	long web_max_body;          /* bytes */
 	int web_drain_timeout;      /* seconds */
 	char *web_pidfile;          /* "" = none */
+	char *web_origin;           /* "" = from the request; else "https://host[:port]" */
 	/* log */
 	int log_level;              /* enum log_level */
 	char *log_file;             /* "-" = stderr */
@@ -35,6 +36,16 @@ struct config {
 	int redis_timeout_ms;
 	char *nchan_publish_socket;
 	int health_timeout_ms;
+	/* accounts */
+	int auth_pwhash_opslimit;       /* Argon2id passes */
+	long auth_pwhash_memlimit;      /* Argon2id memory, bytes */
+	int auth_session_idle;          /* seconds a browser session lives unused */
+	int auth_session_lifetime;      /* seconds a browser session lives at most */
+	char *auth_jwt_key_file;        /* "" = API tokens disabled */
+	int auth_token_ttl;             /* seconds an API token is valid */
+	int auth_login_account_limit;   /* failed log-ins per account before waits */
+	int auth_login_address_limit;   /* failed log-ins per address and hour */
+	int auth_signup_address_limit;  /* sign-ups per address and hour */
 };
 
 #define CONFIG_ERR_MAX 512

@@ -1,11 +1,14 @@
 # Shared library code linked by every revlens binary.
 noinst_LIBRARIES += librevlens.a
 librevlens_a_SOURCES = \
+	src/lib/account.c src/lib/account.h \
 	src/lib/arena.c src/lib/arena.h \
 	src/lib/config.c src/lib/config.h \
+	src/lib/cookie.c src/lib/cookie.h \
 	src/lib/file.c src/lib/file.h \
 	src/lib/form.c src/lib/form.h \
 	src/lib/html.c src/lib/html.h \
+	src/lib/jwt.c src/lib/jwt.h \
 	src/lib/log.c src/lib/log.h \
 	src/lib/rds.c src/lib/rds.h \
 	src/lib/strnum.c src/lib/strnum.h \

@@ -111,6 +111,61 @@ redisReply *rds_command_argv(struct rds_conn *r, int argc, const char **argv, co
 	return reply;
 }
 
+static int script_load(struct rds_conn *r, struct rds_script *s)
+{
+	redisReply *reply = rds_command(r, "SCRIPT LOAD %s", s->src);
+	int rc = -1;
+
+	if (reply == NULL)
+		return -1;
+	if (reply->type == REDIS_REPLY_STRING && reply->len == 40) {
+		memcpy(s->sha, reply->str, 41);
+		rc = 0;
+	} else {
+		snprintf(r->err, sizeof(r->err), "redis %s: SCRIPT LOAD failed: %.200s", r->role,
+		    reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
+	}
+	freeReplyObject(reply);
+	return rc;
+}
+
+redisReply *rds_eval(struct rds_conn *r, struct rds_script *s, int nkeys, int nargs,
+    const char *const *args, const size_t *lens)
+{
+	const char *argv[RDS_EVAL_MAXARGS + 3];
+	size_t argl[RDS_EVAL_MAXARGS + 3];
+	char nk[16];
+	redisReply *reply;
+
+	if (nargs > RDS_EVAL_MAXARGS || nkeys > nargs) {
+		snprintf(r->err, sizeof(r->err), "redis %s: too many script arguments", r->role);
+		return NULL;
+	}
+	snprintf(nk, sizeof(nk), "%d", nkeys);
+	argv[0] = "EVALSHA";
+	argv[2] = nk;
+	for (int i = 0; i < nargs; i++) {
+		argv[3 + i] = args[i];
+		argl[3 + i] = lens != NULL ? lens[i] : strlen(args[i]);
+	}
+	argl[0] = 7;
+	argl[2] = strlen(nk);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (s->sha[0] == '\0' && script_load(r, s) == -1)
+			return NULL;
+		argv[1] = s->sha;
+		argl[1] = 40;
+		reply = rds_command_argv(r, nargs + 3, argv, argl);
+		if (reply == NULL || reply->type != REDIS_REPLY_ERROR ||
+		    strncmp(reply->str, "NOSCRIPT", 8) != 0)
+			return reply;
+		freeReplyObject(reply);
+		s->sha[0] = '\0';      /* the server restarted or flushed its scripts */
+	}
+	snprintf(r->err, sizeof(r->err), "redis %s: script not found after loading", r->role);
+	return NULL;
+}
+
 int rds_ping(struct rds_conn *r, int timeout_ms)
 {
 	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };

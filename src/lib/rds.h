@@ -28,6 +28,17 @@ int rds_connect(struct rds_conn *r);
  * with r->err set. A REDIS_REPLY_ERROR reply is returned, not treated as I/O failure. */
 redisReply *rds_command(struct rds_conn *r, const char *fmt, ...);
 redisReply *rds_command_argv(struct rds_conn *r, int argc, const char **argv, const size_t *lens);
+/* A Lua script run by its SHA-1 (one round trip); the first use on a server,
+ * and the first after a server lost its script cache (NOSCRIPT), loads it. */
+#define RDS_EVAL_MAXARGS 64
+struct rds_script {
+	const char *src;        /* static Lua source */
+	char sha[41];           /* hex SHA-1 from SCRIPT LOAD, "" until loaded */
+};
+/* EVALSHA s with nkeys keys followed by the other arguments: args[0..nargs).
+ * lens may be NULL (strlen). Returns the reply as rds_command() does. */
+redisReply *rds_eval(struct rds_conn *r, struct rds_script *s, int nkeys, int nargs,
+    const char *const *args, const size_t *lens);
 /* PING with its own reply timeout (ms); 0 when the server answered PONG. */
 int rds_ping(struct rds_conn *r, int timeout_ms);
 void rds_close(struct rds_conn *r);

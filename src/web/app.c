@@ -1,8 +1,10 @@
 /* app.c — a worker's long-lived context: its store connections and slot. */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/jwt.h"
 #include "lib/log.h"
 #include "web/app.h"
 
@@ -17,6 +19,10 @@ int app_init(struct app *app, const struct config *cfg, struct scoreboard *sb, i
 	int rc = -1;
 
 	memset(app, 0, sizeof(*app));
+	if (sodium_init() < 0) {
+		log_error("libsodium could not initialise");
+		return -1;
+	}
 	app->cfg = cfg;
 	app->sb = sb;
 	app->slot = &sb->slot[slot];
@@ -35,6 +41,11 @@ int app_init(struct app *app, const struct config *cfg, struct scoreboard *sb, i
 	    mongo_open(&app->mongo, cfg->mongo_uri, cfg->mongo_database,
 	    cfg->health_timeout_ms) == -1) {
 		log_error("mongodb: %s", app->mongo.err);
+		goto out;
+	}
+	if (cfg->auth_jwt_key_file[0] != '\0' &&
+	    jwt_key_load(cfg->auth_jwt_key_file, &app->jwt_key, &app->jwt_keylen, err, sizeof(err)) == -1) {
+		log_error("auth.jwt_key_file: %s", err);
 		goto out;
 	}
 	for (int i = 0; i < RDS_NROLES; i++)
@@ -58,4 +69,7 @@ void app_close(struct app *app)
 	for (int i = 0; i < RDS_NROLES; i++)
 		rds_close(&app->redis[i]);
 	mongo_global_cleanup();
+	if (app->jwt_key != NULL)
+		jwt_key_free(app->jwt_key, app->jwt_keylen);
+	app->jwt_key = NULL;
 }

@@ -3,11 +3,25 @@ bin_PROGRAMS += revlens-web
 revlens_web_SOURCES = \
 	src/web/main.c \
 	src/web/app.c src/web/app.h \
+	src/web/layout.c src/web/layout.h \
+	src/web/login.c src/web/login.h \
+	src/web/pages.h \
+	src/web/page_admin_config.c \
+	src/web/page_api_auth.c \
+	src/web/page_home.c \
+	src/web/page_login.c \
+	src/web/page_me.c \
+	src/web/page_password.c \
+	src/web/page_sessions.c \
+	src/web/page_signup.c \
 	src/web/page_healthz.c src/web/page_healthz.h \
 	src/web/page_metrics.c src/web/page_metrics.h \
 	src/web/page_version.c src/web/page_version.h \
 	src/web/req.c src/web/req.h \
+	src/web/ratelimit.c src/web/ratelimit.h \
 	src/web/route.c src/web/route.h \
 	src/web/scoreboard.c src/web/scoreboard.h \
+	src/web/session.c src/web/session.h \
+	src/web/settings.c src/web/settings.h \
 	src/web/worker.c src/web/worker.h
 revlens_web_LDADD = librevlens.a $(REVLENS_LIBS)

@@ -9,12 +9,16 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
+#include "lib/form.h"
 #include "lib/html.h"
 #include "lib/log.h"
 #include "lib/strnum.h"
+#include "web/layout.h"
 #include "web/req.h"
+#include "web/session.h"
 
 uint64_t req_now_us(void)
 {
@@ -170,6 +174,27 @@ int req_read_body(struct req *r, const char **data, size_t *len)
 	return 0;
 }
 
+const char *req_form(const struct req *r, const char *key)
+{
+	const char *v = r->form != NULL ? form_get(r->form, key) : NULL;
+
+	return v != NULL ? v : "";
+}
+
+int req_redirect(struct req *r, const char *location)
+{
+	req_header(r, "Location: %s", location);
+	return 303;
+}
+
+int req_https(const struct req *r)
+{
+	const char *https = req_param(r, "HTTPS"), *scheme = req_param(r, "REQUEST_SCHEME");
+
+	return (https != NULL && strcasecmp(https, "on") == 0) ||
+	    (scheme != NULL && strcmp(scheme, "https") == 0);
+}
+
 int req_is_loopback(const struct req *r)
 {
 	const char *addr = r->remote_addr;
@@ -204,17 +229,13 @@ static void render_error(struct req *r)
 		r->content_type = "application/json";
 		return;
 	}
-	html_page_begin(&r->body, ko_title(r->status));
-	html_rawf(&r->body, "<h1>%d — ", r->status);
-	html_txt(&r->body, ko_title(r->status));
-	html_raw(&r->body, "</h1>\n");
-	if (msg != NULL) {
-		html_raw(&r->body, "<p class=\"error\">");
-		html_txt(&r->body, msg);
-		html_raw(&r->body, "</p>\n");
-	}
-	html_raw(&r->body, "<p><a href=\"/\">처음으로 돌아가기</a></p>\n");
-	html_page_end(&r->body);
+	layout_begin(r, ko_title(r->status));
+	html_printf(&r->body, "<section class=\"card narrow errorpage\">\n<p class=\"code\">%d</p>\n"
+	    "<h1>%s</h1>\n", r->status, ko_title(r->status));
+	if (msg != NULL)
+		html_printf(&r->body, "<p class=\"error\">%s</p>\n", msg);
+	html_raw(&r->body, "<p><a class=\"button\" href=\"/\">처음으로 돌아가기</a></p>\n</section>\n");
+	layout_end(r);
 	r->content_type = "text/html; charset=utf-8";
 }
 
@@ -257,6 +278,94 @@ static void respond(struct req *r)
 	}
 	if (len && strcmp(r->method, "HEAD") != 0)
 		FCGX_PutStr(body, (int)len, r->fcgi->out);
+}
+
+/* This site's origin, "scheme://host[:port]": web.origin when configured
+ * (behind a proxy that changes scheme or port), else from nginx's scheme, host
+ * ($host: the Host header checked against server_name) and listening port. */
+static const char *site_origin(struct req *r)
+{
+	const char *host = req_param(r, "HTTP_HOST"), *port = req_param(r, "SERVER_PORT");
+	int https = req_https(r);
+
+	if (r->app->cfg->web_origin[0] != '\0')
+		return r->app->cfg->web_origin;
+	if (host == NULL || host[0] == '\0')
+		return NULL;
+	if (port == NULL || port[0] == '\0' || strcmp(port, https ? "443" : "80") == 0)
+		return arena_printf(&r->arena, "%s://%s", https ? "https" : "http", host);
+	return arena_printf(&r->arena, "%s://%s:%s", https ? "https" : "http", host, port);
+}
+
+/* 1 when url is this site's origin, or a URL on it (a Referer). */
+static int same_origin(struct req *r, const char *url)
+{
+	const char *mine = site_origin(r);
+	size_t n;
+
+	if (mine == NULL || url == NULL)
+		return 0;
+	n = strlen(mine);
+	return strncasecmp(url, mine, n) == 0 && (url[n] == '\0' || url[n] == '/');
+}
+
+/* Parse an urlencoded POST body into r->form. 0 or a status. */
+static int read_form(struct req *r)
+{
+	const char *type = req_param(r, "CONTENT_TYPE"), *data;
+	enum form_error fe;
+	size_t len;
+	int st;
+
+	if (type == NULL || strncasecmp(type, "application/x-www-form-urlencoded", 33) != 0 ||
+	    (type[33] != '\0' && type[33] != ';'))
+		return req_error(r, 415, "unsupported_media_type",
+		    "양식은 application/x-www-form-urlencoded 형식으로 보내 주세요.");
+	if ((st = req_read_body(r, &data, &len)) != 0)
+		return st;
+	if ((r->form = arena_alloc(&r->arena, sizeof(*r->form))) == NULL)
+		return req_error(r, 500, NULL, NULL);
+	fe = form_parse(r->form, &r->arena, data, len, FORM_PLUS_SPACE | FORM_ALLOW_NEWLINE);
+	if (fe != FORM_OK)
+		return req_error(r, fe == FORM_E_NOMEM ? 500 : 400, "bad_form", form_strerror(fe));
+	return 0;
+}
+
+/* Who is asking, and may they: session or token, login, admin, CSRF and Origin.
+ * Returns 0 or a status. */
+static int authorize(struct req *r, int flags)
+{
+	int st;
+
+	if (flags & ROUTE_API_JSON) {
+		if ((flags & ROUTE_NEED_AUTH) && (st = session_load_bearer(r)) != 0)
+			return st;
+	} else if (!(flags & ROUTE_LOOPBACK_ONLY) && session_load(r) == -1) {
+		return req_error(r, 503, NULL, "로그인 정보를 확인할 수 없습니다. 잠시 후 다시 시도해 주세요.");
+	}
+	if ((flags & ROUTE_NEED_AUTH) && r->sess == NULL) {
+		char *next = html_url_enc(&r->arena, r->uri);
+		return req_redirect(r, next != NULL ? arena_printf(&r->arena, "/login?next=%s", next)
+		                                     : "/login");
+	}
+	if ((flags & ROUTE_NEED_ADMIN) && (r->sess == NULL || !r->sess->admin))
+		return req_error(r, 404, NULL, NULL);   /* not even a hint that it exists */
+	if (strcmp(r->method, "POST") == 0 && !(flags & ROUTE_API_JSON) &&
+	    (st = read_form(r)) != 0)
+		return st;
+	if (flags & ROUTE_NEED_CSRF) {
+		const char *origin = req_param(r, "HTTP_ORIGIN"), *referer = req_param(r, "HTTP_REFERER");
+		if (origin != NULL ? !same_origin(r, origin) : referer != NULL && !same_origin(r, referer)) {
+			char safe[128];
+			log_safe(safe, sizeof(safe), origin ? origin : referer, strlen(origin ? origin : referer));
+			log_warn("refused a cross-site %s %s from %s", r->method, r->path, safe);
+			return req_error(r, 403, "cross_site", "다른 사이트에서 보낸 요청은 처리하지 않습니다.");
+		}
+		if (!session_csrf_ok(r, req_form(r, "csrf")))
+			return req_error(r, 403, "csrf",
+			    "보안 토큰이 없거나 만료되었습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.");
+	}
+	return 0;
 }
 
 /* The checks every request passes before a handler. Returns 0 or a status. */
@@ -307,7 +416,7 @@ static int precheck(struct req *r)
 	}
 	if ((route_table[r->route].flags & ROUTE_LOOPBACK_ONLY) && !req_is_loopback(r))
 		return req_error(r, 403, NULL, "이 주소는 서버 내부에서만 사용할 수 있습니다.");
-	return 0;
+	return authorize(r, route_table[r->route].flags);
 }
 
 void req_dispatch(struct req *r)

@@ -33,6 +33,9 @@ struct req {
 	int route;                  /* index in route_table, -1 when none */
 	long long ids[ROUTE_MAX_IDS];
 	int nids;
+	struct form *form;          /* a POSTed form body, parsed before the handler; else NULL */
+	struct session *sess;       /* who is asking (browser session or API token), NULL if anonymous */
+	const char *anon_csrf;      /* an anonymous visitor's CSRF token, once looked up or minted */
 
 	/* response */
 	int status;
@@ -63,6 +66,13 @@ __attribute__((format(printf, 2, 3)))
 void req_header(struct req *r, const char *fmt, ...);
 /* Set an error to be rendered by the framework; returns status for `return req_error(...)`. */
 int req_error(struct req *r, int status, const char *code, const char *msg);
+
+/* A value of the POSTed form ("" when absent or no form). */
+const char *req_form(const struct req *r, const char *key);
+/* 303 See Other to a local path; returns 303 for `return req_redirect(...)`. */
+int req_redirect(struct req *r, const char *location);
+/* 1 when the site is served over https (nginx's HTTPS / REQUEST_SCHEME). */
+int req_https(const struct req *r);
 
 /* 1 when the client address is loopback (127.0.0.0/8, ::1). */
 int req_is_loopback(const struct req *r);

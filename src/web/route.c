@@ -6,13 +6,39 @@
 #include "web/page_healthz.h"
 #include "web/page_metrics.h"
 #include "web/page_version.h"
+#include "web/pages.h"
 #include "web/route.h"
 #include "web/scoreboard.h"
 
+#define AUTH  ROUTE_NEED_AUTH
+#define CSRF  ROUTE_NEED_CSRF
+#define ADMIN ROUTE_NEED_ADMIN
+#define API   ROUTE_API_JSON
+
 const struct route route_table[] = {
-	{ "GET", "/healthz", page_healthz, ROUTE_API_JSON },
-	{ "GET", "/metrics", page_metrics, ROUTE_LOOPBACK_ONLY },
-	{ "GET", "/api/version", page_version, ROUTE_API_JSON },
+	{ "GET",  "/healthz", page_healthz, API },
+	{ "GET",  "/metrics", page_metrics, ROUTE_LOOPBACK_ONLY },
+	{ "GET",  "/api/version", page_version, API },
+	/* pages */
+	{ "GET",  "/", page_home, 0 },
+	{ "GET",  "/signup", page_signup_form, 0 },
+	{ "POST", "/signup", page_signup, CSRF },
+	{ "GET",  "/login", page_login_form, 0 },
+	{ "POST", "/login", page_login, CSRF },
+	{ "POST", "/logout", page_logout, CSRF },
+	{ "GET",  "/me", page_me, AUTH },
+	{ "POST", "/me", page_me_save, AUTH | CSRF },
+	{ "GET",  "/me/password", page_password_form, AUTH },
+	{ "POST", "/me/password", page_password, AUTH | CSRF },
+	{ "GET",  "/me/sessions", page_sessions, AUTH },
+	{ "POST", "/me/sessions/end-all", page_sessions_end_all, AUTH | CSRF },
+	{ "POST", "/me/sessions/{id}/end", page_session_end, AUTH | CSRF },
+	{ "GET",  "/admin/config", page_admin_config, AUTH | ADMIN },
+	{ "POST", "/admin/config", page_admin_config_save, AUTH | ADMIN | CSRF },
+	/* JSON API (bearer tokens) */
+	{ "POST", "/api/auth/token", page_api_token, API },
+	{ "POST", "/api/auth/logout", page_api_logout, API | AUTH },
+	{ "GET",  "/api/me", page_api_me, API | AUTH },
 };
 
 const int route_count = (int)(sizeof(route_table) / sizeof(route_table[0]));

@@ -8,7 +8,8 @@ struct req;
 #define ROUTE_API_JSON      0x01    /* errors as {"error":{"code","message"}} */
 #define ROUTE_LOOPBACK_ONLY 0x02    /* 403 unless REMOTE_ADDR is loopback */
 #define ROUTE_NEED_AUTH     0x04    /* a logged-in user (browser session or bearer) */
-#define ROUTE_NEED_CSRF     0x08    /* state change from a form: CSRF token required */
+#define ROUTE_NEED_CSRF     0x08    /* state change from a form: CSRF token and same Origin */
+#define ROUTE_NEED_ADMIN    0x10    /* role admin; everyone else gets 404 */
 
 #define ROUTE_MAX_IDS 4
 

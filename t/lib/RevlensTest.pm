@@ -184,7 +184,8 @@ sub stack_env {
 		REVLENS_BUILDDIR      => $BUILDDIR,
 		REVLENS_WEB_WORKERS   => $o->{workers},
 		REVLENS_MAX_BODY      => $o->{max_body},
-		REVLENS_CONF_APPEND   => $o->{conf_append},
+		# the test suite alone hashes passwords at libsodium's minimum cost
+		REVLENS_CONF_APPEND   => "auth.pwhash_opslimit = 1\nauth.pwhash_memlimit = 8192\n$o->{conf_append}",
 		REVLENS_STACK_NO_WEB  => $o->{web} ? 0 : 1,
 		REVLENS_MONGO_HEAP    => $o->{mongo_heap},
 		REVLENS_PG_FAST       => 1,

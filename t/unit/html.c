@@ -28,13 +28,38 @@ int main(void)
 	is_str(run(html_url_arg, "a b&c=d/한", &a), "a%20b%26c%3Dd%2F%ED%95%9C",
 	    "html_url_arg percent-encodes everything but unreserved");
 	is_str(run(html_url_arg, "AZaz09-_.~", &a), "AZaz09-_.~", "unreserved kept");
-	is_str(run(html_raw, "<b>", &a), "<b>", "html_raw is raw");
-
 	buf_init(&b, &a);
-	html_page_begin(&b, "<제목>");
-	html_page_end(&b);
-	ok(strstr(b.data, "<title>&lt;제목&gt; — revlens</title>") != NULL, "page title escaped");
-	ok(strstr(b.data, "<html lang=\"ko\">") != NULL, "page is Korean");
+	html_raw(&b, "<b>");
+	is_str(b.data, "<b>", "html_raw writes its literal");
+
+	/* html_printf: %s is escaped whatever the context, numbers are numbers */
+	buf_init(&b, &a);
+	html_printf(&b, "<a title=\"%s\">%s</a>", "\" onclick='x'", "<script>&");
+	is_str(b.data, "<a title=\"&quot; onclick=&#39;x&#39;\">&lt;script&gt;&amp;</a>",
+	    "html_printf escapes every string argument");
+	buf_init(&b, &a);
+	{
+	const char *volatile none = NULL;
+	html_printf(&b, "%d|%ld|%lld|%u|%lu|%llu|%zu|%i|%c|%.1f|%.0f|%%|%s", -1, 2L, -3LL, 4u, 5UL,
+	    6ULL, (size_t)7, 8, '<', 12.25, 99.5, none);
+	}
+	is_str(b.data, "-1|2|-3|4|5|6|7|8|&lt;|12.2|100|%|", "html_printf numbers, a char, a percent sign, NULL");
+	ok(!b.failed, "known conversions leave the buffer intact");
+	buf_init(&b, &a);
+	html_printf(&b, "%s 가성비 %d", "한글", 3);
+	is_str(b.data, "한글 가성비 3", "Korean text and arguments");
+	buf_init(&b, &a);
+	html_printf_fmt(&b, "x%p", (void *)&b);
+	ok(b.failed, "an unknown conversion fails the buffer instead of guessing");
+	buf_init(&b, &a);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat"
+#pragma GCC diagnostic ignored "-Wformat-extra-args"
+	html_printf_fmt(&b, "x%", 0);
+#pragma GCC diagnostic pop
+	ok(b.failed, "a trailing percent sign fails the buffer");
+	is_str(html_url_enc(&a, "가 b&"), "%EA%B0%80%20b%26", "html_url_enc");
+	is_str(html_url_enc(&a, ""), "", "html_url_enc of empty");
 
 	/* a buffer that grows past many blocks keeps its content */
 	buf_init(&b, &a);
@@ -47,8 +72,8 @@ int main(void)
 		buf_printf(&b, "%03d,", i);
 	ok(b.len == 1200 && memcmp(b.data, "000,001,", 8) == 0 &&
 	    memcmp(b.data + 1192, "298,299,", 8) == 0 && b.data[1200] == '\0', "buf_printf grows intact");
-	html_rawf(&b, "%s", "");
-	ok(b.len == 1200, "empty format adds nothing");
+	html_printf(&b, "%s", "");
+	ok(b.len == 1200, "empty argument adds nothing");
 	/* an arena limit makes the buffer fail, never overflow */
 	{
 		struct arena small;

@@ -1,0 +1,141 @@
+/* page_api_auth.c — POST /api/auth/token, POST /api/auth/logout, GET /api/me.
+ *
+ * The token endpoint takes {"email": …, "password": …} as JSON and answers
+ * like the log-in form: one 401 for every kind of wrong credentials, 429 with
+ * Retry-After past the limits. A token is a JWT (HS256) whose id is kept in
+ * Redis; logging out deletes it there, so it is refused on its next use.
+ */
+#include <json-c/json.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "lib/jwt.h"
+#include "lib/log.h"
+#include "web/login.h"
+#include "web/pages.h"
+#include "web/req.h"
+#include "web/session.h"
+
+#define API_BODY_MAX 4096
+
+static void send_json(struct req *r, json_object *o)
+{
+	buf_puts(&r->body, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE));
+	buf_puts(&r->body, "\n");
+	json_object_put(o);
+	r->content_type = "application/json";
+}
+
+static const char *str_field(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+int page_api_token(struct req *r)
+{
+	const char *type = req_param(r, "CONTENT_TYPE"), *body, *email, *pw;
+	struct login_user u;
+	json_tokener *tok;
+	json_object *in, *out;
+	char token[JWT_MAX_TOKEN];
+	long long exp;
+	size_t len;
+	int st;
+
+	if (type == NULL || strncasecmp(type, "application/json", 16) != 0)
+		return req_error(r, 415, "unsupported_media_type", "Content-Type: application/json으로 보내 주세요.");
+	if (r->content_length > API_BODY_MAX)
+		return req_error(r, 413, "body_too_large", "요청 본문은 4096바이트 이하여야 합니다.");
+	if ((st = req_read_body(r, &body, &len)) != 0)
+		return st;
+	tok = json_tokener_new_ex(4);
+	in = tok != NULL ? json_tokener_parse_ex(tok, body, (int)len) : NULL;
+	if (tok != NULL && (json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != len)) {
+		json_object_put(in);
+		in = NULL;
+	}
+	if (tok != NULL)
+		json_tokener_free(tok);
+	if (in == NULL || !json_object_is_type(in, json_type_object)) {
+		json_object_put(in);
+		return req_error(r, 400, "bad_json", "본문이 올바른 JSON 객체가 아닙니다.");
+	}
+	email = str_field(in, "email");
+	pw = str_field(in, "password");
+	if (email == NULL || pw == NULL) {
+		json_object_put(in);
+		return req_error(r, 400, "missing_field", "email과 password를 문자열로 보내 주세요.");
+	}
+	st = login_check(r, email, pw, &u);
+	json_object_put(in);
+	switch (st) {
+	case LOGIN_OK:
+		break;
+	case LOGIN_BAD:
+		return req_error(r, 401, "invalid_credentials", "이메일 또는 비밀번호가 올바르지 않습니다.");
+	case LOGIN_WAIT:
+		req_header(r, "Retry-After: %ld", u.wait);
+		return req_error(r, 429, "rate_limited", arena_printf(&r->arena,
+		    "로그인 시도가 너무 많습니다. %s 후에 다시 시도해 주세요.", login_wait_text(r, u.wait)));
+	default:
+		return req_error(r, 503, "unavailable", "지금은 로그인할 수 없습니다.");
+	}
+	st = session_issue_token(r, u.uid, u.role, u.name, u.tz, token, sizeof(token), &exp);
+	if (st == 503)
+		return req_error(r, 503, "tokens_disabled", "이 서버는 API 토큰을 발급하지 않습니다.");
+	if (st != 0)
+		return req_error(r, 503, "unavailable", "지금은 토큰을 발급할 수 없습니다.");
+	log_info("user %lld: API token issued", u.uid);
+	out = json_object_new_object();
+	json_object_object_add(out, "token", json_object_new_string(token));
+	json_object_object_add(out, "token_type", json_object_new_string("Bearer"));
+	json_object_object_add(out, "expires_in", json_object_new_int64(exp - (long long)time(NULL)));
+	json_object_object_add(out, "expires_at", json_object_new_int64(exp));
+	send_json(r, out);
+	return 200;
+}
+
+int page_api_logout(struct req *r)
+{
+	json_object *out;
+
+	if (session_end_current(r, "logout") == -1)
+		return req_error(r, 503, "unavailable", "지금은 로그아웃할 수 없습니다.");
+	out = json_object_new_object();
+	json_object_object_add(out, "status", json_object_new_string("logged_out"));
+	send_json(r, out);
+	return 200;
+}
+
+int page_api_me(struct req *r)
+{
+	struct pg_conn *pg = &r->app->pg;
+	char uid[24];
+	const char *q[1] = { uid };
+	json_object *out;
+
+	snprintf(uid, sizeof(uid), "%lld", r->sess->uid);
+	if (pg_exec(pg, "SELECT u.email, u.display_name, u.role, coalesce(p.timezone, 'Asia/Seoul'), "
+	    "to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+	    "FROM users u LEFT JOIN user_profiles p ON p.user_id = u.id WHERE u.id = $1", 1, q) == -1 ||
+	    pg_ntuples(pg) != 1) {
+		log_error("api me: %s", pg->err);
+		return req_error(r, 503, "unavailable", "지금은 계정 정보를 읽을 수 없습니다.");
+	}
+	out = json_object_new_object();
+	json_object_object_add(out, "id", json_object_new_int64(r->sess->uid));
+	json_object_object_add(out, "email", json_object_new_string(pg_value(pg, 0, 0)));
+	json_object_object_add(out, "nickname", json_object_new_string(pg_value(pg, 0, 1)));
+	json_object_object_add(out, "role", json_object_new_string(pg_value(pg, 0, 2)));
+	json_object_object_add(out, "timezone", json_object_new_string(pg_value(pg, 0, 3)));
+	json_object_object_add(out, "created_at", json_object_new_string(pg_value(pg, 0, 4)));
+	send_json(r, out);
+	return 200;
+}

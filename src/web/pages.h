@@ -1,0 +1,27 @@
+/* pages.h — the handlers of the account pages; each lives in its own
+ * page_<name>.c, and route.c is the one place that lists them. */
+#ifndef REVLENS_PAGES_H
+#define REVLENS_PAGES_H
+
+struct req;
+
+int page_home(struct req *r);                   /* GET / */
+int page_signup_form(struct req *r);            /* GET /signup */
+int page_signup(struct req *r);                 /* POST /signup */
+int page_login_form(struct req *r);             /* GET /login */
+int page_login(struct req *r);                  /* POST /login */
+int page_logout(struct req *r);                 /* POST /logout */
+int page_me(struct req *r);                     /* GET /me */
+int page_me_save(struct req *r);                /* POST /me */
+int page_password_form(struct req *r);          /* GET /me/password */
+int page_password(struct req *r);               /* POST /me/password */
+int page_sessions(struct req *r);               /* GET /me/sessions */
+int page_session_end(struct req *r);            /* POST /me/sessions/{id}/end */
+int page_sessions_end_all(struct req *r);       /* POST /me/sessions/end-all */
+int page_api_token(struct req *r);              /* POST /api/auth/token */
+int page_api_logout(struct req *r);             /* POST /api/auth/logout */
+int page_api_me(struct req *r);                 /* GET /api/me */
+int page_admin_config(struct req *r);           /* GET /admin/config */
+int page_admin_config_save(struct req *r);      /* POST /admin/config */
+
+#endif
