@@ -1,0 +1,335 @@
+// t/browser/accounts.mjs — the account pages in a real browser (headless Debian chromium
+// driven by playwright-core): sign-up, profile, log-out and log-in, sessions on two
+// browsers, password change, the 404 page.  Screenshots of every page.
+//
+//   node t/browser/accounts.mjs BASE_URL SCREENSHOT_DIR
+//
+// Prints TAP ("ok N - ...", "not ok N - ...", "# ..." comments and the plan "1..N" at the
+// end) and exits 1 when a check failed, a step threw, or the 120 s watchdog fired.
+// Run by t/integ/browser.t against a private stack; nothing here downloads a browser.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const [base, shotDir] = process.argv.slice(2);
+if (!base || !shotDir) {
+	console.log('1..1');
+	console.log('not ok 1 - usage: node accounts.mjs BASE_URL SCREENSHOT_DIR');
+	process.exit(1);
+}
+mkdirSync(shotDir, { recursive: true });
+
+const EXECUTABLE = '/usr/bin/chromium';
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+	'--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const TIMEOUT = 15000;
+const WATCHDOG = 120000;
+const VIEWPORT = { width: 1280, height: 800 };
+
+// ---------------------------------------------------------------- TAP helpers
+
+let n = 0;
+let failed = 0;
+const oneLine = (s) => String(s).replace(/\s+/g, ' ').replace(/#/g, '♯').trim();
+
+function ok(cond, desc, detail) {
+	n++;
+	if (cond) {
+		console.log(`ok ${n} - ${oneLine(desc)}`);
+	} else {
+		failed++;
+		console.log(`not ok ${n} - ${oneLine(desc)}`);
+		if (detail !== undefined)
+			for (const l of String(detail).split('\n')) console.log(`#   ${l}`);
+	}
+	return !!cond;
+}
+
+function is(got, want, desc) {
+	return ok(got === want, desc, `got:      ${JSON.stringify(got)}\nexpected: ${JSON.stringify(want)}`);
+}
+
+function has(text, part, desc) {
+	const t = String(text ?? '');
+	return ok(t.includes(part), desc,
+		`expected to contain: ${JSON.stringify(part)}\nin: ${JSON.stringify(t.slice(0, 400))}`);
+}
+
+function note(msg) {
+	// (playwright's error messages carry terminal colour codes)
+	for (const l of String(msg).replace(/\x1b\[[0-9;]*m/g, '').split('\n')) console.log(`# ${l}`);
+}
+
+const watchdog = setTimeout(() => {
+	n++;
+	console.log(`not ok ${n} - the whole browser run finished within ${WATCHDOG / 1000} s (watchdog fired)`);
+	console.log(`1..${n}`);
+	process.exit(1);
+}, WATCHDOG);
+
+// ---------------------------------------------------------------- page helpers
+
+const url = (path) => base + path;
+const pathOf = (page) => { const u = new URL(page.url()); return u.pathname + u.search; };
+const hangul = /[\uAC00-\uD7A3]/;
+
+async function newContext(browser, opts = {}) {
+	const ctx = await browser.newContext({ viewport: VIEWPORT, locale: 'ko-KR', ...opts });
+	ctx.setDefaultTimeout(TIMEOUT);
+	ctx.setDefaultNavigationTimeout(TIMEOUT);
+	return ctx;
+}
+
+const pageErrors = [];
+async function newPage(ctx) {
+	const page = await ctx.newPage();
+	page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
+	return page;
+}
+
+async function shot(page, name) {
+	const file = join(shotDir, name);
+	await page.screenshot({ path: file, fullPage: true });
+	note(`screenshot: ${file}`);
+}
+
+// Click the submit button `button` and wait for the POST's final page; returns the
+// response of the POST itself (its status, before any redirect).
+async function submit(page, button, action) {
+	const [resp] = await Promise.all([
+		page.waitForResponse((r) => r.request().method() === 'POST' &&
+			new URL(r.url()).pathname === action),
+		page.locator(button).click(),
+	]);
+	await page.waitForLoadState('load');
+	return resp;
+}
+
+const navWho = async (page) => {
+	const who = page.locator('header nav .who');
+	return (await who.count()) ? (await who.textContent()).trim() : null;
+};
+const navHasLogin = async (page) =>
+	(await page.locator('header nav a[href="/login"]', { hasText: '로그인' }).count()) === 1;
+
+async function login(page, email, password, action = 'button[type=submit]:has-text("로그인")') {
+	await page.locator('#f-email').fill(email);
+	await page.locator('#f-password').fill(password);
+	return submit(page, `main ${action}`, '/login');
+}
+
+async function logout(page) {
+	return submit(page, 'header nav button:has-text("로그아웃")', '/logout');
+}
+
+// ---------------------------------------------------------------- the flows
+
+const email = `browser-${Date.now()}@example.com`;
+const nick = '테스터<script>';
+const pw1 = '올바른 말 배터리 스테이플';
+const pw2 = '새 비밀번호 배터리 스테이플 둘';
+const nick2 = '새 닉네임';
+
+async function run(browser) {
+	// a. home page as a visitor
+	let ctx = await newContext(browser);
+	let page = await newPage(ctx);
+	let resp = await page.goto(url('/'));
+	is(resp.status(), 200, 'home: GET / is 200 for a visitor');
+	const h1 = (await page.locator('h1').first().textContent()) ?? '';
+	ok(hangul.test(h1), 'home: the heading is Korean', `h1: ${JSON.stringify(h1)}`);
+	ok(await navHasLogin(page), 'home: the nav links to 로그인');
+	is(await page.locator('header nav a[href="/signup"]', { hasText: '회원가입' }).count(), 1,
+		'home: the nav links to 회원가입');
+	const css = await page.evaluate(() => [...document.styleSheets].some((s) => {
+		try { return s.href && s.href.endsWith('/static/revlens.css') && s.cssRules.length > 0; }
+		catch { return false; }
+	}));
+	if (!css) note('the stylesheet /static/revlens.css did not load: the pages are unstyled');
+	await shot(page, 'home.png');
+
+	// b. sign-up: an invalid form first, then a valid one
+	resp = await page.goto(url('/signup'));
+	is(resp.status(), 200, 'signup: GET /signup is 200');
+	await shot(page, 'signup.png');
+	await page.locator('#f-email').fill('not-an-email');
+	await page.locator('#f-nickname').fill('<b>테스터</b>');
+	await page.locator('#f-password').fill('short');
+	await page.locator('#f-password2').fill('short');
+	resp = await submit(page, 'main button[type=submit]', '/signup');
+	is(resp.status(), 422, 'signup: an invalid form answers 422');
+	const errors = await page.locator('.field-error').allTextContents();
+	ok(errors.length >= 2 && errors.every((t) => hangul.test(t)),
+		'signup: Korean messages beside the bad fields (.field-error)', JSON.stringify(errors));
+	ok(await page.locator('#f-email[aria-invalid=true] ~ .field-error').count() === 1,
+		'signup: the e-mail field is marked invalid with its message');
+	ok(await page.locator('#f-password[aria-invalid=true] ~ .field-error').count() === 1,
+		'signup: the password field is marked invalid with its message');
+	is(await page.locator('#f-email').inputValue(), 'not-an-email', 'signup: the typed e-mail is kept');
+	is(await page.locator('#f-nickname').inputValue(), '<b>테스터</b>',
+		'signup: the typed nickname is kept, as text');
+	is(await page.locator('#f-password').inputValue(), '', 'signup: the password field comes back empty');
+	is(await page.locator('#f-password2').inputValue(), '', 'signup: the confirmation comes back empty');
+	is(await page.locator('main b').count(), 0, 'signup: the nickname\'s <b> is not markup');
+	await shot(page, 'signup-errors.png');
+
+	await page.locator('#f-email').fill(email);
+	await page.locator('#f-nickname').fill(nick);
+	await page.locator('#f-password').fill(pw1);
+	await page.locator('#f-password2').fill(pw1);
+	resp = await submit(page, 'main button[type=submit]', '/signup');
+	is(resp.status(), 303, 'signup: a valid form answers a redirect');
+	is(pathOf(page), '/?welcome=1', 'signup: the browser lands on the home page');
+	has(await page.locator('.notice.ok').first().textContent().catch(() => ''), '가입을 환영합니다',
+		'signup: a welcome notice');
+	has(await page.locator('main h1').textContent(), `${nick}님`, 'signup: the heading greets the nickname');
+	has(await page.locator('body').innerText(), nick, 'signup: the page text contains the nickname literally');
+	const scripts = await page.evaluate(() => [...document.querySelectorAll('script')].map((s) => s.outerHTML));
+	is(scripts.length, 0, 'signup: the nickname created no <script> element');
+	is(await navWho(page), `${nick}님`, 'signup: the nav shows the nickname + 님');
+	await shot(page, 'signup-done.png');
+
+	// c. the session survives a reload and a browser restart (the cookie has Max-Age)
+	resp = await page.goto(url('/me'));
+	is(resp.status(), 200, 'me: GET /me is 200 when logged in');
+	is(await navWho(page), `${nick}님`, 'me: the nav shows the nickname + 님');
+	is(await page.locator('#f-nickname').inputValue(), nick, 'me: the nickname field holds the nickname');
+	await shot(page, 'me.png');
+	const state = await ctx.storageState();
+	await ctx.close();
+	const cookie = state.cookies.find((c) => c.name === 'rl_session');
+	ok(cookie, 'cookie: rl_session is set', JSON.stringify(state.cookies.map((c) => c.name)));
+	ok(cookie && cookie.expires > Date.now() / 1000 + 3600,
+		'cookie: rl_session is persistent (Max-Age: it outlives the browser)', JSON.stringify(cookie));
+	is(cookie?.httpOnly, true, 'cookie: rl_session is HttpOnly');
+	is(cookie?.sameSite, 'Lax', 'cookie: rl_session is SameSite=Lax');
+	ctx = await newContext(browser, { storageState: state });
+	page = await newPage(ctx);
+	resp = await page.goto(url('/me'));
+	is(pathOf(page), '/me', 'restart: a new browser with the saved cookies stays on /me');
+	is(await navWho(page), `${nick}님`, 'restart: still logged in (the nav shows the nickname)');
+	const dc = await page.evaluate(() => document.cookie);
+	ok(!dc.includes('rl_session'), 'cookie: document.cookie does not show rl_session', dc);
+
+	// d. edit the profile
+	await page.locator('#f-nickname').fill(nick2);
+	await page.locator('#f-timezone').selectOption('Asia/Tokyo');
+	ok(await page.locator('input[name=notify_price_drop]').isChecked(), 'profile: 가격 하락 starts ticked');
+	await page.locator('label.check', { hasText: '가격 하락' }).locator('input').uncheck();
+	resp = await submit(page, 'main button[type=submit]:has-text("저장")', '/me');
+	is(resp.status(), 303, 'profile: saving answers a redirect');
+	is(pathOf(page), '/me?saved=1', 'profile: back on /me');
+	has(await page.locator('.notice.ok').first().textContent().catch(() => ''), '저장했습니다',
+		'profile: the notice 저장했습니다');
+	await page.goto(url('/me'));
+	is(await page.locator('#f-nickname').inputValue(), nick2, 'profile: the new nickname is kept after a reload');
+	is(await page.locator('#f-timezone').inputValue(), 'Asia/Tokyo', 'profile: the time zone is kept');
+	is(await page.locator('input[name=notify_price_drop]').isChecked(), false, 'profile: 가격 하락 stays unticked');
+	is(await page.locator('input[name=notify_email]').isChecked(), true, 'profile: 이메일 알림 stays ticked');
+	is(await page.locator('input[name=notify_analysis_done]').isChecked(), true, 'profile: 분석 완료 stays ticked');
+	is(await navWho(page), `${nick2}님`, 'profile: the nav shows the new nickname');
+
+	// e. log out
+	resp = await logout(page);
+	is(pathOf(page), '/', 'logout: the nav button 로그아웃 leads home');
+	ok(await navHasLogin(page), 'logout: the nav shows 로그인 again');
+	is(await navWho(page), null, 'logout: no nickname in the nav');
+	resp = await page.goto(url('/me'));
+	const from = resp.request().redirectedFrom();
+	ok(from && new URL(from.url()).pathname === '/me', 'logout: GET /me is redirected');
+	is(pathOf(page), '/login?next=%2Fme', 'logout: /me redirects to /login?next=%2Fme');
+	await shot(page, 'login.png');
+
+	// f. log in: a wrong password, then the right one
+	resp = await login(page, email, 'wrong password!!');
+	is(resp.status(), 401, 'login: a wrong password answers 401');
+	has(await page.locator('.notice.error').textContent().catch(() => ''),
+		'이메일 또는 비밀번호가 올바르지 않습니다.', 'login: the Korean error message');
+	is(await page.locator('#f-email').inputValue(), email, 'login: the e-mail is kept');
+	is(await page.locator('#f-password').inputValue(), '', 'login: the password is not');
+	await shot(page, 'login-error.png');
+	resp = await login(page, email, pw1);
+	is(pathOf(page), '/me', 'login: the right password lands on /me (the next parameter)');
+	is(await navWho(page), `${nick2}님`, 'login: the nav shows the nickname');
+
+	// g. a second browser; the first one ends its session
+	const ctxB = await newContext(browser);
+	const pageB = await newPage(ctxB);
+	await pageB.goto(url('/login'));
+	await login(pageB, email, pw1);
+	is(pathOf(pageB), '/', 'second browser: logs in (lands home)');
+	is(await navWho(pageB), `${nick2}님`, 'second browser: the nav shows the nickname');
+	resp = await page.goto(url('/me/sessions'));
+	is(resp.status(), 200, 'sessions: GET /me/sessions is 200');
+	let rows = page.locator('table.list tbody tr');
+	is(await rows.count(), 2, 'sessions: two rows (two browsers)');
+	is(await rows.filter({ has: page.locator('.badge', { hasText: '현재 기기' }) }).count(), 1,
+		'sessions: one row has the badge 현재 기기');
+	await shot(page, 'sessions.png');
+	const other = rows.filter({ hasNot: page.locator('.badge') });
+	is(await other.count(), 1, 'sessions: one other row');
+	const action = await other.first().locator('form').getAttribute('action');
+	is(await other.first().locator('button').textContent(), '종료', 'sessions: the other row has the button 종료');
+	resp = await submit(page, `form[action="${action}"] button:has-text("종료")`, action);
+	is(pathOf(page), '/me/sessions?ended=1', 'sessions: 종료 comes back to the list');
+	has(await page.locator('.notice.ok').textContent().catch(() => ''), '종료했습니다',
+		'sessions: a notice that the log-in ended');
+	rows = page.locator('table.list tbody tr');
+	is(await rows.count(), 1, 'sessions: one row left');
+	is(await rows.locator('.badge').count(), 1, 'sessions: the one left is 현재 기기');
+	resp = await pageB.goto(url('/me'));
+	is(new URL(pageB.url()).pathname, '/login', 'second browser: /me now ends at /login (logged out)');
+	ok(await navHasLogin(pageB), 'second browser: the nav shows 로그인');
+	await ctxB.close();
+
+	// h. change the password
+	resp = await page.goto(url('/me/password'));
+	is(resp.status(), 200, 'password: GET /me/password is 200');
+	await shot(page, 'password.png');
+	await page.locator('#f-current').fill(pw1);
+	await page.locator('#f-password').fill(pw2);
+	await page.locator('#f-password2').fill(pw2);
+	resp = await submit(page, 'main button[type=submit]', '/me/password');
+	is(pathOf(page), '/me?password=1', 'password: redirected to /me');
+	has(await page.locator('.notice.ok').textContent().catch(() => ''),
+		'다른 기기의 로그인은 모두 종료했습니다', 'password: the Korean notice about the other sessions');
+	is(await navWho(page), `${nick2}님`, 'password: this browser stays logged in');
+	await logout(page);
+	ok(await navHasLogin(page), 'password: logged out');
+	await page.goto(url('/login'));
+	resp = await login(page, email, pw1);
+	is(resp.status(), 401, 'password: the old password no longer logs in');
+	resp = await login(page, email, pw2);
+	is(pathOf(page), '/', 'password: the new password logs in');
+	is(await navWho(page), `${nick2}님`, 'password: the nav shows the nickname');
+
+	// i. the 404 page
+	resp = await page.goto(url('/no-such-page'));
+	is(resp.status(), 404, '404: /no-such-page answers 404');
+	const h404 = (await page.locator('h1').first().textContent().catch(() => '')) ?? '';
+	ok(hangul.test(h404), '404: the heading is Korean', `h1: ${JSON.stringify(h404)}`);
+	await shot(page, 'not-found.png');
+	await ctx.close();
+
+	ok(pageErrors.length === 0, 'no JavaScript errors on any page', pageErrors.join('\n'));
+}
+
+let browser;
+try {
+	browser = await chromium.launch({ executablePath: EXECUTABLE, headless: true, args: ARGS });
+	note(`chromium ${browser.version()}, ${base}`);
+	await run(browser);
+} catch (e) {
+	n++;
+	failed++;
+	console.log(`not ok ${n} - the browser run went on to the end (it stopped with an error)`);
+	note(String(e && e.stack || e));
+}
+try {
+	if (browser) await browser.close();
+} catch (e) {
+	note(`closing the browser: ${e.message}`);
+}
+clearTimeout(watchdog);
+console.log(`1..${n}`);
+process.exit(failed ? 1 : 0);
