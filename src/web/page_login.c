@@ -48,7 +48,7 @@ static const char *query_next(struct req *r)
 }
 
 static int render(struct req *r, int status, const char *email, const char *next,
-    const char *error)
+    const char *error, const char *info)
 {
 	struct field f_email = { .name = "email", .label = "이메일", .type = "email", .value = email,
 		.autocomplete = "username", .maxlength = 254, .required = 1 };
@@ -60,6 +60,8 @@ static int render(struct req *r, int status, const char *email, const char *next
 	    "<p class=\"lead\">revlens 계정으로 로그인하세요.</p>\n");
 	if (error != NULL)
 		layout_notice(r, "error", error);
+	if (info != NULL)
+		layout_notice(r, "info", info);
 	html_raw(&r->body, "<form method=\"post\" action=\"/login\" class=\"stack\">\n");
 	layout_csrf(r);
 	html_printf(&r->body, "<input type=\"hidden\" name=\"next\" value=\"%s\">\n", next);
@@ -78,8 +80,10 @@ int page_login_form(struct req *r)
 
 	if (r->sess != NULL)
 		return req_redirect(r, next);
-	return render(r, 200, "", next, strstr(r->query, "ended=all") != NULL ?
-	    "모든 기기에서 로그아웃했습니다. 다시 로그인해 주세요." : NULL);
+	if (strstr(r->query, "ended=all") != NULL)
+		return render(r, 200, "", next, NULL, "모든 기기에서 로그아웃했습니다. 다시 로그인해 주세요.");
+	return render(r, 200, "", next, NULL, strcmp(next, "/") != 0 ?
+	    "로그인이 필요한 페이지입니다. 로그인하면 보던 곳으로 돌아갑니다." : NULL);
 }
 
 int page_login(struct req *r)
@@ -91,11 +95,11 @@ int page_login(struct req *r)
 	case LOGIN_OK:
 		break;
 	case LOGIN_BAD:
-		return render(r, 401, email, next, "이메일 또는 비밀번호가 올바르지 않습니다.");
+		return render(r, 401, email, next, "이메일 또는 비밀번호가 올바르지 않습니다.", NULL);
 	case LOGIN_WAIT:
 		req_header(r, "Retry-After: %ld", u.wait);
 		return render(r, 429, email, next, arena_printf(&r->arena,
-		    "로그인 시도가 너무 많습니다. %s 후에 다시 시도해 주세요.", login_wait_text(r, u.wait)));
+		    "로그인 시도가 너무 많습니다. %s 후에 다시 시도해 주세요.", login_wait_text(r, u.wait)), NULL);
 	default:
 		return req_error(r, 503, NULL, "로그인을 처리할 수 없습니다. 잠시 후 다시 시도해 주세요.");
 	}

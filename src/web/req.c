@@ -229,6 +229,9 @@ static void render_error(struct req *r)
 		r->content_type = "application/json";
 		return;
 	}
+	/* the page frame shows who is logged in, also on a path no route knows */
+	if (r->sess == NULL && r->route < 0 && r->status == 404)
+		session_load(r);
 	layout_begin(r, ko_title(r->status));
 	html_printf(&r->body, "<section class=\"card narrow errorpage\">\n<p class=\"code\">%d</p>\n"
 	    "<h1>%s</h1>\n", r->status, ko_title(r->status));
@@ -343,13 +346,14 @@ static int authorize(struct req *r, int flags)
 	} else if (!(flags & ROUTE_LOOPBACK_ONLY) && session_load(r) == -1) {
 		return req_error(r, 503, NULL, "로그인 정보를 확인할 수 없습니다. 잠시 후 다시 시도해 주세요.");
 	}
+	/* admin pages are 404 for everyone else, logged in or not: no hint they exist */
+	if ((flags & ROUTE_NEED_ADMIN) && (r->sess == NULL || !r->sess->admin))
+		return req_error(r, 404, NULL, NULL);
 	if ((flags & ROUTE_NEED_AUTH) && r->sess == NULL) {
 		char *next = html_url_enc(&r->arena, r->uri);
 		return req_redirect(r, next != NULL ? arena_printf(&r->arena, "/login?next=%s", next)
 		                                     : "/login");
 	}
-	if ((flags & ROUTE_NEED_ADMIN) && (r->sess == NULL || !r->sess->admin))
-		return req_error(r, 404, NULL, NULL);   /* not even a hint that it exists */
 	if (strcmp(r->method, "POST") == 0 && !(flags & ROUTE_API_JSON) &&
 	    (st = read_form(r)) != 0)
 		return st;
