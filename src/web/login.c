@@ -21,8 +21,9 @@ static const char *dummy_hash(struct req *r)
 }
 
 enum login_status login_check(struct req *r, const char *email_in, const char *password,
-    struct login_user *u)
+    struct login_user *lu)
 {
+	struct session_user *u = &lu->u;
 	const struct config *cfg = r->app->cfg;
 	struct pg_conn *pg = &r->app->pg;
 	const char *msg, *hash = NULL, *p[1];
@@ -30,7 +31,7 @@ enum login_status login_check(struct req *r, const char *email_in, const char *p
 	int found = 0, ok;
 	long wait;
 
-	memset(u, 0, sizeof(*u));
+	memset(lu, 0, sizeof(*lu));
 	/* a malformed address is just another unknown e-mail */
 	if (account_email_norm(&r->arena, email_in, &email, &msg) == -1)
 		email = arena_strdup(&r->arena, "-");
@@ -40,7 +41,7 @@ enum login_status login_check(struct req *r, const char *email_in, const char *p
 	if ((wait = ratelimit_login_check(r, email)) != 0) {
 		if (wait < 0)
 			return LOGIN_ERROR;
-		u->wait = wait;
+		lu->wait = wait;
 		return LOGIN_WAIT;
 	}
 	p[0] = email;

@@ -7,12 +7,10 @@ struct req;
 
 enum login_status { LOGIN_OK, LOGIN_BAD, LOGIN_WAIT, LOGIN_ERROR };
 
+#include "web/session.h"
+
 struct login_user {
-	long long uid;
-	const char *email;      /* normalised */
-	const char *role;
-	const char *name;
-	const char *tz;
+	struct session_user u;  /* uid, normalised e-mail, role, nickname, time zone */
 	long wait;              /* LOGIN_WAIT: seconds until the next try */
 };
 

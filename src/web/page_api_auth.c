@@ -87,12 +87,12 @@ int page_api_token(struct req *r)
 	default:
 		return req_error(r, 503, "unavailable", "지금은 로그인할 수 없습니다.");
 	}
-	st = session_issue_token(r, u.uid, u.role, u.name, u.tz, token, sizeof(token), &exp);
+	st = session_issue_token(r, &u.u, token, sizeof(token), &exp);
 	if (st == 503)
 		return req_error(r, 503, "tokens_disabled", "이 서버는 API 토큰을 발급하지 않습니다.");
 	if (st != 0)
 		return req_error(r, 503, "unavailable", "지금은 토큰을 발급할 수 없습니다.");
-	log_info("user %lld: API token issued", u.uid);
+	log_info("user %lld: API token issued", u.u.uid);
 	out = json_object_new_object();
 	json_object_object_add(out, "token", json_object_new_string(token));
 	json_object_object_add(out, "token_type", json_object_new_string("Bearer"));
@@ -116,26 +116,14 @@ int page_api_logout(struct req *r)
 
 int page_api_me(struct req *r)
 {
-	struct pg_conn *pg = &r->app->pg;
-	char uid[24];
-	const char *q[1] = { uid };
-	json_object *out;
+	/* everything is in the token's session record: no database query */
+	json_object *out = json_object_new_object();
 
-	snprintf(uid, sizeof(uid), "%lld", r->sess->uid);
-	if (pg_exec(pg, "SELECT u.email, u.display_name, u.role, coalesce(p.timezone, 'Asia/Seoul'), "
-	    "to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
-	    "FROM users u LEFT JOIN user_profiles p ON p.user_id = u.id WHERE u.id = $1", 1, q) == -1 ||
-	    pg_ntuples(pg) != 1) {
-		log_error("api me: %s", pg->err);
-		return req_error(r, 503, "unavailable", "지금은 계정 정보를 읽을 수 없습니다.");
-	}
-	out = json_object_new_object();
 	json_object_object_add(out, "id", json_object_new_int64(r->sess->uid));
-	json_object_object_add(out, "email", json_object_new_string(pg_value(pg, 0, 0)));
-	json_object_object_add(out, "nickname", json_object_new_string(pg_value(pg, 0, 1)));
-	json_object_object_add(out, "role", json_object_new_string(pg_value(pg, 0, 2)));
-	json_object_object_add(out, "timezone", json_object_new_string(pg_value(pg, 0, 3)));
-	json_object_object_add(out, "created_at", json_object_new_string(pg_value(pg, 0, 4)));
+	json_object_object_add(out, "email", json_object_new_string(r->sess->email));
+	json_object_object_add(out, "nickname", json_object_new_string(r->sess->name));
+	json_object_object_add(out, "role", json_object_new_string(r->sess->admin ? "admin" : "user"));
+	json_object_object_add(out, "timezone", json_object_new_string(r->sess->tz));
 	send_json(r, out);
 	return 200;
 }

@@ -103,9 +103,9 @@ int page_login(struct req *r)
 	default:
 		return req_error(r, 503, NULL, "로그인을 처리할 수 없습니다. 잠시 후 다시 시도해 주세요.");
 	}
-	if (session_start(r, u.uid, u.role, u.name, u.tz) == -1)
+	if (session_start(r, &u.u) == -1)
 		return req_error(r, 503, NULL, "로그인을 처리할 수 없습니다. 잠시 후 다시 시도해 주세요.");
-	log_info("user %lld logged in", u.uid);
+	log_info("user %lld logged in", u.u.uid);
 	return req_redirect(r, next);
 }
 

@@ -112,7 +112,7 @@ int page_signup(struct req *r)
 		return req_error(r, 503, NULL, "가입을 처리할 수 없습니다. 잠시 후 다시 시도해 주세요.");
 	}
 	log_info("user %lld signed up", uid);
-	if (session_start(r, uid, role, name, "Asia/Seoul") == -1)
+	if (session_start(r, &(struct session_user){ uid, email, role, name, "Asia/Seoul" }) == -1)
 		return req_redirect(r, "/login");
 	return req_redirect(r, "/?welcome=1");
 }

@@ -20,20 +20,20 @@
 #include "web/session.h"
 
 /* KEYS[1] session; ARGV idle seconds, seconds between last-seen writes.
- * Returns nil, or uid sid role name tz csrf touch. */
+ * Returns nil, or uid sid role name tz csrf email touch. */
 static struct rds_script lookup_script = { .src =
-	"local h = redis.call('HMGET', KEYS[1], 'uid', 'sid', 'role', 'name', 'tz', 'csrf', 'abs', 'seen')\n"
-	"if not h[1] or not h[7] then return false end\n"
+	"local h = redis.call('HMGET', KEYS[1], 'uid', 'sid', 'role', 'name', 'tz', 'csrf', 'email', 'abs', 'seen')\n"
+	"if not h[1] or not h[8] then return false end\n"
 	"local now = tonumber(redis.call('TIME')[1])\n"
-	"local ttl = tonumber(h[7]) - now\n"
+	"local ttl = tonumber(h[8]) - now\n"
 	"if ttl <= 0 then redis.call('DEL', KEYS[1]) return false end\n"
 	"local idle = tonumber(ARGV[1])\n"
 	"if idle < ttl then ttl = idle end\n"
 	"redis.call('EXPIRE', KEYS[1], ttl)\n"
 	"local touch = '0'\n"
-	"if now - tonumber(h[8] or 0) >= tonumber(ARGV[2]) then\n"
+	"if now - tonumber(h[9] or 0) >= tonumber(ARGV[2]) then\n"
 	"  redis.call('HSET', KEYS[1], 'seen', now) touch = '1' end\n"
-	"return {h[1], h[2], h[3], h[4], h[5], h[6] or '', touch}\n" };
+	"return {h[1], h[2], h[3], h[4], h[5], h[6] or '', h[7] or '', touch}\n" };
 
 /* KEYS[1] session; ARGV ttl, then field value pairs. */
 static struct rds_script create_script = { .src =
@@ -146,12 +146,12 @@ static int lookup(struct req *r, enum session_kind kind, const char *key, long i
 		rv = 0;
 		goto out;
 	}
-	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 7) {
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 8) {
 		log_error("session lookup: unexpected reply (%s)",
-		    rep->type == REDIS_REPLY_ERROR ? rep->str : "not an array of 7");
+		    rep->type == REDIS_REPLY_ERROR ? rep->str : "not an array of 8");
 		goto out;
 	}
-	for (size_t i = 0; i < 7; i++)
+	for (size_t i = 0; i < 8; i++)
 		if (rep->element[i]->type != REDIS_REPLY_STRING) {
 			log_error("session lookup: field %zu is not a string", i);
 			goto out;
@@ -168,11 +168,12 @@ static int lookup(struct req *r, enum session_kind kind, const char *key, long i
 	s->name = arena_strdup(&r->arena, rep->element[3]->str);
 	s->tz = arena_strdup(&r->arena, rep->element[4]->str);
 	s->csrf = arena_strdup(&r->arena, rep->element[5]->str);
-	if (s->name == NULL || s->tz == NULL || s->csrf == NULL)
+	s->email = arena_strdup(&r->arena, rep->element[6]->str);
+	if (s->name == NULL || s->tz == NULL || s->csrf == NULL || s->email == NULL)
 		goto out;
 	memcpy(s->key, key, sizeof(s->key));
 	r->sess = s;
-	if (rep->element[6]->str[0] == '1') {
+	if (rep->element[7]->str[0] == '1') {
 		char sid[24];
 		const char *p[3] = { sid, client_ip(r), user_agent(r) };
 		snprintf(sid, sizeof(sid), "%lld", s->sid);
@@ -240,8 +241,8 @@ int session_load_bearer(struct req *r)
 }
 
 /* Record a new session: user_sessions row, then the Redis hash. 0 or -1. */
-static int create(struct req *r, enum session_kind kind, long long uid, const char *role,
-    const char *name, const char *tz, const char *key, const char *csrf, long long abs, long ttl)
+static int create(struct req *r, enum session_kind kind, const struct session_user *u,
+    const char *key, const char *csrf, long long abs, long ttl)
 {
 	struct rds_conn *rc = &r->app->redis[RDS_SESSIONS];
 	char uid_s[24], sid_s[24], abs_s[24], ttl_s[24], now_s[24];
@@ -250,7 +251,7 @@ static int create(struct req *r, enum session_kind kind, long long uid, const ch
 	redisReply *rep;
 	int ok;
 
-	snprintf(uid_s, sizeof(uid_s), "%lld", uid);
+	snprintf(uid_s, sizeof(uid_s), "%lld", u->uid);
 	snprintf(abs_s, sizeof(abs_s), "%lld", abs);
 	if (pg_exec(&r->app->pg,
 	    "WITH s AS (INSERT INTO user_sessions (user_id, token_hash, kind, expires_at, ip, user_agent) "
@@ -264,8 +265,9 @@ static int create(struct req *r, enum session_kind kind, long long uid, const ch
 	snprintf(ttl_s, sizeof(ttl_s), "%ld", ttl);
 	snprintf(now_s, sizeof(now_s), "%lld", (long long)time(NULL));
 	{
-		const char *a[] = { key, ttl_s, "uid", uid_s, "sid", sid_s, "role", role,
-			"name", name, "tz", tz, "csrf", csrf, "abs", abs_s, "seen", now_s };
+		const char *a[] = { key, ttl_s, "uid", uid_s, "sid", sid_s, "role", u->role,
+			"name", u->name, "tz", u->tz, "csrf", csrf, "email", u->email, "abs", abs_s,
+			"seen", now_s };
 		rep = rds_eval(rc, &create_script, 1, (int)(sizeof(a) / sizeof(a[0])), a, NULL);
 	}
 	ok = rep != NULL && rep->type == REDIS_REPLY_INTEGER;
@@ -282,7 +284,7 @@ static int create(struct req *r, enum session_kind kind, long long uid, const ch
 	return ok ? 0 : -1;
 }
 
-int session_start(struct req *r, long long uid, const char *role, const char *name, const char *tz)
+int session_start(struct req *r, const struct session_user *u)
 {
 	const struct config *cfg = r->app->cfg;
 	char tok[SESSION_TOKEN_LEN + 1], csrf[SESSION_TOKEN_LEN + 1], key[67];
@@ -296,27 +298,28 @@ int session_start(struct req *r, long long uid, const char *role, const char *na
 	random_token(tok);
 	random_token(csrf);
 	key_of(tok, SESSION_TOKEN_LEN, key);
-	if (create(r, SESSION_WEB, uid, role, name, tz, key, csrf,
-	    (long long)time(NULL) + cfg->auth_session_lifetime, ttl) == -1)
+	if (create(r, SESSION_WEB, u, key, csrf, (long long)time(NULL) + cfg->auth_session_lifetime,
+	    ttl) == -1)
 		return -1;
 	cookie_attrs(r, SESSION_COOKIE, tok, cfg->auth_session_lifetime);
 	sodium_memzero(tok, sizeof(tok));
 	if ((s = arena_calloc(&r->arena, 1, sizeof(*s))) != NULL) {
 		s->kind = SESSION_WEB;
-		s->uid = uid;
-		s->admin = strcmp(role, "admin") == 0;
-		s->name = arena_strdup(&r->arena, name);
-		s->tz = arena_strdup(&r->arena, tz);
+		s->uid = u->uid;
+		s->admin = strcmp(u->role, "admin") == 0;
+		s->name = arena_strdup(&r->arena, u->name);
+		s->tz = arena_strdup(&r->arena, u->tz);
+		s->email = arena_strdup(&r->arena, u->email);
 		s->csrf = arena_strdup(&r->arena, csrf);
 		memcpy(s->key, key, sizeof(key));
-		if (s->name && s->tz && s->csrf)
+		if (s->name && s->tz && s->csrf && s->email)
 			r->sess = s;
 	}
 	return 0;
 }
 
-int session_issue_token(struct req *r, long long uid, const char *role, const char *name,
-    const char *tz, char *out, unsigned long outlen, long long *expires)
+int session_issue_token(struct req *r, const struct session_user *u, char *out,
+    unsigned long outlen, long long *expires)
 {
 	struct jwt_claims c;
 	char key[67];
@@ -324,12 +327,12 @@ int session_issue_token(struct req *r, long long uid, const char *role, const ch
 	if (r->app->jwt_key == NULL)
 		return 503;
 	memset(&c, 0, sizeof(c));
-	c.sub = uid;
+	c.sub = u->uid;
 	jwt_new_id(&c);
 	c.iat = (long long)time(NULL);
 	c.exp = c.iat + r->app->cfg->auth_token_ttl;
 	key_of(c.jti, strlen(c.jti), key);
-	if (create(r, SESSION_API, uid, role, name, tz, key, "", c.exp, r->app->cfg->auth_token_ttl) == -1)
+	if (create(r, SESSION_API, u, key, "", c.exp, r->app->cfg->auth_token_ttl) == -1)
 		return -1;
 	if (jwt_sign(r->app->jwt_key, r->app->jwt_keylen, &c, out, outlen) < 0)
 		return -1;

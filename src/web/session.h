@@ -32,7 +32,8 @@ struct session {
 	int admin;
 	const char *name;           /* nickname (request arena) */
 	const char *tz;             /* IANA time zone */
-	const char *csrf;           /* CSRF token of a browser session */
+	const char *email;          /* normalised e-mail */
+	const char *csrf;           /* CSRF token of a browser session ("" for a token) */
 	char key[67];               /* "s:" + 64 hex: the Redis key */
 };
 
@@ -44,15 +45,20 @@ int session_load(struct req *r);
  * or an HTTP status (401 with r's error set, 503 when Redis failed). */
 int session_load_bearer(struct req *r);
 
-/* Log uid in: end the request's previous session (no fixation), mint a new
- * token, record it in PostgreSQL and Redis, and set the cookie. 0 or -1. */
-int session_start(struct req *r, long long uid, const char *role, const char *name,
-    const char *tz);
+/* What a session record holds about its user (see login.h's login_user). */
+struct session_user {
+	long long uid;
+	const char *email, *role, *name, *tz;
+};
 
-/* Issue an API token for uid into out (outlen bytes). 0, -1 on error, or 503
+/* Log u in: end the request's previous session (no fixation), mint a new
+ * token, record it in PostgreSQL and Redis, and set the cookie. 0 or -1. */
+int session_start(struct req *r, const struct session_user *u);
+
+/* Issue an API token for u into out (outlen bytes). 0, -1 on error, or 503
  * when no signing key is configured. *expires gets the token's exp. */
-int session_issue_token(struct req *r, long long uid, const char *role, const char *name,
-    const char *tz, char *out, unsigned long outlen, long long *expires);
+int session_issue_token(struct req *r, const struct session_user *u, char *out,
+    unsigned long outlen, long long *expires);
 
 /* End r's own session (log-out) and clear the cookie of a browser. 0 or -1. */
 int session_end_current(struct req *r, const char *reason);

@@ -24,9 +24,9 @@ sub html_error {
 	like($r->{headers}{'content-type'} // '', qr{^text/html; charset=utf-8$}, "$what: HTML in UTF-8");
 	my $body = text($r);
 	like($body, qr{<html lang="ko">}, "$what: a Korean page");
-	like($body, qr{<h1>$status — \Q$title\E</h1>}, "$what: heading \"$status — $title\"");
+	like($body, qr{<p class="code">$status</p>\s*<h1>\Q$title\E</h1>}, "$what: heading \"$status — $title\"");
 	like($body, qr{<link rel="stylesheet" href="/static/revlens\.css">}, "$what: the app's stylesheet");
-	like($body, qr{<a href="/">처음으로 돌아가기</a>}, "$what: a way back");
+	like($body, qr{<a class="button" href="/">처음으로 돌아가기</a>}, "$what: a way back");
 	is($r->{headers}{'x-content-type-options'}, 'nosniff', "$what: security headers kept");
 }
 
@@ -74,7 +74,7 @@ is($r->{status}, 404, "the app's 404 still comes from the app");
 # ---- every page nginx may serve exists in both forms
 for my $code (qw(413 414 500 502 503 504)) {
 	$r = $s->get("/static/errors/$code.html");
-	like(text($r), qr{<h1>$code — \p{Hangul}}, "static/errors/$code.html has its Korean heading");
+	like(text($r), qr{<p class="code">$code</p>\s*<h1>\p{Hangul}}, "static/errors/$code.html has its Korean heading");
 	$r = $s->get("/static/errors/$code.json");
 	my $e = eval { $json->decode($r->{content} // '') } || {};
 	ok(length($e->{error}{code} // '') && length($e->{error}{message} // ''),
