@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# bench/auth.sh — what authentication costs: session-checked routes against the
+# no-database route in the same run, and log-ins per second at the configured cost.
+#
+# Starts a private stack (memory Mongo backend, the default Argon2id cost of
+# etc/revlens.conf.example: 64 MiB, 2 passes), creates a user with
+# `revlens user add`, logs in once through the form (cookie) and once through
+# POST /api/auth/token (bearer), then runs wrk (2 threads, 50 connections,
+# DURATION seconds each), twice over, interleaved:
+#   1. GET /api/version   no session, no store: the ceiling of the app;
+#   2. GET /api/me        bearer token: JWT check + one Redis round trip
+#                         (the answer comes from the session record);
+#   3. GET /me            browser cookie: one Redis round trip + the profile
+#                         query in PostgreSQL + the full page;
+# and prints req/s, p99 and each ratio to 1. Then LOGINS log-ins through
+# POST /api/auth/token, two at a time: log-ins per second at that cost.
+# A benchmark, not a test: it asserts nothing.
+#
+# usage: bench/auth.sh [DURATION_SECONDS] [LOGINS]   (env: REVLENS_BUILDDIR, default build/plain)
+set -euo pipefail
+SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+DUR=${1:-8}
+LOGINS=${2:-40}
+export REVLENS_BUILDDIR=${REVLENS_BUILDDIR:-$SRCDIR/build/plain}
+export REVLENS_RUNDIR=$(mktemp -d /var/tmp/revlens-bench.XXXXXX)
+chmod 755 "$REVLENS_RUNDIR"
+export REVLENS_PORT=${REVLENS_PORT:-$((20000 + RANDOM % 12000))}
+export REVLENS_MONGO_BACKEND=memory REVLENS_WEB_WORKERS=${REVLENS_WEB_WORKERS:-4}
+trap '"$SRCDIR/scripts/stack" down >/dev/null 2>&1 || true; rm -rf "$REVLENS_RUNDIR"' EXIT
+command -v wrk >/dev/null || { echo "wrk is not installed (scripts/install-deps)"; exit 1; }
+
+"$SRCDIR/scripts/stack" up >/dev/null
+conf=$REVLENS_RUNDIR/revlens.conf
+"$REVLENS_BUILDDIR/revlens" -c "$conf" migrate >/dev/null
+base=http://127.0.0.1:$REVLENS_PORT
+pw='bench pass phrase 2026'
+printf '%s\n' "$pw" | "$REVLENS_BUILDDIR/revlens" -c "$conf" user add bench@example.com >/dev/null
+
+# a browser session: the form's CSRF cookie and token, then the log-in
+jar=$REVLENS_RUNDIR/cookies
+csrf=$(curl -fsS -c "$jar" "$base/login" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
+curl -fsS -o /dev/null -b "$jar" -c "$jar" -H "Origin: $base" \
+	--data-urlencode "csrf=$csrf" --data-urlencode "email=bench@example.com" \
+	--data-urlencode "password=$pw" "$base/login"
+cookie=$(awk '$6 == "rl_session" {print "rl_session=" $7}' "$jar")
+[[ -n $cookie ]] || { echo "bench: log-in through the form failed"; exit 1; }
+token=$(curl -fsS -H 'Content-Type: application/json' \
+	-d "{\"email\":\"bench@example.com\",\"password\":\"$pw\"}" "$base/api/auth/token" |
+	sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+[[ -n $token ]] || { echo "bench: POST /api/auth/token failed"; exit 1; }
+curl -fsS -o /dev/null -H "Cookie: $cookie" "$base/me"
+curl -fsS -o /dev/null -H "Authorization: Bearer $token" "$base/api/me"
+
+run() { # URL [HEADER] -> "rps p99"; only 2xx answers count, anything else stops the bench
+	local out bad
+	if [[ -n ${2:-} ]]; then
+		out=$(wrk -t2 -c50 -d"${DUR}s" --latency -H "$2" "$1")
+	else
+		out=$(wrk -t2 -c50 -d"${DUR}s" --latency "$1")
+	fi
+	bad=$(awk '/Non-2xx or 3xx responses:/ {print $5} /Socket errors:/ {print "socket errors"}' <<<"$out")
+	if [[ -n $bad ]]; then
+		echo "bench: $1 answered with errors: $bad" >&2
+		echo "$out" >&2
+		exit 1
+	fi
+	echo "$(awk '/^Requests\/sec:/ {print $2}' <<<"$out") $(awk '$1 == "99%" {print $2}' <<<"$out")"
+}
+to_ms() { # wrk latency like 1.23ms, 456.00us, 1.01s
+	awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
+}
+
+echo "wrk -t2 -c50 -d${DUR}s; revlens-web workers: $REVLENS_WEB_WORKERS; $(nproc) cores"
+printf '%-40s %12s %10s %8s\n' target req/s p99_ms ratio
+for round in 1 2; do
+	read -r v_rps v_p99 < <(run "$base/api/version")
+	read -r a_rps a_p99 < <(run "$base/api/me" "Authorization: Bearer $token")
+	read -r m_rps m_p99 < <(run "$base/me" "Cookie: $cookie")
+	printf '%-40s %12s %10s %8s\n' "[$round] GET /api/version (no session)" "$v_rps" "$(to_ms "$v_p99")" 1.000
+	printf '%-40s %12s %10s %8.3f\n' "[$round] GET /api/me (bearer, Redis)" "$a_rps" "$(to_ms "$a_p99")" \
+		"$(awk -v a="$a_rps" -v b="$v_rps" 'BEGIN { print a / b }')"
+	printf '%-40s %12s %10s %8.3f\n' "[$round] GET /me (cookie, Redis + PG page)" "$m_rps" "$(to_ms "$m_p99")" \
+		"$(awk -v a="$m_rps" -v b="$v_rps" 'BEGIN { print a / b }')"
+done
+
+# log-ins at the configured Argon2id cost, two at a time (one per core)
+login() {
+	curl -fsS -o /dev/null -H 'Content-Type: application/json' \
+		-d "{\"email\":\"bench@example.com\",\"password\":\"$pw\"}" "$base/api/auth/token"
+}
+export -f login; export base pw
+start=$(date +%s.%N)
+seq "$LOGINS" | xargs -P2 -I{} bash -c login
+end=$(date +%s.%N)
+awk -v n="$LOGINS" -v s="$start" -v e="$end" -v c="$(grep -E '^auth.pwhash_(ops|mem)limit' "$SRCDIR/etc/revlens.conf.example" | tr '\n' ' ')" \
+	'BEGIN { printf "log-ins (POST /api/auth/token, 2 in parallel, %s): %d in %.2f s = %.1f/s\n", c, n, e - s, n / (e - s) }'
