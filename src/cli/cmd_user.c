@@ -11,9 +11,10 @@
  * It is read with read(2) into fixed buffers (no stdio copy) and every copy we hold
  * (the buffers, the NFC form in the arena) is wiped with sodium_memzero before exit.
  *
- * Caveat: the web keeps a session's role in Redis from log-in, so `set-role` takes
- * effect at the user's next log-in; sessions and API tokens already issued keep the
- * old role until they end (log-out or expiry); the CLI does not reach into Redis.
+ * The web keeps a session's role in its Redis record, so a `set-role` that changes the
+ * role also ends every open session and API token of the user (their Redis keys first,
+ * then the audit rows, reason "admin"): the new role applies from the next log-in, and
+ * a demoted admin holds no admin session a moment longer.
  */
 #include "cli/cmd_user.h"
 
@@ -28,6 +29,7 @@
 
 #include "lib/account.h"
 #include "lib/arena.h"
+#include "lib/rds.h"
 #include "lib/pg.h"
 
 /* Exit codes as in src/cli/main.c. */
@@ -330,6 +332,48 @@ out:
 	return rc;
 }
 
+/* End every open session of user uid: Redis keys first (so none keeps working), then
+ * the audit rows. Returns how many, or -1 with a message. */
+static int end_sessions(const struct config *cfg, struct pg_conn *pg, const char *uid,
+    const char *me)
+{
+	struct rds_conn rc;
+	const char *p[1] = { uid };
+	int n, ok = 0;
+
+	if (pg_exec(pg, "SELECT 's:' || encode(token_hash, 'hex') FROM user_sessions "
+	    "WHERE user_id = $1 AND ended_at IS NULL", 1, p) == -1) {
+		fprintf(stderr, "%s: PostgreSQL: %s\n", me, pg->err);
+		return -1;
+	}
+	if ((n = pg_ntuples(pg)) == 0)
+		return 0;
+	if (rds_init(&rc, "sessions", cfg->redis_sessions, cfg->redis_timeout_ms) == -1) {
+		fprintf(stderr, "%s: %s\n", me, rc.err);
+		rds_close(&rc);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		redisReply *rep = rds_command(&rc, "DEL %s", pg_value(pg, i, 0));
+		ok = rep != NULL && rep->type == REDIS_REPLY_INTEGER;
+		if (rep != NULL)
+			freeReplyObject(rep);
+		if (!ok)
+			break;
+	}
+	if (!ok) {
+		fprintf(stderr, "%s: the role changed, but the user's open sessions could not be ended "
+		    "(Redis: %s); run set-role again\n", me, rc.err[0] ? rc.err : "unexpected reply");
+		rds_close(&rc);
+		return -1;
+	}
+	rds_close(&rc);
+	if (pg_exec(pg, "UPDATE user_sessions SET ended_at = now(), ended_reason = 'admin' "
+	    "WHERE user_id = $1 AND ended_at IS NULL", 1, p) == -1)
+		fprintf(stderr, "%s: sessions ended, but not recorded: %s\n", me, pg->err);
+	return n;
+}
+
 static int user_set_role(const struct config *cfg, int argc, char **argv)
 {
 	static const char me[] = "revlens user set-role";
@@ -367,13 +411,21 @@ static int user_set_role(const struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "%s: no such user: %s\n", me, argv[1]);
 		rc = EXIT_FAIL;
 	} else {
-		if (strcmp(pg_value(&pg, 0, 2), argv[2]) == 0)
-			printf("user %s (%s) is already %s\n", pg_value(&pg, 0, 0), pg_value(&pg, 0, 1), argv[2]);
+		char uid[24], email[256], old[16];
+		int ended = 0;
+		snprintf(uid, sizeof(uid), "%s", pg_value(&pg, 0, 0));
+		snprintf(email, sizeof(email), "%s", pg_value(&pg, 0, 1));
+		snprintf(old, sizeof(old), "%s", pg_value(&pg, 0, 2));
+		rc = 0;
+		if (strcmp(old, argv[2]) == 0)
+			printf("user %s (%s) is already %s\n", uid, email, argv[2]);
+		else if ((ended = end_sessions(cfg, &pg, uid, me)) < 0)
+			rc = EXIT_FAIL;
 		else
-			printf("user %s (%s) is now %s (was %s); sessions already open keep the old "
-			    "role until they end\n", pg_value(&pg, 0, 0), pg_value(&pg, 0, 1), argv[2],
-			    pg_value(&pg, 0, 2));
-		rc = fflush(stdout) == 0 ? 0 : EXIT_FAIL;
+			printf("user %s (%s) is now %s (was %s); %d open session%s ended\n", uid, email,
+			    argv[2], old, ended, ended == 1 ? "" : "s");
+		if (fflush(stdout) != 0)
+			rc = EXIT_FAIL;
 	}
 	pg_close(&pg);
 	return rc;

@@ -620,7 +620,18 @@ sub api {
 	is($r->{status}, 303, 'a notice saved');
 	like(Client->new($s)->get('/')->{text}, qr/&lt;b&gt;점검&lt;\/b&gt; 안내/, 'the notice shows on the home page, escaped');
 	$r = api('POST', '/api/auth/token', undef, $json->encode({ email => 'alice@example.com', password => $PW }));
-	is(api('GET', '/api/me', $r->{json}{token})->{json}{role}, 'admin', 'the API reports the admin role');
+	my $atok = $r->{json}{token};
+	is(api('GET', '/api/me', $atok)->{json}{role}, 'admin', 'the API reports the admin role');
+
+	# demoted from the command line: the admin's sessions end at once
+	my $c = $s->cli('user', 'set-role', 'alice@example.com', 'user');
+	is($c->{exit}, 0, 'revlens user set-role ... user') or diag($c->{err});
+	like($c->{out}, qr/is now user \(was admin\); \d+ open sessions? ended/, '... says it ended the sessions');
+	is($adm->get('/admin/config')->{status}, 404, 'the demoted admin is out of /admin/config at once');
+	is($adm->get('/me')->{status}, 303, '... because the session ended');
+	is(api('GET', '/api/me', $atok)->{status}, 401, '... and so did the API token');
+	is(sql("SELECT count(*) FROM user_sessions s JOIN users u ON u.id = s.user_id WHERE u.email = 'alice\@example.com' AND ended_reason = 'admin'") > 0,
+		1, 'audit rows say an admin ended them');
 }
 
 is_deeply([$s->log_alarms], [], 'no alerts or sanitizer reports in the logs');
