@@ -27,7 +27,7 @@ static int render(struct req *r, int status, const char *bad_key, const char *ba
 	if (strncmp(r->query, "saved=", 6) == 0)
 		layout_notice(r, "ok", "설정을 저장했습니다.");
 	if (error != NULL)
-		layout_notice(r, "error", error);
+		layout_notice(r, "error", bad_key != NULL ? "입력한 값을 확인해 주세요. 설정은 바뀌지 않았습니다." : error);
 	for (int i = 0; i < settings_count; i++) {
 		const struct setting *s = &settings_table[i];
 		int bad = bad_key != NULL && strcmp(bad_key, s->key) == 0;

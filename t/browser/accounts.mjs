@@ -303,6 +303,11 @@ async function run(browser) {
 	is(pathOf(page), '/', 'password: the new password logs in');
 	is(await navWho(page), `${nick2}님`, 'password: the nav shows the nickname');
 
+	await shot(page, 'home-user.png');
+	is(await page.locator('header nav a[href="/admin/config"]').count(), 0, 'home: no admin link for a user');
+	resp = await page.goto(url('/admin/config'));
+	is(resp.status(), 404, 'admin: a user gets 404 on /admin/config');
+
 	// i. the 404 page
 	resp = await page.goto(url('/no-such-page'));
 	is(resp.status(), 404, '404: /no-such-page answers 404');
@@ -310,6 +315,40 @@ async function run(browser) {
 	ok(hangul.test(h404), '404: the heading is Korean', `h1: ${JSON.stringify(h404)}`);
 	await shot(page, 'not-found.png');
 	await ctx.close();
+
+	// j. an admin (made with `revlens user add --admin` by browser.t) edits a setting
+	const adminEmail = process.env.REVLENS_ADMIN_EMAIL, adminPw = process.env.REVLENS_ADMIN_PASSWORD;
+	ok(adminEmail && adminPw, 'admin: browser.t made an admin account');
+	if (adminEmail && adminPw) {
+		ctx = await newContext(browser);
+		page = await newPage(ctx);
+		await page.goto(url('/login?next=%2Fadmin%2Fconfig'));
+		await login(page, adminEmail, adminPw);
+		is(pathOf(page), '/admin/config', 'admin: log-in lands on /admin/config (next)');
+		is(await page.locator('header nav a[href="/admin/config"]').count(), 1, 'admin: the nav has the admin link');
+		const notice = page.locator('form.setting:has(input[name=key][value="site.notice"])');
+		await notice.locator('input[name=value]').fill('오늘 밤 12시부터 10분간 점검합니다.');
+		resp = await submit(page, 'form.setting:has(input[name=key][value="site.notice"]) button[type=submit]',
+			'/admin/config');
+		is(resp.status(), 303, 'admin: saving a setting answers 303');
+		has(await page.locator('.notice.ok').textContent().catch(() => ''), '설정을 저장했습니다',
+			'admin: the saved notice');
+		has(await page.locator('table.list').textContent().catch(() => ''), adminEmail,
+			'admin: the change is in the audit table with who made it');
+		await shot(page, 'admin-config.png');
+		const bad = page.locator('form.setting:has(input[name=key][value="signup.daily_limit"])');
+		await bad.locator('input[name=value]').fill('많이');
+		resp = await submit(page, 'form.setting:has(input[name=key][value="signup.daily_limit"]) button[type=submit]',
+			'/admin/config');
+		is(resp.status(), 422, 'admin: a value of the wrong type answers 422');
+		has(await page.locator('form.setting.invalid .field-error').textContent().catch(() => ''),
+			'정수를 입력해 주세요', 'admin: the error sits beside that setting');
+		await shot(page, 'admin-config-error.png');
+		await page.goto(url('/'));
+		has(await page.locator('.notice.info').textContent().catch(() => ''), '점검합니다',
+			'admin: the notice shows on the home page');
+		await ctx.close();
+	}
 
 	ok(pageErrors.length === 0, 'no JavaScript errors on any page', pageErrors.join('\n'));
 }

@@ -33,9 +33,15 @@ my $s = RevlensTest->start(workers => 2);
 (my $base = $s->url('/')) =~ s{/\z}{};
 
 # `timeout` is a second bound behind the script's own 120 s watchdog.
+# the admin of step j, made the way an operator makes the first admin
+my ($admin, $adminpw) = ('admin@example.com', '관리자 비밀번호 열두자리');
+my $add = $s->cli({ stdin => "$adminpw\n" }, 'user', 'add', '--admin', '--name', '관리자', $admin);
+is($add->{exit}, 0, 'revlens user add --admin') or diag($add->{err});
+
 my $t0 = time;
 my $r = RevlensTest::run_cmd(['timeout', '-k', '10', '180', $node, $script, $base, $shots],
-	env => { NODE_OPTIONS => undef, PLAYWRIGHT_BROWSERS_PATH => undef });
+	env => { NODE_OPTIONS => undef, PLAYWRIGHT_BROWSERS_PATH => undef,
+		REVLENS_ADMIN_EMAIL => $admin, REVLENS_ADMIN_PASSWORD => $adminpw });
 my $secs = time - $t0;
 
 my ($plan, $seen) = (undef, 0);
