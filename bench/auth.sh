@@ -21,18 +21,9 @@ set -euo pipefail
 SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 DUR=${1:-8}
 LOGINS=${2:-40}
-export REVLENS_BUILDDIR=${REVLENS_BUILDDIR:-$SRCDIR/build/plain}
-export REVLENS_RUNDIR=$(mktemp -d /var/tmp/revlens-bench.XXXXXX)
-chmod 755 "$REVLENS_RUNDIR"
-export REVLENS_PORT=${REVLENS_PORT:-$((20000 + RANDOM % 12000))}
-export REVLENS_MONGO_BACKEND=memory REVLENS_WEB_WORKERS=${REVLENS_WEB_WORKERS:-4}
-trap '"$SRCDIR/scripts/stack" down >/dev/null 2>&1 || true; rm -rf "$REVLENS_RUNDIR"' EXIT
-command -v wrk >/dev/null || { echo "wrk is not installed (scripts/install-deps)"; exit 1; }
-
-"$SRCDIR/scripts/stack" up >/dev/null
+. "$SRCDIR/bench/stack.sh"
 conf=$REVLENS_RUNDIR/revlens.conf
 "$REVLENS_BUILDDIR/revlens" -c "$conf" migrate >/dev/null
-base=http://127.0.0.1:$REVLENS_PORT
 pw='bench pass phrase 2026'
 printf '%s\n' "$pw" | "$REVLENS_BUILDDIR/revlens" -c "$conf" user add bench@example.com >/dev/null
 
@@ -51,31 +42,12 @@ token=$(curl -fsS -H 'Content-Type: application/json' \
 curl -fsS -o /dev/null -H "Cookie: $cookie" "$base/me"
 curl -fsS -o /dev/null -H "Authorization: Bearer $token" "$base/api/me"
 
-run() { # URL [HEADER] -> "rps p99"; only 2xx answers count, anything else stops the bench
-	local out bad
-	if [[ -n ${2:-} ]]; then
-		out=$(wrk -t2 -c50 -d"${DUR}s" --latency -H "$2" "$1")
-	else
-		out=$(wrk -t2 -c50 -d"${DUR}s" --latency "$1")
-	fi
-	bad=$(awk '/Non-2xx or 3xx responses:/ {print $5} /Socket errors:/ {print "socket errors"}' <<<"$out")
-	if [[ -n $bad ]]; then
-		echo "bench: $1 answered with errors: $bad" >&2
-		echo "$out" >&2
-		exit 1
-	fi
-	echo "$(awk '/^Requests\/sec:/ {print $2}' <<<"$out") $(awk '$1 == "99%" {print $2}' <<<"$out")"
-}
-to_ms() { # wrk latency like 1.23ms, 456.00us, 1.01s
-	awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
-}
-
 echo "wrk -t2 -c50 -d${DUR}s; revlens-web workers: $REVLENS_WEB_WORKERS; $(nproc) cores"
 printf '%-40s %12s %10s %8s\n' target req/s p99_ms ratio
 for round in 1 2; do
-	read -r v_rps v_p99 < <(run "$base/api/version")
-	read -r a_rps a_p99 < <(run "$base/api/me" "Authorization: Bearer $token")
-	read -r m_rps m_p99 < <(run "$base/me" "Cookie: $cookie")
+	read -r v_rps v_p99 < <(bench_run "$base/api/version")
+	read -r a_rps a_p99 < <(bench_run "$base/api/me" "Authorization: Bearer $token")
+	read -r m_rps m_p99 < <(bench_run "$base/me" "Cookie: $cookie")
 	printf '%-40s %12s %10s %8s\n' "[$round] GET /api/version (no session)" "$v_rps" "$(to_ms "$v_p99")" 1.000
 	printf '%-40s %12s %10s %8.3f\n' "[$round] GET /api/me (bearer, Redis)" "$a_rps" "$(to_ms "$a_p99")" \
 		"$(awk -v a="$a_rps" -v b="$v_rps" 'BEGIN { print a / b }')"

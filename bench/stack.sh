@@ -1,0 +1,39 @@
+# bench/stack.sh — sourced by the web benchmarks: a private stack and a wrk runner.
+#
+# The caller sets SRCDIR and DUR. Starts a stack in a fresh runtime
+# directory on a random port (memory Mongo backend, REVLENS_WEB_WORKERS workers,
+# default 4), removes it on exit, and sets `base` to its URL. Then:
+#   bench_run URL [HEADER]  -> "rps p99" (wrk -t2 -c50 -d$DUR); any non-2xx answer
+#                              or socket error stops the benchmark
+#   to_ms LATENCY           -> wrk's "1.23ms" / "456.00us" / "1.01s" in milliseconds
+# (Used by bench/web.sh and bench/auth.sh.)
+export REVLENS_BUILDDIR=${REVLENS_BUILDDIR:-$SRCDIR/build/plain}
+export REVLENS_RUNDIR=$(mktemp -d /var/tmp/revlens-bench.XXXXXX)
+chmod 755 "$REVLENS_RUNDIR"
+export REVLENS_PORT=${REVLENS_PORT:-$((20000 + RANDOM % 12000))}
+export REVLENS_MONGO_BACKEND=memory REVLENS_WEB_WORKERS=${REVLENS_WEB_WORKERS:-4}
+bench_cleanup() { "$SRCDIR/scripts/stack" down >/dev/null 2>&1 || true; rm -rf "$REVLENS_RUNDIR"; }
+trap bench_cleanup EXIT
+command -v wrk >/dev/null || { echo "wrk is not installed (scripts/install-deps)"; exit 1; }
+"$SRCDIR/scripts/stack" up >/dev/null
+base=http://127.0.0.1:$REVLENS_PORT
+
+bench_run() {
+	local out bad
+	if [[ -n ${2:-} ]]; then
+		out=$(wrk -t2 -c50 -d"${DUR}s" --latency -H "$2" "$1")
+	else
+		out=$(wrk -t2 -c50 -d"${DUR}s" --latency "$1")
+	fi
+	bad=$(awk '/Non-2xx or 3xx responses:/ {print $5} /Socket errors:/ {print "socket errors"}' <<<"$out")
+	if [[ -n $bad ]]; then
+		echo "bench: $1 answered with errors: $bad" >&2
+		echo "$out" >&2
+		exit 1
+	fi
+	echo "$(awk '/^Requests\/sec:/ {print $2}' <<<"$out") $(awk '$1 == "99%" {print $2}' <<<"$out")"
+}
+
+to_ms() {
+	awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
+}
