@@ -26,6 +26,22 @@ static char *trim(struct arena *a, const char *s)
 	return arena_strndup(a, s, n);
 }
 
+/* 1 when valid UTF-8 s holds a control character (C0, DEL, C1) or a bidirectional
+ * override or isolate (U+202A-U+202E, U+2066-U+2069), which could disguise text. */
+static int has_controls(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7F)
+			return 1;
+		if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+			return 1;
+		if (p[0] == 0xE2 && ((p[1] == 0x80 && p[2] >= 0xAA && p[2] <= 0xAE) ||
+		    (p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9)))
+			return 1;
+	}
+	return 0;
+}
+
 /* Code points in valid UTF-8 s. */
 static size_t chars(const char *s)
 {
@@ -61,21 +77,30 @@ int account_email_norm(struct arena *a, const char *in, char **out, const char *
 		return -1;
 	}
 	local = (size_t)(at - e);
+	if (has_controls(e)) {
+		*msg = "이메일 주소에 쓸 수 없는 문자가 있습니다.";
+		return -1;
+	}
 	for (char *p = e; *p; p++) {
 		unsigned char c = (unsigned char)*p;
-		if (c <= 0x20 || c == 0x7F || strchr("\"(),:;<>[\\]", c) != NULL) {
+		if (c == ' ' || strchr("\"(),:;<>[\\]", c) != NULL) {
 			*msg = "이메일 주소에 쓸 수 없는 문자가 있습니다.";
 			return -1;
 		}
 		if (c >= 'A' && c <= 'Z')
 			*p = (char)(c - 'A' + 'a');
-		if (p > at && c == '.') {
-			if (p[-1] == '.' || p[-1] == '@' || p[1] == '\0') {
-				*msg = "이메일 주소 형식이 올바르지 않습니다. 예: name@example.com";
-				return -1;
-			}
-			dots++;
+		/* no dot at either end of the local part or the domain, none doubled,
+		 * and no domain label that starts or ends with a hyphen */
+		if (c == '.' && (p == e || p[-1] == '.' || p[-1] == '@' || p[1] == '@' || p[1] == '\0')) {
+			*msg = "이메일 주소 형식이 올바르지 않습니다. 예: name@example.com";
+			return -1;
 		}
+		if (p > at && c == '-' && (p[-1] == '.' || p[-1] == '@' || p[1] == '.' || p[1] == '\0')) {
+			*msg = "이메일 주소 형식이 올바르지 않습니다. 예: name@example.com";
+			return -1;
+		}
+		if (p > at && c == '.')
+			dots++;
 	}
 	if (local > 64 || dots == 0) {
 		*msg = "이메일 주소 형식이 올바르지 않습니다. 예: name@example.com";
@@ -104,11 +129,10 @@ int account_name_check(struct arena *a, const char *in, char **out, const char *
 		*msg = "닉네임은 30자 이내로 입력해 주세요.";
 		return -1;
 	}
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p == 0x7F) {
-			*msg = "닉네임에 제어 문자를 쓸 수 없습니다.";
-			return -1;
-		}
+	if (has_controls(s)) {
+		*msg = "닉네임에 제어 문자를 쓸 수 없습니다.";
+		return -1;
+	}
 	*out = s;
 	return 0;
 }

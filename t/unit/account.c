@@ -140,6 +140,13 @@ static void test_email(void)
 	email_bad("kim\xc3@example.com", "254", "truncated sequence");
 	email_bad("kim\xc0\xaf@example.com", "254", "overlong form");
 	email_bad("kim\xed\xa0\x80@example.com", "254", "surrogate");
+	email_bad("kim@example.c\xc2\x85om", "문자", "C1 control inside");
+	email_bad("kim\xe2\x80\xae@example.com", "문자", "bidi override inside");
+	email_bad(".kim@example.com", "형식", "dot first in the local part");
+	email_bad("kim.@example.com", "형식", "dot last in the local part");
+	email_bad("k..im@example.com", "형식", "two dots in the local part");
+	email_bad("kim@-example.com", "형식", "domain label starting with a hyphen");
+	email_bad("kim@example-.com", "형식", "domain label ending with a hyphen");
 }
 
 static void test_name(void)
@@ -174,6 +181,10 @@ static void test_name(void)
 	name_bad("김\xff씨", "invalid byte");
 	name_bad("김\xea\xb0", "truncated Hangul");
 	name_bad("\xed\xa0\x80", "surrogate");
+	name_bad("김\xc2\x85씨", "C1 control U+0085 inside");
+	name_bad("김\xc2\x9b" "31m씨", "C1 CSI U+009B inside");
+	name_bad("abc\xe2\x80\xaegpj.exe", "right-to-left override U+202E");
+	name_bad("abc\xe2\x81\xa6x", "left-to-right isolate U+2066");
 }
 
 static void test_password(void)
