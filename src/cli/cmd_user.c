@@ -11,8 +11,8 @@
  * It is read with read(2) into fixed buffers (no stdio copy) and every copy we hold
  * (the buffers, the NFC form in the arena) is wiped with sodium_memzero before exit.
  *
- * The web keeps a session's role in its Redis record, so a `set-role` that changes the
- * role also ends every open session and API token of the user (their Redis keys first,
+ * The web keeps a session's role in its Redis record, so `set-role` also ends every
+ * open session and API token of the user (their Redis keys first,
  * then the audit rows, reason "admin"): the new role applies from the next log-in, and
  * a demoted admin holds no admin session a moment longer.
  */
@@ -417,10 +417,13 @@ static int user_set_role(const struct config *cfg, int argc, char **argv)
 		snprintf(email, sizeof(email), "%s", pg_value(&pg, 0, 1));
 		snprintf(old, sizeof(old), "%s", pg_value(&pg, 0, 2));
 		rc = 0;
-		if (strcmp(old, argv[2]) == 0)
-			printf("user %s (%s) is already %s\n", uid, email, argv[2]);
-		else if ((ended = end_sessions(cfg, &pg, uid, me)) < 0)
+		/* sessions end even when the role was set already: a run that set the role
+		 * but could not end them is repaired by running it again */
+		if ((ended = end_sessions(cfg, &pg, uid, me)) < 0)
 			rc = EXIT_FAIL;
+		else if (strcmp(old, argv[2]) == 0)
+			printf("user %s (%s) is already %s; %d open session%s ended\n", uid, email,
+			    argv[2], ended, ended == 1 ? "" : "s");
 		else
 			printf("user %s (%s) is now %s (was %s); %d open session%s ended\n", uid, email,
 			    argv[2], old, ended, ended == 1 ? "" : "s");

@@ -42,6 +42,14 @@ static int has_controls(const char *s)
 	return 0;
 }
 
+static int ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
 /* Code points in valid UTF-8 s. */
 static size_t chars(const char *s)
 {
@@ -67,7 +75,28 @@ int account_email_norm(struct arena *a, const char *in, char **out, const char *
 		*msg = "이메일을 입력해 주세요.";
 		return -1;
 	}
-	if (n > ACCOUNT_EMAIL_MAX || !utf8_valid(e, n)) {
+	if (n > ACCOUNT_EMAIL_MAX * 4 || !utf8_valid(e, n)) {
+		*msg = "이메일은 254자 이내의 올바른 주소여야 합니다.";
+		return -1;
+	}
+	if (has_controls(e)) {
+		*msg = "이메일 주소에 쓸 수 없는 문자가 있습니다.";
+		return -1;
+	}
+	/* Beyond ASCII, one form for every way to type the same address: NFKC with
+	 * case folding (full-width Ｋｉｍ＠… from a Korean IME becomes kim@…,
+	 * É becomes é), so the account, its uniqueness and its log-in limits agree. */
+	if (!ascii(e)) {
+		utf8proc_uint8_t *f = utf8proc_NFKC_Casefold((const utf8proc_uint8_t *)e);
+		if (f == NULL || (e = arena_strdup(a, (const char *)f)) == NULL) {
+			free(f);
+			*msg = "처리 중 오류가 발생했습니다.";
+			return -1;
+		}
+		free(f);
+		n = strlen(e);
+	}
+	if (n > ACCOUNT_EMAIL_MAX) {
 		*msg = "이메일은 254자 이내의 올바른 주소여야 합니다.";
 		return -1;
 	}
@@ -77,10 +106,6 @@ int account_email_norm(struct arena *a, const char *in, char **out, const char *
 		return -1;
 	}
 	local = (size_t)(at - e);
-	if (has_controls(e)) {
-		*msg = "이메일 주소에 쓸 수 없는 문자가 있습니다.";
-		return -1;
-	}
 	for (char *p = e; *p; p++) {
 		unsigned char c = (unsigned char)*p;
 		if (c == ' ' || strchr("\"(),:;<>[\\]", c) != NULL) {

@@ -1,7 +1,8 @@
 /* account.h — the rules of an account, shared by revlens-web and the CLI.
  *
- * E-mail addresses are kept normalised (trimmed, lower case): the unique index
- * on lower(email) then agrees with what users type. Passwords follow NIST SP
+ * E-mail addresses are kept normalised (trimmed, lower case; beyond ASCII NFKC
+ * with case folding): the unique index on lower(email), the log-in look-up and
+ * the log-in limits then agree on every way to type one address. Passwords follow NIST SP
  * 800-63B: 10 to 256 characters of any Unicode, compared in NFC (so the same
  * Hangul typed decomposed or precomposed is the same password), never equal to
  * the e-mail; they are hashed with Argon2id (libsodium crypto_pwhash_str) at the

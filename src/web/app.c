@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/account.h"
 #include "lib/jwt.h"
 #include "lib/log.h"
 #include "web/app.h"
@@ -41,6 +42,14 @@ int app_init(struct app *app, const struct config *cfg, struct scoreboard *sb, i
 	    mongo_open(&app->mongo, cfg->mongo_uri, cfg->mongo_database,
 	    cfg->health_timeout_ms) == -1) {
 		log_error("mongodb: %s", app->mongo.err);
+		goto out;
+	}
+	/* made now, at the configured cost, so that the first unknown e-mail a worker
+	 * sees takes as long as a wrong password */
+	if (account_hash("revlens: no such account", (unsigned long long)cfg->auth_pwhash_opslimit,
+	    (size_t)cfg->auth_pwhash_memlimit, app->dummy_hash) == -1) {
+		log_error("cannot hash at auth.pwhash_memlimit = %ld bytes: out of memory",
+		    cfg->auth_pwhash_memlimit);
 		goto out;
 	}
 	if (cfg->auth_jwt_key_file[0] != '\0' &&

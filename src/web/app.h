@@ -25,7 +25,7 @@ struct app {
 	unsigned char *jwt_key;     /* API token signing key, NULL when tokens are disabled */
 	size_t jwt_keylen;
 	char dummy_hash[128];       /* Argon2id hash of nothing, verified for unknown e-mails so
-	                             * that they take as long as a wrong password ("" until made) */
+	                             * that they take as long as a wrong password */
 };
 
 /* Prepare every connection (no I/O). Returns -1 with a logged reason. */

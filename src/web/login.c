@@ -8,18 +8,6 @@
 #include "web/ratelimit.h"
 #include "web/req.h"
 
-/* The dummy hash, made once per worker with the configured cost. */
-static const char *dummy_hash(struct req *r)
-{
-	struct app *app = r->app;
-
-	if (app->dummy_hash[0] == '\0' &&
-	    account_hash("revlens: no such account", (unsigned long long)app->cfg->auth_pwhash_opslimit,
-	    (size_t)app->cfg->auth_pwhash_memlimit, app->dummy_hash) == -1)
-		app->dummy_hash[0] = '\0';
-	return app->dummy_hash;
-}
-
 enum login_status login_check(struct req *r, const char *email_in, const char *password,
     struct login_user *lu)
 {
@@ -38,7 +26,7 @@ enum login_status login_check(struct req *r, const char *email_in, const char *p
 	if (email == NULL)
 		return LOGIN_ERROR;
 	u->email = email;
-	if ((wait = ratelimit_login_check(r, email)) != 0) {
+	if ((wait = ratelimit_login_begin(r, email)) != 0) {
 		if (wait < 0)
 			return LOGIN_ERROR;
 		lu->wait = wait;
@@ -65,13 +53,12 @@ enum login_status login_check(struct req *r, const char *email_in, const char *p
 	if (found && pw != NULL) {
 		ok = account_verify(hash, pw) == 0;
 	} else {
-		account_verify(dummy_hash(r), pw != NULL ? pw : "");   /* the same work */
+		account_verify(r->app->dummy_hash, pw != NULL ? pw : "");   /* the same work */
 		ok = 0;
 	}
 	if (!ok) {
-		wait = ratelimit_login_failed(r, email);
-		u->uid = 0;
-		return wait < 0 ? LOGIN_ERROR : LOGIN_BAD;
+		u->uid = 0;           /* the failure was counted when the attempt began */
+		return LOGIN_BAD;
 	}
 	ratelimit_login_ok(r, email);
 	if (account_needs_rehash(hash, (unsigned long long)cfg->auth_pwhash_opslimit,

@@ -19,14 +19,18 @@
 
 #define NEXT_MAX 512
 
-/* next when it is a local path (not "//host" or "/\host"), else "/". */
+/* next when it is a path of this site, else "/": it starts with one '/' and
+ * holds only printable ASCII without '\\' (browsers drop tabs and newlines and
+ * read '\\' as '/', so "/\t/evil.example" would be "//evil.example"). */
 static const char *safe_next(const char *next)
 {
 	size_t n = strlen(next);
 
-	if (n == 0 || n > NEXT_MAX || next[0] != '/' || next[1] == '/' || next[1] == '\\' ||
-	    strpbrk(next, "\r\n\\") != NULL)
+	if (n == 0 || n > NEXT_MAX || next[0] != '/' || next[1] == '/')
 		return "/";
+	for (const unsigned char *p = (const unsigned char *)next; *p; p++)
+		if (*p <= 0x20 || *p >= 0x7F || *p == '\\')
+			return "/";
 	return next;
 }
 

@@ -1,7 +1,7 @@
 /* page_password.c — GET/POST /me/password.
  *
- * Needs the current password (a wrong one counts against the account's log-in
- * limit, so this form is no way around it); the new one follows the sign-up
+ * Needs the current password (checked under the account's log-in limit, so
+ * this form is no way around it); the new one follows the sign-up
  * rules. On success every other session of the user (browsers and API
  * tokens) ends at once; this one stays.
  */
@@ -70,7 +70,7 @@ int page_password(struct req *r)
 	    pg_ntuples(pg) != 1 || (email = arena_strdup(&r->arena, pg_value(pg, 0, 0))) == NULL ||
 	    (cur = arena_strdup(&r->arena, pg_value(pg, 0, 1))) == NULL)
 		return req_error(r, 503, NULL, "지금은 비밀번호를 바꿀 수 없습니다. 잠시 후 다시 시도해 주세요.");
-	if ((wait = ratelimit_login_check(r, email)) != 0) {
+	if ((wait = ratelimit_login_begin(r, email)) != 0) {
 		if (wait < 0)
 			return req_error(r, 503, NULL, "지금은 비밀번호를 바꿀 수 없습니다. 잠시 후 다시 시도해 주세요.");
 		req_header(r, "Retry-After: %ld", wait);
@@ -80,7 +80,6 @@ int page_password(struct req *r)
 	{
 		char *typed = account_password_nfc(&r->arena, req_form(r, "current"));
 		if (typed == NULL || account_verify(cur, typed) == -1) {
-			ratelimit_login_failed(r, email);
 			f.e_cur = "현재 비밀번호가 맞지 않습니다.";
 			return render(r, 422, &f, "입력한 내용을 확인해 주세요.");
 		}

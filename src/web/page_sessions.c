@@ -94,8 +94,10 @@ int page_sessions(struct req *r)
 		const char *d[2] = { uid, NULL };
 		buf_puts(&dead, "}");
 		d[1] = dead.data;
+		/* not one created in the last minute: its Redis key may be on its way */
 		if (pg_exec(pg, "UPDATE user_sessions SET ended_at = now(), ended_reason = 'expired' "
-		    "WHERE user_id = $1 AND id = ANY($2::bigint[]) AND ended_at IS NULL", 2, d) == -1)
+		    "WHERE user_id = $1 AND id = ANY($2::bigint[]) AND ended_at IS NULL "
+		    "AND created_at < now() - interval '1 minute'", 2, d) == -1)
 			log_warn("sessions list: marking expired sessions: %s", pg->err);
 	}
 

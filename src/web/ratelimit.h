@@ -1,26 +1,29 @@
 /* ratelimit.h — counters in Redis (the cache role) against password guessing
  * and sign-up floods.
  *
- * Log-in: failures are counted per account (sliding day) and per client
- * address (fixed hour). From auth.login_account_limit failures on, every
- * further try on that account must first wait 30 s, doubling with each new
- * failure up to 15 min (slowed); an address past auth.login_address_limit
- * failures is refused until its hour is over (refused). A successful log-in
- * clears its account's count. While an account waits, no password is checked
- * for it at all, so guessing gains nothing from the wait.
+ * Log-in: attempts are counted per account (sliding day) and per client
+ * address (fixed hour) before the password is checked, as if they failed, and
+ * a success takes its count back; so parallel requests cannot slip more
+ * guesses past the limit than it allows. From auth.login_account_limit
+ * failures on, every further try on that account must first wait 30 s,
+ * doubling with each new failure up to 15 min (slowed); an address past
+ * auth.login_address_limit failures is refused until its hour is over
+ * (refused). While an account waits no password is checked for it at all.
  * Sign-up: auth.signup_address_limit accounts per address and hour.
+ * Addresses are counted whole for IPv4 and by /64 for IPv6 (one host usually
+ * holds a whole /64).
  */
 #ifndef REVLENS_RATELIMIT_H
 #define REVLENS_RATELIMIT_H
 
 struct req;
 
-/* May this log-in be tried now? 0 = yes; otherwise the seconds to wait
- * (> 0), or -1 when Redis failed. email is the normalised address. */
-long ratelimit_login_check(struct req *r, const char *email);
-/* Count a failure; returns the wait it now imposes (0 for none) or -1. */
-long ratelimit_login_failed(struct req *r, const char *email);
-/* Forget the account's failures after a successful log-in. */
+/* Begin a log-in attempt on email (normalised): 0 = go ahead and check the
+ * password (the attempt is already counted as a failure); otherwise the
+ * seconds to wait (> 0), or -1 when Redis failed. */
+long ratelimit_login_begin(struct req *r, const char *email);
+/* The attempt succeeded: forget the account's failures and give the address
+ * its count back. */
 void ratelimit_login_ok(struct req *r, const char *email);
 /* Count a sign-up from r's address: 0 = allowed, else seconds to wait, -1 on error. */
 long ratelimit_signup(struct req *r);

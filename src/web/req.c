@@ -138,7 +138,9 @@ void req_header(struct req *r, const char *fmt, ...)
 	n = vsnprintf(line, sizeof(line) - 2, fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(line) - 2 || strpbrk(line, "\r\n") != NULL) {
-		log_error("dropped malformed response header");
+		/* never send the response without it: respond() answers 500 instead */
+		log_error("malformed or over-long response header: answering 500");
+		r->headers.failed = 1;
 		return;
 	}
 	buf_append(&r->headers, line, (size_t)n);
@@ -351,19 +353,23 @@ static int authorize(struct req *r, int flags)
 		return req_error(r, 404, NULL, NULL);
 	if ((flags & ROUTE_NEED_AUTH) && r->sess == NULL) {
 		char *next = html_url_enc(&r->arena, r->uri);
-		return req_redirect(r, next != NULL ? arena_printf(&r->arena, "/login?next=%s", next)
-		                                     : "/login");
+		/* the log-in page ignores a next longer than 512 bytes anyway */
+		return req_redirect(r, next != NULL && strlen(next) <= 512 ?
+		    arena_printf(&r->arena, "/login?next=%s", next) : "/login");
 	}
 	if (strcmp(r->method, "POST") == 0 && !(flags & ROUTE_API_JSON) &&
 	    (st = read_form(r)) != 0)
 		return st;
 	if (flags & ROUTE_NEED_CSRF) {
 		const char *origin = req_param(r, "HTTP_ORIGIN"), *referer = req_param(r, "HTTP_REFERER");
-		if (origin != NULL ? !same_origin(r, origin) : referer != NULL && !same_origin(r, referer)) {
+		const char *from = origin != NULL ? origin : referer;
+		if (from == NULL || !same_origin(r, from)) {
 			char safe[128];
-			log_safe(safe, sizeof(safe), origin ? origin : referer, strlen(origin ? origin : referer));
-			log_warn("refused a cross-site %s %s from %s", r->method, r->path, safe);
-			return req_error(r, 403, "cross_site", "다른 사이트에서 보낸 요청은 처리하지 않습니다.");
+			log_safe(safe, sizeof(safe), from ? from : "-", from ? strlen(from) : 1);
+			log_warn("refused a %s %s from origin %s", r->method, r->path, safe);
+			return req_error(r, 403, "cross_site", from == NULL ?
+			    "요청의 출처(Origin)를 알 수 없어 처리하지 않습니다. 브라우저에서 다시 시도해 주세요." :
+			    "다른 사이트에서 보낸 요청은 처리하지 않습니다.");
 		}
 		if (!session_csrf_ok(r, req_form(r, "csrf")))
 			return req_error(r, 403, "csrf",

@@ -14,6 +14,7 @@ use JSON::PP;
 use MIME::Base64 qw(encode_base64url decode_base64);
 use Time::HiRes qw(sleep);
 use Unicode::Normalize ();
+use POSIX ();
 
 binmode(Test::More->builder->$_, ':encoding(UTF-8)') for qw(output failure_output todo_output);
 my $json = JSON::PP->new->utf8->canonical;
@@ -304,6 +305,23 @@ my $alice = Client->new($s);
 
 	$r = login(Client->new($s), 'alice@example.com', $PW, '//evil.example/x');
 	is($r->{headers}{location}, '/', 'next to another site is ignored');
+	$r = login(Client->new($s), 'alice@example.com', $PW, "/\t/evil.example/x");
+	is($r->{headers}{location}, '/', 'next with a tab (a browser would drop it) is ignored');
+	$r = $c->get('/login?next=/%09/evil.example/x');
+	is($r->{headers}{location}, '/', '... also when already logged in');
+	$r = $c->get('/login?next=/%5Cevil.example');
+	is($r->{headers}{location}, '/', 'next with a backslash is ignored');
+	$r = $c->get('/login?next=%2Fme%2Fsessions');
+	is($r->{headers}{location}, '/me/sessions', 'a local next is followed');
+	$r = Client->new($s)->get('/me?x=' . ('%3C' x 400));
+	is($r->{status}, 303, 'a very long address behind a log-in still redirects');
+	is($r->{headers}{location}, '/login', '... to the log-in page without next');
+	$r = $c->post('/me', { nickname => 'x', timezone => 'UTC' }, { origin => undef });
+	is($r->{status}, 403, 'a form POST with neither Origin nor Referer: 403');
+	$r = $c->post('/me', { nickname => 'x', timezone => 'UTC' }, { origin => undef, referer => "$ORIGIN/me" });
+	is($r->{status}, 303, 'no Origin but our own Referer is accepted');
+	$c->post('/me', { nickname => '앨리스', timezone => 'Asia/Seoul', notify_email => 'on',
+		notify_analysis_done => 'on', notify_price_drop => 'on' });
 
 	# log-out
 	$r = $c->post('/logout', { csrf => undef });
@@ -351,6 +369,29 @@ my $alice = Client->new($s);
 	$r = login($c, 'alice@example.com', $PW);
 	is($r->{status}, 303, 'a successful log-in after the wait');
 	is($s->redis_cli('--scan', '--pattern', 'rl:la:*'), '', '... clears the account counter');
+
+	# parallel guesses cannot slip past the limit: attempts are counted before the check
+	clear_limits();
+	my @kids;
+	for my $i (1 .. 8) {
+		pipe(my $rd, my $wr) or die;
+		my $pid = fork() // die;
+		if (!$pid) {
+			close $rd;
+			my $r = eval { login(Client->new($s), 'alice@example.com', "parallel guess $i") };
+			print {$wr} ($r ? $r->{status} : 'error');
+			close $wr;
+			POSIX::_exit(0);
+		}
+		close $wr;
+		push @kids, [$pid, $rd];
+	}
+	my %st;
+	for (@kids) { my ($pid, $rd) = @$_; my $v = <$rd> // 'none'; waitpid($pid, 0); $st{$v}++ }
+	ok(($st{401} // 0) <= 3, "8 parallel guesses: at most the limit (3) had their password checked ("
+		. join(', ', map { "$_: $st{$_}" } sort keys %st) . ')');
+	is(($st{401} // 0) + ($st{429} // 0), 8, '... the rest were told to wait');
+	clear_limits();
 
 	# per address: failures over many accounts
 	clear_limits();
@@ -408,6 +449,10 @@ my $alice = Client->new($s);
 	login($a3, 'alice@example.com', $PW);
 	my $h3 = sha256_hex($a3->{jar}{rl_session});
 	$s->redis_cli('DEL', "s:$h3");
+	$a1->get('/me/sessions');
+	is(sql("SELECT ended_at IS NULL FROM user_sessions WHERE token_hash = decode('$h3', 'hex')"), 't',
+		'a session created in the last minute is not marked expired (its key may be on its way)');
+	sql("UPDATE user_sessions SET created_at = now() - interval '2 minutes' WHERE token_hash = decode('$h3', 'hex')");
 	$a1->get('/me/sessions');
 	is(sql("SELECT ended_reason FROM user_sessions WHERE token_hash = decode('$h3', 'hex')"), 'expired',
 		'an idle-expired session is marked expired when the list is read');
@@ -524,6 +569,48 @@ sub api {
 	$PW = 'new pass phrase 42';
 }
 
+# ------------------------------------------------------------------ e-mails beyond ASCII
+{
+	clear_limits();
+	my $r = signup(Client->new($s), email => 'Élise@Example.com', nickname => '엘리즈');
+	is($r->{status}, 303, 'sign-up with a non-ASCII e-mail');
+	is(sql("SELECT email FROM users WHERE display_name = '엘리즈'"), 'élise@example.com', 'stored case-folded');
+	is(signup(Client->new($s), email => 'ÉLISE@example.com')->{status}, 409, 'the same address in other case is taken');
+	is(login(Client->new($s), 'éLise@EXAMPLE.com', '올바른 말 배터리 스테이플')->{status}, 303, 'log-in in any case');
+	is(login(Client->new($s), 'ａｌｉｃｅ＠ｅｘａｍｐｌｅ．ｃｏｍ', 'new pass phrase 42')->{status}, 303,
+		'a full-width address (Korean IME) is the same address');
+	login(Client->new($s), 'élise@example.com', "wrong $_ pw") for 1 .. 3;
+	$r = login(Client->new($s), 'ÉLISE@example.com', $PW);
+	is($r->{status}, 429, 'case variants share one log-in limit');
+	clear_limits();
+}
+
+# ------------------------------------------------------------------ IPv6 clients are limited by /64
+{
+	clear_limits();
+	my $sock = $s->rundir . '/web/web.sock';
+	my $fcgi = sub {
+		my ($addr, %env) = @_;
+		my $body = delete $env{body} // '';
+		return RevlensTest::run_cmd(['/usr/bin/cgi-fcgi', '-bind', '-connect', $sock], stdin => $body,
+			env => { SERVER_PROTOCOL => 'HTTP/1.1', REMOTE_ADDR => $addr, HTTP_HOST => 'revlens.test',
+				SERVER_PORT => 80, %env })->{out};
+	};
+	my $out = $fcgi->('2001:db8:1:2::7', REQUEST_METHOD => 'GET', REQUEST_URI => '/signup');
+	my ($csrf) = $out =~ /rl_csrf=([\w-]{43})/;
+	$s->redis_cli('SET', 'rl:su:6:20010db800010002', 8, 'EX', 3600);
+	my $body = "csrf=$csrf&email=v6%40example.com&nickname=v6&password=" . Client::enc($PW) . "&password2=" . Client::enc($PW);
+	$out = $fcgi->('2001:db8:1:2:ffff::9', REQUEST_METHOD => 'POST', REQUEST_URI => '/signup', body => $body,
+		HTTP_ORIGIN => 'http://revlens.test', HTTP_COOKIE => "rl_csrf=$csrf",
+		CONTENT_TYPE => 'application/x-www-form-urlencoded', CONTENT_LENGTH => length($body));
+	like($out, qr/^Status: 429/, 'another address in the same IPv6 /64 shares its sign-up limit');
+	$out = $fcgi->('2001:db8:1:3::9', REQUEST_METHOD => 'POST', REQUEST_URI => '/signup', body => $body,
+		HTTP_ORIGIN => 'http://revlens.test', HTTP_COOKIE => "rl_csrf=$csrf",
+		CONTENT_TYPE => 'application/x-www-form-urlencoded', CONTENT_LENGTH => length($body));
+	like($out, qr/^Status: 303/, 'an address in another /64 does not');
+	clear_limits();
+}
+
 # ------------------------------------------------------------------ Unicode passwords (NFC)
 {
 	my $nfc = "한국어 비밀번호 열자리";
@@ -632,6 +719,11 @@ sub api {
 	is(api('GET', '/api/me', $atok)->{status}, 401, '... and so did the API token');
 	is(sql("SELECT count(*) FROM user_sessions s JOIN users u ON u.id = s.user_id WHERE u.email = 'alice\@example.com' AND ended_reason = 'admin'") > 0,
 		1, 'audit rows say an admin ended them');
+	my $again = Client->new($s);
+	login($again, 'alice@example.com', $PW);
+	$c = $s->cli('user', 'set-role', 'alice@example.com', 'user');
+	like($c->{out}, qr/is already user; 1 open session ended/, 'set-role again (a retry) still ends the sessions');
+	is($again->get('/me')->{status}, 303, '... so a half-done demotion is finished by running it again');
 }
 
 is_deeply([$s->log_alarms], [], 'no alerts or sanitizer reports in the logs');

@@ -85,7 +85,9 @@ static void test_email(void)
 
 	email_ok("  Kim.MinSu@Example.COM \t\r\n", "kim.minsu@example.com", "trimmed and lower-cased");
 	email_ok("홍길동@Example.한국", "홍길동@example.한국", "Hangul kept, ASCII lower-cased");
-	email_ok("Élodie@X.Example", "Élodie@x.example", "non-ASCII capital kept as typed");
+	email_ok("Élodie@X.Example", "élodie@x.example", "non-ASCII capital case-folded");
+	email_ok("ＫＩＭ＠ｅｘａｍｐｌｅ．ｃｏｍ", "kim@example.com", "full-width letters (NFKC)");
+	email_ok("E\xcc\x81lise@example.com", "élise@example.com", "decomposed É composed and folded");
 	email_ok("a+tag@mail.example.co.kr", "a+tag@mail.example.co.kr", "plus and subdomains");
 
 	email_bad("", "입력", "empty");
