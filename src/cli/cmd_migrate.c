@@ -436,18 +436,13 @@ static int pg_fail(struct migrate *mg, const char *what)
 
 static int pg_start(const struct config *cfg, struct migrate *mg)
 {
-	char *password = NULL;
-	char err[512];
 	const char *lock[1] = { MIGRATE_LOCK_KEY };
 	int rc = -1;
 
-	if (cfg->pg_password_file != NULL && cfg->pg_password_file[0] != '\0' &&
-	    pg_read_password(cfg->pg_password_file, &password, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s: postgres.password_file %s\n", ME, err);
+	if (pg_init_file(&mg->pg, cfg->pg_conninfo, cfg->pg_password_file) != 0) {
+		fprintf(stderr, "%s: %s\n", ME, mg->pg.err);
 		goto out;
 	}
-	if (pg_init(&mg->pg, cfg->pg_conninfo, password) != 0)
-		goto out;
 	mg->have_pg = 1;
 	if (pg_connect(&mg->pg, PG_CONNECT_TIMEOUT_S) != 0) {
 		pg_fail(mg, "cannot connect");
@@ -494,10 +489,6 @@ static int pg_start(const struct config *cfg, struct migrate *mg)
 	}
 	rc = 0;
 out:
-	if (password != NULL) {
-		sodium_memzero(password, strlen(password));
-		free(password);
-	}
 	return rc;
 }
 

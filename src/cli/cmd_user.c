@@ -173,31 +173,15 @@ static char *default_name(struct arena *a, const char *email)
  * way pg_close(pg) is safe and needed. */
 static int connect_db(const struct config *cfg, struct pg_conn *pg, const char *me)
 {
-	char *password = NULL;
-	char err[512];
-	int rc = -1;
-
-	memset(pg, 0, sizeof(*pg));
-	if (cfg->pg_password_file != NULL && cfg->pg_password_file[0] != '\0' &&
-	    pg_read_password(cfg->pg_password_file, &password, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s: postgres.password_file %s\n", me, err);
-		return -1;
-	}
-	if (pg_init(pg, cfg->pg_conninfo, password) != 0) {
+	if (pg_init_file(pg, cfg->pg_conninfo, cfg->pg_password_file) != 0) {
 		fprintf(stderr, "%s: %s\n", me, pg->err);
-		goto out;
+		return -1;
 	}
 	if (pg_connect(pg, PG_DEFAULT_CONNECT_TIMEOUT_S) != 0) {
 		fprintf(stderr, "%s: PostgreSQL: cannot connect: %s\n", me, pg->err);
-		goto out;
+		return -1;
 	}
-	rc = 0;
-out:
-	if (password != NULL) {
-		sodium_memzero(password, strlen(password));
-		free(password);
-	}
-	return rc;
+	return 0;
 }
 
 static int user_add(const struct config *cfg, int argc, char **argv)

@@ -297,3 +297,22 @@ out:
 	}
 	return rc;
 }
+
+int pg_init_file(struct pg_conn *pg, const char *conninfo, const char *password_file)
+{
+	char *password = NULL, err[200];
+	int rc;
+
+	if (password_file != NULL && password_file[0] != '\0' &&
+	    pg_read_password(password_file, &password, err, sizeof(err)) == -1) {
+		memset(pg, 0, sizeof(*pg));
+		snprintf(pg->err, sizeof(pg->err), "postgres.password_file %s", err);
+		return -1;
+	}
+	rc = pg_init(pg, conninfo, password);
+	if (password != NULL) {
+		explicit_bzero(password, strlen(password));
+		free(password);
+	}
+	return rc;
+}

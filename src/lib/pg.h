@@ -51,6 +51,10 @@ void pg_clear(struct pg_conn *pg);
  * handing it to pg_init); on error returns -1 with a message in err that never contains
  * file contents. */
 int pg_read_password(const char *path, char **password, char *err, size_t errlen);
+/* pg_init() with the password read from password_file ("" or NULL: none), as the
+ * configuration gives them (postgres.conninfo, postgres.password_file). The password
+ * is wiped from memory but for the connection's own copy. 0, or -1 with pg->err. */
+int pg_init_file(struct pg_conn *pg, const char *conninfo, const char *password_file);
 void pg_close(struct pg_conn *pg);
 
 #endif

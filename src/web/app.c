@@ -16,8 +16,7 @@ int app_init(struct app *app, const struct config *cfg, struct scoreboard *sb, i
 	const char *endpoint[RDS_NROLES] = {
 		cfg->redis_sessions, cfg->redis_cache, cfg->redis_queue, cfg->redis_pubsub
 	};
-	char *password = NULL;
-	int rc = -1;
+	char err[256];
 
 	memset(app, 0, sizeof(*app));
 	if (sodium_init() < 0) {
@@ -27,22 +26,16 @@ int app_init(struct app *app, const struct config *cfg, struct scoreboard *sb, i
 	app->cfg = cfg;
 	app->sb = sb;
 	app->slot = &sb->slot[slot];
-	char err[256];
 
-	if (cfg->pg_password_file[0] != '\0' &&
-	    pg_read_password(cfg->pg_password_file, &password, err, sizeof(err)) == -1) {
-		log_error("postgres.password_file: %s", err);
-		goto out;
-	}
-	if (pg_init(&app->pg, cfg->pg_conninfo, password) == -1) {
+	if (pg_init_file(&app->pg, cfg->pg_conninfo, cfg->pg_password_file) == -1) {
 		log_error("postgres: %s", app->pg.err);
-		goto out;
+		return -1;
 	}
 	if (mongo_global_init() == -1 ||
 	    mongo_open(&app->mongo, cfg->mongo_uri, cfg->mongo_database,
 	    cfg->health_timeout_ms) == -1) {
 		log_error("mongodb: %s", app->mongo.err);
-		goto out;
+		return -1;
 	}
 	/* made now, at the configured cost, so that the first unknown e-mail a worker
 	 * sees takes as long as a wrong password */
@@ -50,25 +43,19 @@ int app_init(struct app *app, const struct config *cfg, struct scoreboard *sb, i
 	    (size_t)cfg->auth_pwhash_memlimit, app->dummy_hash) == -1) {
 		log_error("cannot hash at auth.pwhash_memlimit = %ld bytes: out of memory",
 		    cfg->auth_pwhash_memlimit);
-		goto out;
+		return -1;
 	}
 	if (cfg->auth_jwt_key_file[0] != '\0' &&
 	    jwt_key_load(cfg->auth_jwt_key_file, &app->jwt_key, &app->jwt_keylen, err, sizeof(err)) == -1) {
 		log_error("auth.jwt_key_file: %s", err);
-		goto out;
+		return -1;
 	}
 	for (int i = 0; i < RDS_NROLES; i++)
 		if (rds_init(&app->redis[i], rds_role_name[i], endpoint[i], cfg->redis_timeout_ms) == -1) {
 			log_error("%s", app->redis[i].err);
-			goto out;
+			return -1;
 		}
-	rc = 0;
-out:
-	if (password != NULL) {
-		explicit_bzero(password, strlen(password));
-		free(password);
-	}
-	return rc;
+	return 0;
 }
 
 void app_close(struct app *app)
