@@ -19,23 +19,19 @@
 #include "web/req.h"
 #include "web/session.h"
 
-/* KEYS[1] session; ARGV idle seconds, seconds between last-seen writes.
- * Returns nil, or uid sid role name tz csrf email touch. The expiry slides in
- * steps of a minute, so most calls write nothing (nothing for the AOF). */
-static struct rds_script lookup_script = { .src =
-	"local h = redis.call('HMGET', KEYS[1], 'uid', 'sid', 'role', 'name', 'tz', 'csrf', 'email', 'abs', 'seen')\n"
-	"if not h[1] or not h[8] then return false end\n"
-	"local now = tonumber(redis.call('TIME')[1])\n"
-	"local ttl = tonumber(h[8]) - now\n"
-	"if ttl <= 0 then redis.call('DEL', KEYS[1]) return false end\n"
-	"local idle = tonumber(ARGV[1])\n"
-	"if idle < ttl then ttl = idle end\n"
-	"local cur = redis.call('TTL', KEYS[1])\n"
-	"if cur > ttl or ttl - cur >= 60 then redis.call('EXPIRE', KEYS[1], ttl) end\n"
-	"local touch = '0'\n"
-	"if now - tonumber(h[9] or 0) >= tonumber(ARGV[2]) then\n"
-	"  redis.call('HSET', KEYS[1], 'seen', now) touch = '1' end\n"
-	"return {h[1], h[2], h[3], h[4], h[5], h[6] or '', h[7] or '', touch}\n" };
+/* The fields of a session record, in the order lookup() reads them. */
+static const char *const record_fields[] = {
+	"uid", "sid", "role", "name", "tz", "csrf", "email", "abs", "seen"
+};
+#define NFIELDS (sizeof(record_fields) / sizeof(record_fields[0]))
+
+/* KEYS[1] session; ARGV now, new TTL. Slides the expiry and notes when, unless the
+ * session ended since it was read (a plain HSET would bring back a key without TTL). */
+static struct rds_script slide_script = { .src =
+	"if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
+	"redis.call('EXPIRE', KEYS[1], ARGV[2])\n"
+	"redis.call('HSET', KEYS[1], 'seen', ARGV[1])\n"
+	"return 1\n" };
 
 /* KEYS[1] session; ARGV ttl, then field value pairs. */
 static struct rds_script create_script = { .src =
@@ -127,64 +123,97 @@ static void cookie_attrs(struct req *r, const char *name, const char *value, lon
 		req_header(r, "Set-Cookie: %s=%s; Path=/; HttpOnly; SameSite=Lax%s", name, value, secure);
 }
 
-/* Read the session under key; fills r->sess when it is live. 0 or -1. */
+static int del_keys(struct req *r, const char **keys, int n);
+
+/* Slide s's expiry to ttl and, when the key is still there, write its audit
+ * row's last-seen time, address and user agent. Failures are only logged: the
+ * session stays valid until its current expiry. */
+static void slide(struct req *r, const struct session *s, long long now, long long ttl)
+{
+	struct rds_conn *rc = &r->app->redis[RDS_SESSIONS];
+	char now_s[24], ttl_s[24], sid[24];
+	const char *args[3] = { s->key, now_s, ttl_s };
+	const char *p[3] = { sid, client_ip(r), user_agent(r) };
+	redisReply *rep;
+	int live;
+
+	snprintf(now_s, sizeof(now_s), "%lld", now);
+	snprintf(ttl_s, sizeof(ttl_s), "%lld", ttl);
+	rep = rds_eval(rc, &slide_script, 1, 3, args, NULL);
+	live = rep != NULL && rep->type == REDIS_REPLY_INTEGER && rep->integer == 1;
+	if (rep == NULL || rep->type != REDIS_REPLY_INTEGER)
+		log_warn("session slide: %s", rep == NULL ? rc->err : "unexpected reply");
+	if (rep != NULL)
+		freeReplyObject(rep);
+	if (!live)
+		return;
+	snprintf(sid, sizeof(sid), "%lld", s->sid);
+	if (pg_exec(&r->app->pg, "UPDATE user_sessions SET last_seen_at = now(), "
+	    "ip = coalesce($2::inet, ip), user_agent = coalesce($3, user_agent) "
+	    "WHERE id = $1 AND ended_at IS NULL", 3, p) == -1)
+		log_warn("session last-seen update: %s", r->app->pg.err);
+}
+
+/* Read the session under key; fills r->sess when it is live. 0 or -1.
+ * One HMGET; once a minute per session (SESSION_SEEN_EVERY) a second call
+ * slides the expiry, and the audit row gets its last-seen time. */
 static int lookup(struct req *r, enum session_kind kind, const char *key, long idle)
 {
 	struct rds_conn *rc = &r->app->redis[RDS_SESSIONS];
-	char idle_s[24], seen_s[24];
-	const char *args[3] = { key, idle_s, seen_s };
+	const char *argv[2 + NFIELDS] = { "HMGET", key };
 	struct session *s;
-	redisReply *rep;
+	redisReply *rep, **e;
+	long long abs, seen, now = (long long)time(NULL);
 	int rv = -1;
 
-	snprintf(idle_s, sizeof(idle_s), "%ld", idle);
-	snprintf(seen_s, sizeof(seen_s), "%d", SESSION_SEEN_EVERY);
-	rep = rds_eval(rc, &lookup_script, 1, 3, args, NULL);
+	memcpy(argv + 2, record_fields, sizeof(record_fields));
+	rep = rds_command_argv(rc, (int)(2 + NFIELDS), argv, NULL);
 	if (rep == NULL) {
 		log_error("session lookup: %s", rc->err);
 		return -1;
 	}
-	if (rep->type == REDIS_REPLY_NIL) {
-		rv = 0;
-		goto out;
-	}
-	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 8) {
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != NFIELDS) {
 		log_error("session lookup: unexpected reply (%s)",
-		    rep->type == REDIS_REPLY_ERROR ? rep->str : "not an array of 8");
+		    rep->type == REDIS_REPLY_ERROR ? rep->str : "not an array");
 		goto out;
 	}
-	for (size_t i = 0; i < 8; i++)
-		if (rep->element[i]->type != REDIS_REPLY_STRING) {
-			log_error("session lookup: field %zu is not a string", i);
+	e = rep->element;
+	rv = 0;
+	if (e[0]->type == REDIS_REPLY_NIL)
+		goto out;                       /* no such session */
+	for (size_t i = 0; i < NFIELDS; i++)
+		if (e[i]->type != REDIS_REPLY_STRING) {
+			log_error("session lookup: %s lacks %s", key, record_fields[i]);
 			goto out;
 		}
-	if ((s = arena_calloc(&r->arena, 1, sizeof(*s))) == NULL)
-		goto out;
-	if (strnum_parse(rep->element[0]->str, 10, 1, 9223372036854775807LL, &s->uid) == -1 ||
-	    strnum_parse(rep->element[1]->str, 10, 1, 9223372036854775807LL, &s->sid) == -1) {
+	if ((s = arena_calloc(&r->arena, 1, sizeof(*s))) == NULL ||
+	    strnum_parse(e[0]->str, 10, 1, 9223372036854775807LL, &s->uid) == -1 ||
+	    strnum_parse(e[1]->str, 10, 1, 9223372036854775807LL, &s->sid) == -1 ||
+	    strnum_parse(e[7]->str, 10, 0, 9223372036854775807LL, &abs) == -1 ||
+	    strnum_parse(e[8]->str, 10, 0, 9223372036854775807LL, &seen) == -1) {
 		log_error("session lookup: malformed record under %s", key);
 		goto out;
 	}
-	s->kind = kind;
-	s->admin = strcmp(rep->element[2]->str, "admin") == 0;
-	s->name = arena_strdup(&r->arena, rep->element[3]->str);
-	s->tz = arena_strdup(&r->arena, rep->element[4]->str);
-	s->csrf = arena_strdup(&r->arena, rep->element[5]->str);
-	s->email = arena_strdup(&r->arena, rep->element[6]->str);
-	if (s->name == NULL || s->tz == NULL || s->csrf == NULL || s->email == NULL)
+	if (abs <= now) {                   /* past its absolute lifetime */
+		const char *k = key;
+		if (del_keys(r, &k, 1) == -1)
+			rv = -1;
 		goto out;
+	}
+	s->kind = kind;
+	s->admin = strcmp(e[2]->str, "admin") == 0;
+	s->name = arena_strdup(&r->arena, e[3]->str);
+	s->tz = arena_strdup(&r->arena, e[4]->str);
+	s->csrf = arena_strdup(&r->arena, e[5]->str);
+	s->email = arena_strdup(&r->arena, e[6]->str);
+	if (s->name == NULL || s->tz == NULL || s->csrf == NULL || s->email == NULL) {
+		rv = -1;
+		goto out;
+	}
 	memcpy(s->key, key, sizeof(s->key));
 	r->sess = s;
-	if (rep->element[7]->str[0] == '1') {
-		char sid[24];
-		const char *p[3] = { sid, client_ip(r), user_agent(r) };
-		snprintf(sid, sizeof(sid), "%lld", s->sid);
-		if (pg_exec(&r->app->pg, "UPDATE user_sessions SET last_seen_at = now(), "
-		    "ip = coalesce($2::inet, ip), user_agent = coalesce($3, user_agent) "
-		    "WHERE id = $1 AND ended_at IS NULL", 3, p) == -1)
-			log_warn("session last-seen update: %s", r->app->pg.err);
-	}
-	rv = 0;
+	if (now - seen >= SESSION_SEEN_EVERY)
+		slide(r, s, now, abs - now < idle ? abs - now : idle);
 out:
 	freeReplyObject(rep);
 	return rv;

@@ -3,11 +3,11 @@
  * A browser session is a 256-bit random token in an HttpOnly cookie. Redis
  * keeps the session under "s:" + hex SHA-256 of the token (the token itself is
  * stored nowhere) as a hash: uid, sid (the user_sessions row), role, name, tz,
- * csrf, abs (absolute expiry, epoch seconds) and seen (last audit write). One
- * Lua call per request reads it, slides its expiry (never past abs) and says
- * whether the audit row is due a last-seen update, so authenticating a browser
- * costs one Redis round trip. An API token is a JWT whose id (jti) is kept the
- * same way under "s:" + hex SHA-256 of the jti, with the token's expiry as abs.
+ * email, csrf, abs (absolute expiry, epoch seconds) and seen (when the expiry
+ * last slid). A request reads it with one HMGET; once a minute per session a
+ * short Lua call slides the expiry (never past abs) and the audit row gets its
+ * last-seen time, so authenticating a browser costs one Redis round trip. An
+ * API token is a JWT whose id (jti) is kept the same way under "s:" + hex SHA-256 of the jti, with the token's expiry as abs.
  * PostgreSQL's user_sessions holds the audit trail of both (created, last seen,
  * address, user agent, ended and why) and is the list that "end all" walks:
  * ending a session deletes its Redis key, so it stops working on the next
@@ -21,7 +21,8 @@ struct req;
 #define SESSION_COOKIE   "rl_session"
 #define CSRF_COOKIE      "rl_csrf"     /* anonymous forms (log-in, sign-up) */
 #define SESSION_TOKEN_LEN 43           /* base64url, no padding, of 32 random bytes */
-#define SESSION_SEEN_EVERY 60          /* seconds between last-seen writes to PostgreSQL */
+#define SESSION_SEEN_EVERY 60          /* seconds between slides of the expiry (and
+                                        * last-seen writes to PostgreSQL) */
 
 enum session_kind { SESSION_WEB, SESSION_API };
 
