@@ -6,13 +6,14 @@
 # etc/revlens.conf.example: 64 MiB, 2 passes), creates a user with
 # `revlens user add`, logs in once through the form (cookie) and once through
 # POST /api/auth/token (bearer), then runs wrk (2 threads, 50 connections,
-# DURATION seconds each), twice over, interleaved:
+# DURATION seconds each), interleaved:
 #   1. GET /api/version   no session, no store: the ceiling of the app;
 #   2. GET /api/me        bearer token: JWT check + one Redis round trip
 #                         (the answer comes from the session record);
 #   3. GET /me            browser cookie: one Redis round trip + the profile
 #                         query in PostgreSQL + the full page;
-# and prints req/s, p99 and each ratio to 1. Then LOGINS log-ins through
+# ROUNDS times (default 3), and prints req/s, p99, each ratio to 1 and the median
+# ratios (the machine's noise is large: single runs vary by 10-20 %). Then LOGINS log-ins through
 # POST /api/auth/token, two at a time: log-ins per second at that cost.
 # A benchmark, not a test: it asserts nothing.
 #
@@ -21,6 +22,7 @@ set -euo pipefail
 SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 DUR=${1:-8}
 LOGINS=${2:-40}
+ROUNDS=${ROUNDS:-3}
 . "$SRCDIR/bench/stack.sh"
 conf=$REVLENS_RUNDIR/revlens.conf
 "$REVLENS_BUILDDIR/revlens" -c "$conf" migrate >/dev/null
@@ -42,18 +44,22 @@ token=$(curl -fsS -H 'Content-Type: application/json' \
 curl -fsS -o /dev/null -H "Cookie: $cookie" "$base/me"
 curl -fsS -o /dev/null -H "Authorization: Bearer $token" "$base/api/me"
 
-echo "wrk -t2 -c50 -d${DUR}s; revlens-web workers: $REVLENS_WEB_WORKERS; $(nproc) cores"
+echo "wrk -t2 -c50 -d${DUR}s; revlens-web workers: $REVLENS_WEB_WORKERS; $(nproc) cores; $ROUNDS rounds"
 printf '%-40s %12s %10s %8s\n' target req/s p99_ms ratio
-for round in 1 2; do
+ra=() rm=()
+for round in $(seq "$ROUNDS"); do
 	read -r v_rps v_p99 < <(bench_run "$base/api/version")
 	read -r a_rps a_p99 < <(bench_run "$base/api/me" "Authorization: Bearer $token")
 	read -r m_rps m_p99 < <(bench_run "$base/me" "Cookie: $cookie")
+	ra+=("$(awk -v a="$a_rps" -v b="$v_rps" 'BEGIN { printf "%.3f", a / b }')")
+	rm+=("$(awk -v a="$m_rps" -v b="$v_rps" 'BEGIN { printf "%.3f", a / b }')")
 	printf '%-40s %12s %10s %8s\n' "[$round] GET /api/version (no session)" "$v_rps" "$(to_ms "$v_p99")" 1.000
-	printf '%-40s %12s %10s %8.3f\n' "[$round] GET /api/me (bearer, Redis)" "$a_rps" "$(to_ms "$a_p99")" \
-		"$(awk -v a="$a_rps" -v b="$v_rps" 'BEGIN { print a / b }')"
-	printf '%-40s %12s %10s %8.3f\n' "[$round] GET /me (cookie, Redis + PG page)" "$m_rps" "$(to_ms "$m_p99")" \
-		"$(awk -v a="$m_rps" -v b="$v_rps" 'BEGIN { print a / b }')"
+	printf '%-40s %12s %10s %8s\n' "[$round] GET /api/me (bearer, Redis)" "$a_rps" "$(to_ms "$a_p99")" "${ra[-1]}"
+	printf '%-40s %12s %10s %8s\n' "[$round] GET /me (cookie, Redis + PG page)" "$m_rps" "$(to_ms "$m_p99")" "${rm[-1]}"
 done
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+echo "median ratio GET /api/me / GET /api/version: $(median "${ra[@]}")"
+echo "median ratio GET /me / GET /api/version: $(median "${rm[@]}")"
 
 # log-ins at the configured Argon2id cost, two at a time (one per core)
 login() {
