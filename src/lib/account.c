@@ -179,18 +179,6 @@ char *account_password_nfc(struct arena *a, const char *pw)
 	return copy;
 }
 
-/* ASCII case-insensitive equality (e-mails are stored in lower case). */
-static int same_ci(const char *x, const char *y)
-{
-	for (; *x && *y; x++, y++) {
-		char cx = *x >= 'A' && *x <= 'Z' ? (char)(*x - 'A' + 'a') : *x;
-		char cy = *y >= 'A' && *y <= 'Z' ? (char)(*y - 'A' + 'a') : *y;
-		if (cx != cy)
-			return 0;
-	}
-	return *x == *y;
-}
-
 int account_password_check(struct arena *a, const char *pw, const char *email, char **nfc,
     const char **msg)
 {
@@ -213,9 +201,18 @@ int account_password_check(struct arena *a, const char *pw, const char *email, c
 		*msg = "비밀번호는 10자 이상이어야 합니다.";
 		return -1;
 	}
-	if (email != NULL && same_ci(*nfc, email)) {
-		*msg = "이메일과 같은 비밀번호는 쓸 수 없습니다.";
-		return -1;
+	if (email != NULL) {
+		/* compared the way e-mails are normalised (case-folded NFKC) */
+		utf8proc_uint8_t *f = utf8proc_NFKC_Casefold((const utf8proc_uint8_t *)*nfc);
+		int same = f != NULL && strcmp((const char *)f, email) == 0;
+		if (f != NULL) {
+			sodium_memzero(f, strlen((const char *)f));
+			free(f);
+		}
+		if (same) {
+			*msg = "이메일과 같은 비밀번호는 쓸 수 없습니다.";
+			return -1;
+		}
 	}
 	return 0;
 }

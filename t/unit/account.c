@@ -214,6 +214,8 @@ static void test_password(void)
 
 	pw_bad("kim.minsu@example.com", "kim.minsu@example.com", "이메일", "same as the e-mail");
 	pw_bad("Kim.MinSu@Example.COM", "kim.minsu@example.com", "이메일", "e-mail in other case");
+	pw_bad("Élise.kim@example.com", "élise.kim@example.com", "이메일", "non-ASCII e-mail in other case");
+	pw_bad("ＫＩＭ.ｍｉｎｓｕ@example.com", "kim.minsu@example.com", "이메일", "full-width e-mail");
 	pw_ok("kim.minsu@example.co", "kim.minsu@example.com", "prefix of the e-mail");
 	pw_ok("kim.minsu@example.com1", "kim.minsu@example.com", "e-mail plus one");
 	pw_ok("kim.minsu@example.com", NULL, "e-mail shape without an e-mail to compare");
