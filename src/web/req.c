@@ -237,6 +237,8 @@ static void render_error(struct req *r)
 	layout_begin(r, ko_title(r->status));
 	html_printf(&r->body, "<section class=\"card narrow errorpage\">\n<p class=\"code\">%d</p>\n"
 	    "<h1>%s</h1>\n", r->status, ko_title(r->status));
+	if (msg == NULL && r->status == 404)
+		msg = "주소가 바뀌었거나 없는 페이지입니다. 주소를 다시 확인해 주세요.";
 	if (msg != NULL)
 		html_printf(&r->body, "<p class=\"error\">%s</p>\n", msg);
 	html_raw(&r->body, "<p><a class=\"button\" href=\"/\">처음으로 돌아가기</a></p>\n</section>\n");
