@@ -15,7 +15,8 @@ t_unit_sqlsplit_LDADD = librevlens.a $(REVLENS_LIBS)
 # Installed data read by `revlens migrate` (REVLENS_DATADIR/sql, REVLENS_DATADIR/mongo-indexes).
 sqldir = $(pkgdatadir)/sql
 dist_sql_DATA = sql/001_accounts.sql sql/002_products.sql sql/003_analysis.sql \
-	sql/004_integrity.sql sql/005_accounts_settings.sql
+	sql/004_integrity.sql sql/005_accounts_settings.sql \
+	sql/006_products_search.sql
 mongoindexdir = $(pkgdatadir)/mongo-indexes
 dist_mongoindex_DATA = \
 	mongo-indexes/coupang_keyword_tags.json \

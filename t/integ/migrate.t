@@ -217,7 +217,10 @@ rejects("INSERT INTO watch_list (user_id, product_id, target_price) VALUES ($uid
 	'zero target price', qr/watch_list_target_price_check/);
 rejects("INSERT INTO products (coupang_product_id, url, name) "
 	. "VALUES (123, 'https://www.coupang.com/vp/products/123?x', 'dup')",
-	'same Coupang ids twice', qr/products_coupang_ids_key/);
+	'same Coupang product twice', qr/products_coupang_product_id_key/);
+rejects("INSERT INTO products (coupang_product_id, coupang_item_id, url, name) "
+	. "VALUES (123, 456, 'https://www.coupang.com/vp/products/123?itemId=456', 'dup')",
+	'the same Coupang product with other item ids', qr/products_coupang_product_id_key/);
 my $rid = $s->psql('SELECT id FROM analysis_requests LIMIT 1');
 rejects("INSERT INTO analysis_results (request_id, product_id, review_count, positive_count, "
 	. "negative_count, neutral_count, model_version) VALUES ($rid, $pid2, 10, 5, 5, 0, 'm1')",
