@@ -2,7 +2,7 @@
 UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/t
 UNIT_LDADD = librevlens.a $(REVLENS_LIBS)
 
-check_PROGRAMS += t/unit/config t/unit/form t/unit/html t/unit/jwt t/unit/account t/unit/cookie
+check_PROGRAMS += t/unit/config t/unit/form t/unit/html t/unit/jwt t/unit/account t/unit/cookie t/unit/coupang
 t_unit_config_CPPFLAGS = $(UNIT_CPPFLAGS)
 t_unit_config_LDADD = $(UNIT_LDADD)
 t_unit_form_CPPFLAGS = $(UNIT_CPPFLAGS)
@@ -15,8 +15,10 @@ t_unit_account_CPPFLAGS = $(UNIT_CPPFLAGS)
 t_unit_account_LDADD = $(UNIT_LDADD)
 t_unit_cookie_CPPFLAGS = $(UNIT_CPPFLAGS)
 t_unit_cookie_LDADD = $(UNIT_LDADD)
+t_unit_coupang_CPPFLAGS = $(UNIT_CPPFLAGS)
+t_unit_coupang_LDADD = $(UNIT_LDADD)
 
-TESTS += t/unit/config t/unit/form t/unit/html t/unit/jwt t/unit/account t/unit/cookie t/integ/web.t t/integ/stack.t t/integ/user_cli.t \
+TESTS += t/unit/config t/unit/form t/unit/html t/unit/jwt t/unit/account t/unit/cookie t/unit/coupang t/integ/web.t t/integ/stack.t t/integ/user_cli.t \
 	t/integ/accounts.t
 EXTRA_DIST += t/integ/web.t t/integ/stack.t t/integ/user_cli.t t/integ/accounts.t t/lib/RevlensTest.pm
 # the browser tests (headless chromium via playwright-core from t/browser/node_modules)

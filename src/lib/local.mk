@@ -5,6 +5,7 @@ librevlens_a_SOURCES = \
 	src/lib/arena.c src/lib/arena.h \
 	src/lib/config.c src/lib/config.h \
 	src/lib/cookie.c src/lib/cookie.h \
+	src/lib/coupang.c src/lib/coupang.h \
 	src/lib/file.c src/lib/file.h \
 	src/lib/form.c src/lib/form.h \
 	src/lib/html.c src/lib/html.h \
