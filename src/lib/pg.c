@@ -14,6 +14,7 @@
  *    matters themselves.
  */
 #include "lib/pg.h"
+#include "lib/strnum.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -315,4 +316,23 @@ int pg_init_file(struct pg_conn *pg, const char *conninfo, const char *password_
 		free(password);
 	}
 	return rc;
+}
+
+long long pg_value_ll(const struct pg_conn *pg, int row, int col)
+{
+	const char *v = pg_value(pg, row, col);
+	long long n;
+
+	if (v == NULL || strnum_parse(v, 10, -9223372036854775807LL - 1, 9223372036854775807LL, &n) == -1)
+		return 0;
+	return n;
+}
+
+long long pg_affected(const struct pg_conn *pg)
+{
+	long long n;
+
+	if (pg->res == NULL || strnum_parse(PQcmdTuples(pg->res), 10, 0, 9223372036854775807LL, &n) == -1)
+		return 0;
+	return n;
 }

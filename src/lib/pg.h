@@ -35,6 +35,10 @@ int pg_exec(struct pg_conn *pg, const char *sql, int nparams, const char *const 
 /* Rows / value of the last result (valid until the next pg_exec / pg_clear). */
 int pg_ntuples(const struct pg_conn *pg);
 const char *pg_value(const struct pg_conn *pg, int row, int col);   /* NULL if SQL NULL */
+/* Value as an integer: 0 when SQL NULL or not an integer. */
+long long pg_value_ll(const struct pg_conn *pg, int row, int col);
+/* Rows the last INSERT/UPDATE/DELETE touched. */
+long long pg_affected(const struct pg_conn *pg);
 /* SQLSTATE of the last error, "" when none. */
 const char *pg_sqlstate(const struct pg_conn *pg);
 /* 1-based character offset into the statement where the last error was reported,

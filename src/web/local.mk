@@ -8,6 +8,10 @@ revlens_web_SOURCES = \
 	src/web/pages.h \
 	src/web/page_admin_config.c \
 	src/web/page_api_auth.c \
+	src/web/page_api_products.c \
+	src/web/page_history.c \
+	src/web/page_products.c \
+	src/web/product.c src/web/product.h \
 	src/web/page_home.c \
 	src/web/page_login.c \
 	src/web/page_me.c \

@@ -17,58 +17,19 @@
 #include "web/req.h"
 #include "web/session.h"
 
-#define API_BODY_MAX 4096
-
-static void send_json(struct req *r, json_object *o)
-{
-	buf_puts(&r->body, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE));
-	buf_puts(&r->body, "\n");
-	json_object_put(o);
-	r->content_type = "application/json";
-}
-
-static const char *str_field(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 int page_api_token(struct req *r)
 {
-	const char *type = req_param(r, "CONTENT_TYPE"), *body, *email, *pw;
+	const char *email, *pw;
 	struct login_user u;
-	json_tokener *tok;
 	json_object *in, *out;
 	char token[JWT_MAX_TOKEN];
 	long long exp;
-	size_t len;
 	int st;
 
-	if (type == NULL || strncasecmp(type, "application/json", 16) != 0)
-		return req_error(r, 415, "unsupported_media_type", "Content-Type: application/json으로 보내 주세요.");
-	if (r->content_length > API_BODY_MAX)
-		return req_error(r, 413, "body_too_large", "요청 본문은 4096바이트 이하여야 합니다.");
-	if ((st = req_read_body(r, &body, &len)) != 0)
+	if ((st = req_json_body(r, &in)) != 0)
 		return st;
-	tok = json_tokener_new_ex(4);
-	in = tok != NULL ? json_tokener_parse_ex(tok, body, (int)len) : NULL;
-	if (tok != NULL && (json_tokener_get_error(tok) != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) != len)) {
-		json_object_put(in);
-		in = NULL;
-	}
-	if (tok != NULL)
-		json_tokener_free(tok);
-	if (in == NULL || !json_object_is_type(in, json_type_object)) {
-		json_object_put(in);
-		return req_error(r, 400, "bad_json", "본문이 올바른 JSON 객체가 아닙니다.");
-	}
-	email = str_field(in, "email");
-	pw = str_field(in, "password");
+	email = req_json_str(in, "email");
+	pw = req_json_str(in, "password");
 	if (email == NULL || pw == NULL) {
 		json_object_put(in);
 		return req_error(r, 400, "missing_field", "email과 password를 문자열로 보내 주세요.");
@@ -98,7 +59,7 @@ int page_api_token(struct req *r)
 	json_object_object_add(out, "token_type", json_object_new_string("Bearer"));
 	json_object_object_add(out, "expires_in", json_object_new_int64(exp - (long long)time(NULL)));
 	json_object_object_add(out, "expires_at", json_object_new_int64(exp));
-	send_json(r, out);
+	req_json(r, out);
 	return 200;
 }
 
@@ -110,7 +71,7 @@ int page_api_logout(struct req *r)
 		return req_error(r, 503, "unavailable", "지금은 로그아웃할 수 없습니다.");
 	out = json_object_new_object();
 	json_object_object_add(out, "status", json_object_new_string("logged_out"));
-	send_json(r, out);
+	req_json(r, out);
 	return 200;
 }
 
@@ -124,6 +85,6 @@ int page_api_me(struct req *r)
 	json_object_object_add(out, "nickname", json_object_new_string(r->sess->name));
 	json_object_object_add(out, "role", json_object_new_string(r->sess->admin ? "admin" : "user"));
 	json_object_object_add(out, "timezone", json_object_new_string(r->sess->tz));
-	send_json(r, out);
+	req_json(r, out);
 	return 200;
 }

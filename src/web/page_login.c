@@ -8,7 +8,6 @@
  */
 #include <string.h>
 
-#include "lib/form.h"
 #include "lib/html.h"
 #include "lib/log.h"
 #include "web/layout.h"
@@ -32,23 +31,6 @@ static const char *safe_next(const char *next)
 		if (*p <= 0x20 || *p >= 0x7F || *p == '\\')
 			return "/";
 	return next;
-}
-
-static const char *query_next(struct req *r)
-{
-	const char *q = r->query;
-	char *out;
-	size_t len;
-
-	/* only ?next=... is read here */
-	if (strncmp(q, "next=", 5) != 0)
-		return "/";
-	q += 5;
-	len = strcspn(q, "&");
-	if (len > NEXT_MAX || (out = arena_alloc(&r->arena, len + 1)) == NULL ||
-	    form_url_decode(q, len, FORM_PLUS_SPACE, out, &len) != FORM_OK)
-		return "/";
-	return safe_next(out);
 }
 
 static int render(struct req *r, int status, const char *email, const char *next,
@@ -80,7 +62,7 @@ static int render(struct req *r, int status, const char *email, const char *next
 
 int page_login_form(struct req *r)
 {
-	const char *next = query_next(r);
+	const char *next = safe_next(req_query(r, "next"));
 
 	if (r->sess != NULL)
 		return req_redirect(r, next);

@@ -1,4 +1,4 @@
-/* pages.h — the handlers of the account pages; each lives in its own
+/* pages.h — the handlers of the pages and the API; each page lives in its own
  * page_<name>.c, and route.c is the one place that lists them. */
 #ifndef REVLENS_PAGES_H
 #define REVLENS_PAGES_H
@@ -21,6 +21,18 @@ int page_sessions_end_all(struct req *r);       /* POST /me/sessions/end-all */
 int page_api_token(struct req *r);              /* POST /api/auth/token */
 int page_api_logout(struct req *r);             /* POST /api/auth/logout */
 int page_api_me(struct req *r);                 /* GET /api/me */
+int page_products(struct req *r);               /* GET /products?q=&page= */
+int page_product_register(struct req *r);       /* POST /products */
+int page_product(struct req *r);                /* GET /products/{id} */
+int page_history(struct req *r);                /* GET /history */
+int page_history_delete(struct req *r);         /* POST /history/{id}/delete */
+int page_history_clear(struct req *r);          /* POST /history/clear */
+int page_api_products(struct req *r);           /* GET /api/products?q=&page= */
+int page_api_product_register(struct req *r);   /* POST /api/products */
+int page_api_product(struct req *r);            /* GET /api/products/{id} */
+int page_api_history(struct req *r);            /* GET /api/history */
+int page_api_history_delete(struct req *r);     /* DELETE /api/history/{id} */
+int page_api_history_clear(struct req *r);      /* DELETE /api/history */
 int page_admin_config(struct req *r);           /* GET /admin/config */
 int page_admin_config_save(struct req *r);      /* POST /admin/config */
 

@@ -183,6 +183,69 @@ const char *req_form(const struct req *r, const char *key)
 	return v != NULL ? v : "";
 }
 
+void req_json(struct req *r, json_object *o)
+{
+	buf_puts(&r->body, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE));
+	buf_puts(&r->body, "\n");
+	json_object_put(o);
+	r->content_type = "application/json";
+}
+
+int req_json_body(struct req *r, json_object **o)
+{
+	const char *type = req_param(r, "CONTENT_TYPE"), *body;
+	json_tokener *tok;
+	json_object *in;
+	size_t len;
+	int st;
+
+	*o = NULL;
+	if (type == NULL || strncasecmp(type, "application/json", 16) != 0)
+		return req_error(r, 415, "unsupported_media_type",
+		    "Content-Type: application/json으로 보내 주세요.");
+	if (r->content_length > REQ_JSON_BODY_MAX)
+		return req_error(r, 413, "body_too_large", "요청 본문은 4096바이트 이하여야 합니다.");
+	if ((st = req_read_body(r, &body, &len)) != 0)
+		return st;
+	if ((tok = json_tokener_new_ex(4)) == NULL)
+		return req_error(r, 500, NULL, NULL);
+	in = json_tokener_parse_ex(tok, body, (int)len);
+	if (json_tokener_get_error(tok) != json_tokener_success || json_tokener_get_parse_end(tok) != len ||
+	    !json_object_is_type(in, json_type_object)) {
+		json_object_put(in);
+		in = NULL;
+	}
+	json_tokener_free(tok);
+	if (in == NULL)
+		return req_error(r, 400, "bad_json", "본문이 올바른 JSON 객체가 아닙니다.");
+	*o = in;
+	return 0;
+}
+
+const char *req_json_str(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+const char *req_query(struct req *r, const char *key)
+{
+	const char *v;
+
+	if (r->qform == NULL) {
+		if ((r->qform = arena_calloc(&r->arena, 1, sizeof(*r->qform))) == NULL)
+			return "";
+		if (form_parse(r->qform, &r->arena, r->query, strlen(r->query), FORM_PLUS_SPACE) != FORM_OK)
+			r->qform->n = 0;
+	}
+	v = form_get(r->qform, key);
+	return v != NULL ? v : "";
+}
+
 int req_redirect(struct req *r, const char *location)
 {
 	req_header(r, "Location: %s", location);

@@ -34,6 +34,7 @@ struct req {
 	long long ids[ROUTE_MAX_IDS];
 	int nids;
 	struct form *form;          /* a POSTed form body, parsed before the handler; else NULL */
+	struct form *qform;         /* the query string, parsed on first req_query() */
 	struct session *sess;       /* who is asking (browser session or API token), NULL if anonymous */
 	const char *anon_csrf;      /* an anonymous visitor's CSRF token, once looked up or minted */
 
@@ -69,6 +70,19 @@ int req_error(struct req *r, int status, const char *code, const char *msg);
 
 /* A value of the POSTed form ("" when absent or no form). */
 const char *req_form(const struct req *r, const char *key);
+struct json_object;
+#define REQ_JSON_BODY_MAX 4096  /* bytes of a JSON request body */
+/* Send o (which this takes over) as the JSON body of the response. */
+void req_json(struct req *r, struct json_object *o);
+/* Read the body as one JSON object (Content-Type application/json, at most
+ * REQ_JSON_BODY_MAX bytes, nesting depth 4): 0 with *o (caller puts it), or a
+ * status with the JSON error set (415, 413, 400). */
+int req_json_body(struct req *r, struct json_object **o);
+/* The string member key of o, or NULL when absent or not a string. */
+const char *req_json_str(struct json_object *o, const char *key);
+/* A value of the query string ("" when absent). A query string that does not
+ * decode (bad escapes, %00, invalid UTF-8, too many pairs) reads as empty. */
+const char *req_query(struct req *r, const char *key);
 /* 303 See Other to a local path; returns 303 for `return req_redirect(...)`. */
 int req_redirect(struct req *r, const char *location);
 /* 1 when the site is served over https (nginx's HTTPS / REQUEST_SCHEME). */

@@ -33,12 +33,24 @@ const struct route route_table[] = {
 	{ "GET",  "/me/sessions", page_sessions, AUTH },
 	{ "POST", "/me/sessions/end-all", page_sessions_end_all, AUTH | CSRF },
 	{ "POST", "/me/sessions/{id}/end", page_session_end, AUTH | CSRF },
+	{ "GET",  "/products", page_products, 0 },
+	{ "POST", "/products", page_product_register, AUTH | CSRF },
+	{ "GET",  "/products/{id}", page_product, 0 },
+	{ "GET",  "/history", page_history, AUTH },
+	{ "POST", "/history/clear", page_history_clear, AUTH | CSRF },
+	{ "POST", "/history/{id}/delete", page_history_delete, AUTH | CSRF },
 	{ "GET",  "/admin/config", page_admin_config, AUTH | ADMIN },
 	{ "POST", "/admin/config", page_admin_config_save, AUTH | ADMIN | CSRF },
 	/* JSON API (bearer tokens) */
 	{ "POST", "/api/auth/token", page_api_token, API },
 	{ "POST", "/api/auth/logout", page_api_logout, API | AUTH },
 	{ "GET",  "/api/me", page_api_me, API | AUTH },
+	{ "GET",  "/api/products", page_api_products, API | AUTH },
+	{ "POST", "/api/products", page_api_product_register, API | AUTH },
+	{ "GET",  "/api/products/{id}", page_api_product, API | AUTH },
+	{ "GET",  "/api/history", page_api_history, API | AUTH },
+	{ "DELETE", "/api/history", page_api_history_clear, API | AUTH },
+	{ "DELETE", "/api/history/{id}", page_api_history_delete, API | AUTH },
 };
 
 const int route_count = (int)(sizeof(route_table) / sizeof(route_table[0]));
