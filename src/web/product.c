@@ -3,7 +3,8 @@
  * Registration is one INSERT … ON CONFLICT (coupang_product_id) DO UPDATE:
  * concurrent registrations of one product, in whatever URL form, end in one
  * row, and item ids learnt from a later URL fill the ones still unknown.
- * Search is ILIKE '%q%' over the pg_trgm index, ranked by similarity().
+ * Search is LIKE '%q%' on the lower-cased name over its pg_trgm index, the
+ * matches ordered by where the words stand in the name, then newest first.
  */
 #include <string.h>
 
@@ -101,7 +102,8 @@ int product_load(struct req *r, long long id, struct product *p)
 	return fill(r, 0, 0, p) == 0 ? 0 : 503;
 }
 
-/* q with LIKE's wildcards and its escape character escaped, in the arena. */
+/* q with LIKE's wildcards and its escape character escaped, in the arena
+ * (lower() leaves the backslashes alone). */
 static char *like_escape(struct arena *a, const char *q)
 {
 	char *out = arena_alloc(a, strlen(q) * 2 + 1), *o = out;
@@ -144,9 +146,10 @@ int product_search(struct req *r, const char *q, long long page, struct product 
 		if ((pat = like_escape(&r->arena, q)) == NULL)
 			return 503;
 		p[2] = pat;
+		/* the earlier the words stand in the name, the better the match */
 		if (pg_exec(pg, "SELECT " COLUMNS ", count(*) OVER () FROM products "
-		    "WHERE name ILIKE '%' || $3 || '%' "
-		    "ORDER BY similarity(name, $4) DESC, id DESC LIMIT 20 OFFSET $2", 4, p) == -1) {
+		    "WHERE name_lc LIKE '%' || lower($3) || '%' "
+		    "ORDER BY strpos(name_lc, lower($4)), id DESC LIMIT 20 OFFSET $2", 4, p) == -1) {
 			log_error("product search: %s", pg->err);
 			return 503;
 		}

@@ -35,7 +35,7 @@ int product_register(struct req *r, const char *input, long long *id, int *creat
 int product_load(struct req *r, long long id, struct product *p);
 
 /* One page (1-based) of products whose name contains q (any case; Korean or
- * Latin), best matches first; with q empty, the newest products. Fills
+ * Latin), those where it stands earliest first; with q empty, the newest products. Fills
  * *items (arena array of *n) and *total. Records the search in the user's
  * history when r has a user, q is not empty and page is 1. 0, 422 (*msg:
  * query too long) or 503. */
