@@ -83,6 +83,7 @@ static int render_list(struct req *r, int status, const char *q, long long page,
 	html_raw(&r->body, "<button type=\"submit\" class=\"button\">검색</button>\n</form>\n");
 	if (st == 422) {
 		layout_notice(r, "error", msg);
+		status = 422;
 		n = 0;
 	} else if (q[0] != '\0') {
 		html_printf(&r->body, "<p class=\"muted\">‘%s’ 검색 결과 %lld개</p>\n", q, total);

@@ -243,6 +243,9 @@ is(api('alice', 'POST', '/api/products', '{"url":')->{status}, 400, 'malformed J
 	$r = page('bob', '/products?q=' . enc('두유') . '&page=2');
 	like($r->{text}, qr/2 \/ 2쪽/, 'page 2 of 2');
 	is(page('bob', '/products?page=9999')->{status}, 404, 'a page beyond the limit: 404');
+	$r = page('bob', '/products?q=' . enc('가' x 101));
+	is($r->{status}, 422, 'an over-long query on the page: 422');
+	like($r->{text}, qr/검색어는 100자 이내로/, '... with a Korean message');
 	$r = page(undef, '/products?q=' . enc('<script>'));
 	like($r->{text}, qr/‘&lt;script&gt;’ 검색 결과 0개/, 'the query is escaped on the page');
 	like($r->{text}, qr/로그인<\/a>하면/, 'a visitor is invited to log in to register');
