@@ -7,120 +7,11 @@
 // Prints TAP ("ok N - ...", "not ok N - ...", "# ..." comments and the plan "1..N" at the
 // end) and exits 1 when a check failed, a step threw, or the 120 s watchdog fired.
 // Run by t/integ/browser.t against a private stack; nothing here downloads a browser.
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-
-const [base, shotDir] = process.argv.slice(2);
-if (!base || !shotDir) {
-	console.log('1..1');
-	console.log('not ok 1 - usage: node accounts.mjs BASE_URL SCREENSHOT_DIR');
-	process.exit(1);
-}
-mkdirSync(shotDir, { recursive: true });
-
-const EXECUTABLE = '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-	'--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const TIMEOUT = 15000;
-const WATCHDOG = 120000;
-const VIEWPORT = { width: 1280, height: 800 };
-
-// ---------------------------------------------------------------- TAP helpers
-
-let n = 0;
-let failed = 0;
-const oneLine = (s) => String(s).replace(/\s+/g, ' ').replace(/#/g, '♯').trim();
-
-function ok(cond, desc, detail) {
-	n++;
-	if (cond) {
-		console.log(`ok ${n} - ${oneLine(desc)}`);
-	} else {
-		failed++;
-		console.log(`not ok ${n} - ${oneLine(desc)}`);
-		if (detail !== undefined)
-			for (const l of String(detail).split('\n')) console.log(`#   ${l}`);
-	}
-	return !!cond;
-}
-
-function is(got, want, desc) {
-	return ok(got === want, desc, `got:      ${JSON.stringify(got)}\nexpected: ${JSON.stringify(want)}`);
-}
-
-function has(text, part, desc) {
-	const t = String(text ?? '');
-	return ok(t.includes(part), desc,
-		`expected to contain: ${JSON.stringify(part)}\nin: ${JSON.stringify(t.slice(0, 400))}`);
-}
-
-function note(msg) {
-	// (playwright's error messages carry terminal colour codes)
-	for (const l of String(msg).replace(/\x1b\[[0-9;]*m/g, '').split('\n')) console.log(`# ${l}`);
-}
-
-const watchdog = setTimeout(() => {
-	n++;
-	console.log(`not ok ${n} - the whole browser run finished within ${WATCHDOG / 1000} s (watchdog fired)`);
-	console.log(`1..${n}`);
-	process.exit(1);
-}, WATCHDOG);
-
-// ---------------------------------------------------------------- page helpers
-
-const url = (path) => base + path;
-const pathOf = (page) => { const u = new URL(page.url()); return u.pathname + u.search; };
-const hangul = /[\uAC00-\uD7A3]/;
-
-async function newContext(browser, opts = {}) {
-	const ctx = await browser.newContext({ viewport: VIEWPORT, locale: 'ko-KR', ...opts });
-	ctx.setDefaultTimeout(TIMEOUT);
-	ctx.setDefaultNavigationTimeout(TIMEOUT);
-	return ctx;
-}
-
-const pageErrors = [];
-async function newPage(ctx) {
-	const page = await ctx.newPage();
-	page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
-	return page;
-}
-
-async function shot(page, name) {
-	const file = join(shotDir, name);
-	await page.screenshot({ path: file, fullPage: true });
-	note(`screenshot: ${file}`);
-}
-
-// Click the submit button `button` and wait for the POST's final page; returns the
-// response of the POST itself (its status, before any redirect).
-async function submit(page, button, action) {
-	const [resp] = await Promise.all([
-		page.waitForResponse((r) => r.request().method() === 'POST' &&
-			new URL(r.url()).pathname === action),
-		page.locator(button).click(),
-	]);
-	await page.waitForLoadState('load');
-	return resp;
-}
-
-const navWho = async (page) => {
-	const who = page.locator('header nav .who');
-	return (await who.count()) ? (await who.textContent()).trim() : null;
-};
-const navHasLogin = async (page) =>
-	(await page.locator('header nav a[href="/login"]', { hasText: '로그인' }).count()) === 1;
-
-async function login(page, email, password, action = 'button[type=submit]:has-text("로그인")') {
-	await page.locator('#f-email').fill(email);
-	await page.locator('#f-password').fill(password);
-	return submit(page, `main ${action}`, '/login');
-}
-
-async function logout(page) {
-	return submit(page, 'header nav button:has-text("로그아웃")', '/logout');
-}
+// The TAP, page helpers and main() are in lib.mjs beside this file.
+import {
+	main, ok, is, has, note, url, pathOf, hangul, newContext, newPage, shot, submit,
+	navWho, navHasLogin, login, logout, pageErrors,
+} from './lib.mjs';
 
 // ---------------------------------------------------------------- the flows
 
@@ -353,22 +244,4 @@ async function run(browser) {
 	ok(pageErrors.length === 0, 'no JavaScript errors on any page', pageErrors.join('\n'));
 }
 
-let browser;
-try {
-	browser = await chromium.launch({ executablePath: EXECUTABLE, headless: true, args: ARGS });
-	note(`chromium ${browser.version()}, ${base}`);
-	await run(browser);
-} catch (e) {
-	n++;
-	failed++;
-	console.log(`not ok ${n} - the browser run went on to the end (it stopped with an error)`);
-	note(String(e && e.stack || e));
-}
-try {
-	if (browser) await browser.close();
-} catch (e) {
-	note(`closing the browser: ${e.message}`);
-}
-clearTimeout(watchdog);
-console.log(`1..${n}`);
-process.exit(failed ? 1 : 0);
+await main('accounts.mjs', run);

@@ -1,8 +1,12 @@
-# The account pages in headless Chromium: runs t/browser/accounts.mjs (playwright-core
-# driving Debian's /usr/bin/chromium) against a private stack and passes its TAP points
-# through, one Test::More point each.  Screenshots go to $REVLENS_SCREENSHOTS, or
-# $BUILDDIR/screenshots.  A missing browser or node_modules is a failure, not a skip:
+# The account and product pages in headless Chromium: runs t/browser/accounts.mjs, then
+# t/browser/products.mjs (playwright-core driving Debian's /usr/bin/chromium) against a
+# private stack and passes their TAP points through, one Test::More point each; each
+# script's exit status and plan are checked too.  Screenshots go to $REVLENS_SCREENSHOTS,
+# or $BUILDDIR/screenshots.  A missing browser or node_modules is a failure, not a skip:
 # scripts/install-deps installs both.
+#
+# No `use utf8`: the Korean strings below are UTF-8 bytes, passed as they are to the
+# CLI, to psql and to the scripts' environment.
 use strict;
 use warnings;
 use lib "$ENV{REVLENS_SRCDIR}/t/lib";
@@ -11,7 +15,6 @@ use Test::More;
 use File::Path qw(make_path);
 
 my $src    = RevlensTest::srcdir();
-my $script = "$src/t/browser/accounts.mjs";
 my $shots  = $ENV{REVLENS_SCREENSHOTS} || RevlensTest::builddir() . '/screenshots';
 
 my @missing;
@@ -32,38 +35,65 @@ make_path($shots);
 my $s = RevlensTest->start(workers => 2);
 (my $base = $s->url('/')) =~ s{/\z}{};
 
-# `timeout` is a second bound behind the script's own 120 s watchdog.
-# the admin of step j, made the way an operator makes the first admin
+# the admin of accounts.mjs step j, made the way an operator makes the first admin
 my ($admin, $adminpw) = ('admin@example.com', '관리자 비밀번호 열두자리');
 my $add = $s->cli({ stdin => "$adminpw\n" }, 'user', 'add', '--admin', '--name', '관리자', $admin);
 is($add->{exit}, 0, 'revlens user add --admin') or diag($add->{err});
 
-my $t0 = time;
-my $r = RevlensTest::run_cmd(['timeout', '-k', '10', '180', $node, $script, $base, $shots],
-	env => { NODE_OPTIONS => undef, PLAYWRIGHT_BROWSERS_PATH => undef,
-		REVLENS_ADMIN_EMAIL => $admin, REVLENS_ADMIN_PASSWORD => $adminpw });
-my $secs = time - $t0;
+# the user of products.mjs
+my ($user, $userpw, $username) = ('shopper@example.com', '두유 좋아하는 사람 비밀번호', '두유러버');
+$add = $s->cli({ stdin => "$userpw\n" }, 'user', 'add', '--name', $username, $user);
+is($add->{exit}, 0, 'revlens user add (the products user)') or diag($add->{err});
 
-my ($plan, $seen) = (undef, 0);
-for my $line (split /\n/, $r->{out}) {
-	if ($line =~ /^(not )?ok (\d+)(?: - (.*))?$/) {
-		my ($bad, $num, $desc) = ($1, $2, $3 // '');
-		$seen++;
-		ok(!$bad, $desc) or diag("(accounts.mjs point $num)");
-	} elsif ($line =~ /^1\.\.(\d+)$/) {
-		$plan = $1;
-	} elsif ($line =~ /^#\s?(.*)$/) {
-		note($1);
-	} elsif ($line =~ /\S/) {
-		note("accounts.mjs: $line");
+# products.mjs searches these: 25 named with 두유, priced 9900 + 1000 N won, and three others
+$s->psql(<<'SQL');
+INSERT INTO products (coupang_product_id, url, name, price)
+SELECT 9100000000 + g, 'https://www.coupang.com/vp/products/' || (9100000000 + g),
+	'매일두유 오리지널 190ml ' || g || '팩', 9900 + 1000 * g
+FROM generate_series(1, 25) AS g;
+INSERT INTO products (coupang_product_id, url, name, price) VALUES
+	(9200000001, 'https://www.coupang.com/vp/products/9200000001', '비비고 왕교자 1.05kg', 12980),
+	(9200000002, 'https://www.coupang.com/vp/products/9200000002', '제주 삼다수 2L 12병', 11900),
+	(9200000003, 'https://www.coupang.com/vp/products/9200000003', 'Apple 에어팟 프로 2세대 USB-C', 329000);
+SQL
+is($s->psql("SELECT count(*) FROM products WHERE name LIKE '%두유%'"), 25, '25 두유 products inserted');
+
+my %env = (NODE_OPTIONS => undef, PLAYWRIGHT_BROWSERS_PATH => undef,
+	REVLENS_ADMIN_EMAIL => $admin, REVLENS_ADMIN_PASSWORD => $adminpw,
+	REVLENS_USER_EMAIL => $user, REVLENS_USER_PASSWORD => $userpw, REVLENS_USER_NAME => $username);
+
+# Run t/browser/$name and pass its TAP through; its exit status and plan are points too.
+# `timeout` is a second bound behind the script's own 120 s watchdog.
+sub run_script {
+	my ($name) = @_;
+	my $t0 = time;
+	my $r = RevlensTest::run_cmd(['timeout', '-k', '10', '180', $node, "$src/t/browser/$name",
+		$base, $shots], env => \%env);
+	my $secs = time - $t0;
+
+	my ($plan, $seen) = (undef, 0);
+	for my $line (split /\n/, $r->{out}) {
+		if ($line =~ /^(not )?ok (\d+)(?: - (.*))?$/) {
+			my ($bad, $num, $desc) = ($1, $2, $3 // '');
+			$seen++;
+			ok(!$bad, $desc) or diag("($name point $num)");
+		} elsif ($line =~ /^1\.\.(\d+)$/) {
+			$plan = $1;
+		} elsif ($line =~ /^#\s?(.*)$/) {
+			note($1);
+		} elsif ($line =~ /\S/) {
+			note("$name: $line");
+		}
 	}
+	is($r->{exit}, 0, "$name exits 0 (took ${secs} s)")
+		or diag("exit $r->{exit}" . ($r->{exit} == 124 ? ' (killed by timeout)' : '')
+			. ($r->{err} ne '' ? "; stderr:\n$r->{err}" : ''));
+	ok(defined $plan && $plan == $seen && $seen > 0,
+		"$name printed its plan and every point of it")
+		or diag('plan ' . ($plan // 'missing') . ", $seen points seen");
 }
-is($r->{exit}, 0, "accounts.mjs exits 0 (took ${secs} s)")
-	or diag("exit $r->{exit}" . ($r->{exit} == 124 ? ' (killed by timeout)' : '')
-		. ($r->{err} ne '' ? "; stderr:\n$r->{err}" : ''));
-ok(defined $plan && $plan == $seen && $seen > 0,
-	'accounts.mjs printed its plan and every point of it')
-	or diag('plan ' . ($plan // 'missing') . ", $seen points seen");
+
+run_script($_) for qw(accounts.mjs products.mjs);
 is_deeply([$s->log_alarms], [], 'no alerts or sanitizer reports in the logs');
 
 done_testing();
