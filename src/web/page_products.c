@@ -26,10 +26,25 @@ static long long page_arg(struct req *r)
 	return strnum_parse(s, 10, 1, PRODUCT_PAGE_MAX, &v) == 0 ? v : 0;
 }
 
+/* "1,234,500원": whole won with thousands separators. */
+static void won(struct req *r, long long v)
+{
+	char digits[32], out[48];
+	int n = snprintf(digits, sizeof(digits), "%lld", v), o = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			out[o++] = ',';
+		out[o++] = digits[i];
+	}
+	out[o] = '\0';
+	html_printf(&r->body, "%s원", out);
+}
+
 static void price_cell(struct req *r, const struct product *p)
 {
 	if (p->price >= 0)
-		html_printf(&r->body, "%lld원", p->price);
+		won(r, p->price);
 	else
 		html_raw(&r->body, "<span class=\"muted\">아직 수집되지 않음</span>");
 }
@@ -39,8 +54,8 @@ static void name_cell(struct req *r, const struct product *p)
 	if (p->name != NULL)
 		html_printf(&r->body, "%s", p->name);
 	else
-		html_printf(&r->body, "<span class=\"muted\">이름 아직 수집되지 않음</span> "
-		    "<small>쿠팡 상품 %lld</small>", p->coupang_product_id);
+		html_printf(&r->body, "쿠팡 상품 %lld <small class=\"muted\">이름 아직 수집되지 않음</small>",
+		    p->coupang_product_id);
 }
 
 static void register_form(struct req *r, const char *url, const char *error)
@@ -75,7 +90,9 @@ static int render_list(struct req *r, int status, const char *q, long long page,
 	if (st == 503)
 		return req_error(r, 503, NULL, "상품을 불러올 수 없습니다. 잠시 후 다시 시도해 주세요.");
 	layout_begin(r, q[0] ? "상품 검색" : "상품");
-	register_form(r, url, url_error);
+	html_raw(&r->body, "<h1 class=\"page-title\">상품</h1>\n");
+	if (url_error != NULL)
+		register_form(r, url, url_error);
 	html_raw(&r->body, "<section class=\"card\">\n<form method=\"get\" action=\"/products\" "
 	    "class=\"search\" role=\"search\">\n<label for=\"f-q\" class=\"sr\">상품 검색</label>\n");
 	html_printf(&r->body, "<input id=\"f-q\" name=\"q\" type=\"search\" value=\"%s\" maxlength=\"100\" "
@@ -118,6 +135,8 @@ static int render_list(struct req *r, int status, const char *q, long long page,
 		html_raw(&r->body, "</nav>\n");
 	}
 	html_raw(&r->body, "</section>\n");
+	if (url_error == NULL)
+		register_form(r, url, NULL);
 	layout_end(r);
 	return status;
 }

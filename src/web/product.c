@@ -124,9 +124,15 @@ int product_search(struct req *r, const char *q, long long page, struct product 
 {
 	struct pg_conn *pg = &r->app->pg;
 	char off[24], *pat;
-	size_t chars = 0;
+	size_t chars = 0, len;
 	int rows;
 
+	while (*q == ' ' || *q == '\t')
+		q++;
+	for (len = strlen(q); len > 0 && (q[len - 1] == ' ' || q[len - 1] == '\t'); len--)
+		;
+	if ((q = arena_strndup(&r->arena, q, len)) == NULL)
+		return 503;
 	for (const char *c = q; *c; c++)
 		chars += ((unsigned char)*c & 0xC0) != 0x80;
 	if (chars > PRODUCT_QUERY_MAX) {
@@ -167,8 +173,10 @@ int product_search(struct req *r, const char *q, long long page, struct product 
 		const char *h[3] = { uid, q, cnt };
 		snprintf(uid, sizeof(uid), "%lld", r->sess->uid);
 		snprintf(cnt, sizeof(cnt), "%lld", *total);
-		if (pg_exec(pg, "INSERT INTO search_history (user_id, query, result_count) "
-		    "VALUES ($1, $2, $3)", 3, h) == -1)
+		/* one entry per query: searching it again moves it to the top */
+		if (pg_exec(pg, "WITH old AS (DELETE FROM search_history WHERE user_id = $1 AND query = $2) "
+		    "INSERT INTO search_history (user_id, query, result_count) VALUES ($1, $2, $3)",
+		    3, h) == -1)
 			log_warn("search history: %s", pg->err);
 	}
 	return 0;

@@ -37,7 +37,8 @@ int product_load(struct req *r, long long id, struct product *p);
 /* One page (1-based) of products whose name contains q (any case; Korean or
  * Latin), those where it stands earliest first; with q empty, the newest products. Fills
  * *items (arena array of *n) and *total. Records the search in the user's
- * history when r has a user, q is not empty and page is 1. 0, 422 (*msg:
+ * history (one entry per query, the newest on top) when r has a user, q is
+ * not empty and page is 1. Spaces around q are ignored. 0, 422 (*msg:
  * query too long) or 503. */
 int product_search(struct req *r, const char *q, long long page, struct product **items,
     int *n, long long *total, const char **msg);

@@ -25,7 +25,7 @@ const MOBILE = `m.coupang.com/vm/products/${COUPANG_ID}`;
 const SHORT = 'https://link.coupang.com/a/abc';
 const QUERY = '두유';
 const SOY = /^매일두유 오리지널 190ml (\d+)팩$/;
-const soyPrice = (packs) => `${9900 + 1000 * packs}원`;
+const soyPrice = (packs) => `${(9900 + 1000 * packs).toLocaleString("en-US")}원`;  // "14,900원"
 
 const text = async (loc) => ((await loc.first().textContent().catch(() => '')) ?? '').trim();
 

@@ -177,7 +177,7 @@ is(api('alice', 'POST', '/api/products', '{"url":')->{status}, 400, 'malformed J
 	$r = page('alice', "/products/$id?new=1");
 	is($r->{status}, 200, 'the product page');
 	like($r->{text}, qr/상품을 등록했습니다/, '... says it was registered');
-	like($r->{text}, qr/이름 아직 수집되지 않음/, '... the name is not collected yet');
+	like($r->{text}, qr/쿠팡 상품 6660001 <small class="muted">이름 아직 수집되지 않음/, '... the name is not collected yet');
 	like($r->{text}, qr/<dt>가격<\/dt><dd><span class="muted">아직 수집되지 않음/, '... nor the price');
 	like($r->{text}, qr/href="https:\/\/www\.coupang\.com\/vp\/products\/6660001"/, '... links to Coupang');
 	like($r->{text}, qr/아직 분석한 적이 없습니다/, '... and has no analysis yet');
@@ -198,7 +198,7 @@ is(api('alice', 'POST', '/api/products', '{"url":')->{status}, 400, 'malformed J
 	$r = page(undef, "/products/$id");
 	is($r->{status}, 200, 'a visitor may look at a product');
 	like($r->{text}, qr/&lt;b&gt;굵게&lt;\/b&gt; &amp; &quot;따옴표&quot;/, 'the name is escaped');
-	like($r->{text}, qr/12900원/, 'the price in won');
+	like($r->{text}, qr/12,900원/, 'the price in won, with thousands separators');
 	for my $bad ('0', '-1', 'abc', '99999999999999999999', '1.5', '00' . $id) {
 		is(page('alice', "/products/$bad")->{status}, 404, "/products/$bad: 404");
 	}
@@ -225,6 +225,9 @@ is(api('alice', 'POST', '/api/products', '{"url":')->{status}, 400, 'malformed J
 	is(scalar @{ $r->{json}{items} }, 3, 'second page of 3');
 	$r = api('alice', 'GET', '/api/products?q=soy+MILK');
 	is($r->{json}{total}, 23, 'Latin, any case, partial words');
+	$r = api('alice', 'GET', '/api/products?q=' . enc('  두유 '));
+	is($r->{json}{total}, 23, 'spaces around the query are ignored');
+	api('alice', 'GET', '/api/products?q=' . enc('두유'));
 	$r = api('alice', 'GET', '/api/products?q=' . enc('이어폰'));
 	is($r->{json}{total}, 1, 'a word inside a name');
 	is($r->{json}{items}[0]{name}, '무선 이어폰 블루투스 5.3', '... the right one');
@@ -258,6 +261,7 @@ is(api('alice', 'POST', '/api/products', '{"url":')->{status}, 400, 'malformed J
 	ok((grep { $_ eq '두유' } @q) && (grep { $_ eq 'soy MILK' } @q), "alice's searches are in her history");
 	is($r->{json}{items}[0]{result_count} // -1, 0, 'with their result counts (newest first)');
 	ok(!(grep { $_ eq '<script>' } @q), "a visitor's search is nobody's history");
+	is(scalar(grep { $_ eq '두유' } @q), 1, 'a query searched three times is one entry');
 	my @bq = map { $_->{query} } @{ api('bob', 'GET', '/api/history')->{json}{items} };
 	is_deeply(\@bq, ['두유'], "bob's history holds only bob's search");
 	my $aid = $r->{json}{items}[0]{id};
