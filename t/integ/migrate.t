@@ -210,7 +210,9 @@ rejects("INSERT INTO analysis_requests (user_id, product_id, progress) VALUES ($
 	'progress above 100', qr/analysis_requests_progress_check/);
 $s->psql("INSERT INTO analysis_requests (user_id, product_id) VALUES ($uid, $pid2)");
 rejects("INSERT INTO analysis_requests (user_id, product_id) VALUES ($uid, $pid2)",
-	'second active request for the same user and product', qr/analysis_requests_one_active/);
+	'second active request for the same product', qr/analysis_requests_one_active_product/);
+rejects("UPDATE analysis_requests SET status = 'done'",
+	'queued straight to done (the transition trigger)', qr/queued -> done is not allowed/);
 rejects("UPDATE analysis_requests SET status = 'failed', finished_at = now()",
 	'failed without an error message', qr/analysis_requests_failed_reason_check/);
 rejects("INSERT INTO watch_list (user_id, product_id, target_price) VALUES ($uid, $pid2, 0)",
