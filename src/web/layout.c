@@ -20,7 +20,7 @@ void layout_begin(struct req *r, const char *title)
 	    "<nav class=\"nav\" aria-label=\"주 메뉴\">\n");
 	html_raw(b, "<a href=\"/products\">상품</a>\n");
 	if (s != NULL) {
-		html_raw(b, "<a href=\"/history\">검색 기록</a>\n");
+		html_raw(b, "<a href=\"/requests\">분석 요청</a>\n<a href=\"/history\">검색 기록</a>\n");
 		html_printf(b, "<a href=\"/me\" class=\"who\" title=\"내 정보\">%s님</a>\n", s->name);
 		if (s->admin)
 			html_raw(b, "<a href=\"/admin/config\">관리</a>\n");

@@ -9,8 +9,10 @@ revlens_web_SOURCES = \
 	src/web/page_admin_config.c \
 	src/web/page_api_auth.c \
 	src/web/page_api_products.c \
+	src/web/page_api_requests.c \
 	src/web/page_history.c \
 	src/web/page_products.c \
+	src/web/page_requests.c \
 	src/web/product.c src/web/product.h \
 	src/web/page_home.c \
 	src/web/page_login.c \
@@ -23,6 +25,7 @@ revlens_web_SOURCES = \
 	src/web/page_version.c src/web/page_version.h \
 	src/web/req.c src/web/req.h \
 	src/web/ratelimit.c src/web/ratelimit.h \
+	src/web/request.c src/web/request.h \
 	src/web/route.c src/web/route.h \
 	src/web/scoreboard.c src/web/scoreboard.h \
 	src/web/session.c src/web/session.h \

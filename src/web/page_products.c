@@ -13,6 +13,7 @@
 #include "web/pages.h"
 #include "web/product.h"
 #include "web/req.h"
+#include "web/request.h"
 #include "web/session.h"
 
 /* The page number of ?page=, 1 when absent; 0 when it is no page number. */
@@ -164,17 +165,14 @@ int page_product_register(struct req *r)
 	return req_redirect(r, arena_printf(&r->arena, "/products/%lld%s", id, created ? "?new=1" : ""));
 }
 
-/* The product's latest analysis request, whoever made it. */
+/* The product's latest analysis request, whoever asked for it, and the button
+ * that asks for one (joining the active one, if any). */
 static void analysis_card(struct req *r, const struct product *p)
 {
-	static const char *const names[][2] = {
-		{ "queued", "대기 중" }, { "running", "분석 중" }, { "done", "완료" },
-		{ "failed", "실패" }, { "cancelled", "취소됨" },
-	};
 	struct pg_conn *pg = &r->app->pg;
 	char id[24];
 	const char *q[2] = { id, r->sess != NULL ? r->sess->tz : "Asia/Seoul" };
-	const char *status, *label;
+	int active = 0;
 
 	snprintf(id, sizeof(id), "%lld", p->id);
 	html_raw(&r->body, "<section class=\"card\">\n<h2>분석</h2>\n");
@@ -182,20 +180,25 @@ static void analysis_card(struct req *r, const struct product *p)
 	    "'YYYY-MM-DD HH24:MI') FROM analysis_requests WHERE product_id = $1 "
 	    "ORDER BY requested_at DESC, id DESC LIMIT 1", 2, q) == -1) {
 		log_error("product analysis status: %s", pg->err);
-		html_raw(&r->body, "<p class=\"muted\">분석 상태를 불러오지 못했습니다.</p>\n</section>\n");
-		return;
+		html_raw(&r->body, "<p class=\"muted\">분석 상태를 불러오지 못했습니다.</p>\n");
+	} else if (pg_ntuples(pg) == 0) {
+		html_raw(&r->body, "<p class=\"muted\">아직 분석한 적이 없습니다.</p>\n");
+	} else {
+		const char *status = pg_value(pg, 0, 0);
+		active = strcmp(status, "queued") == 0 || strcmp(status, "running") == 0;
+		html_printf(&r->body, "<p>최근 분석 요청: <span class=\"status %s\">%s</span> (%s%%) · %s</p>\n",
+		    status, request_status_ko(status), pg_value(pg, 0, 1), pg_value(pg, 0, 2));
 	}
-	if (pg_ntuples(pg) == 0) {
-		html_raw(&r->body, "<p class=\"muted\">아직 분석한 적이 없습니다.</p>\n</section>\n");
-		return;
+	if (r->sess != NULL) {
+		html_printf(&r->body, "<form method=\"post\" action=\"/products/%lld/analyze\">", p->id);
+		layout_csrf(r);
+		html_printf(&r->body, "<button type=\"submit\" class=\"button primary\">%s</button></form>\n",
+		    active ? "진행 중인 분석 보기" : "분석 요청");
+	} else {
+		html_printf(&r->body, "<p><a href=\"/login?next=%%2Fproducts%%2F%lld\">로그인</a>하면 "
+		    "분석을 요청할 수 있습니다.</p>\n", p->id);
 	}
-	status = pg_value(pg, 0, 0);
-	label = status;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(names[i][0], status) == 0)
-			label = names[i][1];
-	html_printf(&r->body, "<p>최근 분석 요청: <strong>%s</strong> (%s%%) · %s</p>\n</section>\n",
-	    label, pg_value(pg, 0, 1), pg_value(pg, 0, 2));
+	html_raw(&r->body, "</section>\n");
 }
 
 int page_product(struct req *r)

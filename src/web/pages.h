@@ -24,6 +24,14 @@ int page_api_me(struct req *r);                 /* GET /api/me */
 int page_products(struct req *r);               /* GET /products?q=&page= */
 int page_product_register(struct req *r);       /* POST /products */
 int page_product(struct req *r);                /* GET /products/{id} */
+int page_analyze(struct req *r);                /* POST /products/{id}/analyze */
+int page_requests(struct req *r);               /* GET /requests */
+int page_request(struct req *r);                /* GET /requests/{id} */
+int page_request_cancel(struct req *r);         /* POST /requests/{id}/cancel */
+int page_api_analyze(struct req *r);            /* POST /api/products/{id}/analyses */
+int page_api_requests(struct req *r);           /* GET /api/requests */
+int page_api_request(struct req *r);            /* GET /api/requests/{id} */
+int page_api_request_cancel(struct req *r);     /* POST /api/requests/{id}/cancel */
 int page_history(struct req *r);                /* GET /history */
 int page_history_delete(struct req *r);         /* POST /history/{id}/delete */
 int page_history_clear(struct req *r);          /* POST /history/clear */
