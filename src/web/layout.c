@@ -1,4 +1,5 @@
 /* layout.c — the page frame and form pieces shared by every HTML page. */
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/html.h"
@@ -20,7 +21,8 @@ void layout_begin(struct req *r, const char *title)
 	    "<nav class=\"nav\" aria-label=\"주 메뉴\">\n");
 	html_raw(b, "<a href=\"/products\">상품</a>\n");
 	if (s != NULL) {
-		html_raw(b, "<a href=\"/requests\">분석 요청</a>\n<a href=\"/history\">검색 기록</a>\n");
+		html_raw(b, "<a href=\"/requests\">분석 요청</a>\n<a href=\"/watchlist\">관심 상품</a>\n"
+		    "<a href=\"/history\">검색 기록</a>\n");
 		html_printf(b, "<a href=\"/me\" class=\"who\" title=\"내 정보\">%s님</a>\n", s->name);
 		if (s->admin)
 			html_raw(b, "<a href=\"/admin/config\">관리</a>\n");
@@ -76,4 +78,18 @@ void layout_notice(struct req *r, const char *cls, const char *msg)
 {
 	html_printf(&r->body, "<div class=\"notice %s\" role=\"%s\">%s</div>\n", cls,
 	    strcmp(cls, "error") == 0 ? "alert" : "status", msg);
+}
+
+void layout_won(struct req *r, long long v)
+{
+	char digits[32], out[48];
+	int n = snprintf(digits, sizeof(digits), "%lld", v), o = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (i > 0 && digits[i - 1] != '-' && (n - i) % 3 == 0)
+			out[o++] = ',';
+		out[o++] = digits[i];
+	}
+	out[o] = '\0';
+	html_printf(&r->body, "%s원", out);
 }

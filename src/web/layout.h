@@ -30,6 +30,9 @@ struct field {
 };
 void layout_field(struct req *r, const struct field *f);
 
+/* "1,234,500원": whole won with thousands separators. */
+void layout_won(struct req *r, long long v);
+
 /* A notice box: cls is "ok", "error" or "info". */
 void layout_notice(struct req *r, const char *cls, const char *msg);
 

@@ -20,6 +20,7 @@ revlens_web_SOURCES = \
 	src/web/page_password.c \
 	src/web/page_sessions.c \
 	src/web/page_signup.c \
+	src/web/page_watchlist.c \
 	src/web/page_healthz.c src/web/page_healthz.h \
 	src/web/page_metrics.c src/web/page_metrics.h \
 	src/web/page_version.c src/web/page_version.h \
@@ -30,5 +31,6 @@ revlens_web_SOURCES = \
 	src/web/scoreboard.c src/web/scoreboard.h \
 	src/web/session.c src/web/session.h \
 	src/web/settings.c src/web/settings.h \
+	src/web/watch.c src/web/watch.h \
 	src/web/worker.c src/web/worker.h
 revlens_web_LDADD = librevlens.a $(REVLENS_LIBS)

@@ -27,25 +27,10 @@ static long long page_arg(struct req *r)
 	return strnum_parse(s, 10, 1, PRODUCT_PAGE_MAX, &v) == 0 ? v : 0;
 }
 
-/* "1,234,500원": whole won with thousands separators. */
-static void won(struct req *r, long long v)
-{
-	char digits[32], out[48];
-	int n = snprintf(digits, sizeof(digits), "%lld", v), o = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (i > 0 && (n - i) % 3 == 0)
-			out[o++] = ',';
-		out[o++] = digits[i];
-	}
-	out[o] = '\0';
-	html_printf(&r->body, "%s원", out);
-}
-
 static void price_cell(struct req *r, const struct product *p)
 {
 	if (p->price >= 0)
-		won(r, p->price);
+		layout_won(r, p->price);
 	else
 		html_raw(&r->body, "<span class=\"muted\">아직 수집되지 않음</span>");
 }
@@ -221,6 +206,15 @@ int page_product(struct req *r)
 	    "<dt>쿠팡에서 보기</dt><dd><a href=\"%s\" rel=\"noopener noreferrer\" target=\"_blank\">%s</a></dd>\n"
 	    "</dl>\n</section>\n", p.coupang_product_id, p.created_local, p.url, p.url);
 	analysis_card(r, &p);
+	if (r->sess != NULL) {
+		html_raw(&r->body, "<section class=\"card\">\n<h2>관심 상품</h2>\n"
+		    "<form method=\"post\" action=\"/watchlist\" class=\"target wide\">");
+		layout_csrf(r);
+		html_printf(&r->body, "<input type=\"hidden\" name=\"product_id\" value=\"%lld\">", p.id);
+		html_raw(&r->body, "<label for=\"f-target\">목표가(원, 비워 두면 없음)</label>"
+		    "<input id=\"f-target\" name=\"target_price\" inputmode=\"numeric\" placeholder=\"예: 12900\">"
+		    "<button type=\"submit\" class=\"button\">관심 상품에 추가</button></form>\n</section>\n");
+	}
 	layout_end(r);
 	return 200;
 }

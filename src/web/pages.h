@@ -32,6 +32,14 @@ int page_api_analyze(struct req *r);            /* POST /api/products/{id}/analy
 int page_api_requests(struct req *r);           /* GET /api/requests */
 int page_api_request(struct req *r);            /* GET /api/requests/{id} */
 int page_api_request_cancel(struct req *r);     /* POST /api/requests/{id}/cancel */
+int page_watchlist(struct req *r);              /* GET /watchlist */
+int page_watch_add(struct req *r);              /* POST /watchlist */
+int page_watch_target(struct req *r);           /* POST /watchlist/{id} */
+int page_watch_delete(struct req *r);           /* POST /watchlist/{id}/delete */
+int page_api_watchlist(struct req *r);          /* GET /api/watchlist */
+int page_api_watch_add(struct req *r);          /* POST /api/watchlist */
+int page_api_watch(struct req *r);              /* GET /api/watchlist/{id} */
+int page_api_watch_delete(struct req *r);       /* DELETE /api/watchlist/{id} */
 int page_history(struct req *r);                /* GET /history */
 int page_history_delete(struct req *r);         /* POST /history/{id}/delete */
 int page_history_clear(struct req *r);          /* POST /history/clear */
