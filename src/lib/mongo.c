@@ -423,6 +423,20 @@ bson_t *mongo_index_doc(const struct mongo_index *ix, int with_ttl)
 	return doc;
 }
 
+int mongo_insert(struct mongo_conn *m, const char *collection, const bson_t *doc)
+{
+	mongoc_collection_t *coll = mongoc_client_get_collection(m->client, m->dbname, collection);
+	bson_error_t error;
+	int rc = 0;
+
+	if (!mongoc_collection_insert_one(coll, doc, NULL, NULL, &error)) {
+		set_err(m->err, sizeof(m->err), "insert: ", error.message);
+		rc = -1;
+	}
+	mongoc_collection_destroy(coll);
+	return rc;
+}
+
 int mongo_create_index(struct mongo_conn *m, const char *collection, const bson_t *index_doc)
 {
 	mongoc_database_t *db = NULL;

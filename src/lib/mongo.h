@@ -30,6 +30,8 @@ void mongo_global_cleanup(void);
 int mongo_open(struct mongo_conn *m, const char *uri, const char *dbname, int timeout_ms);
 /* Run {ping: 1} against the admin database. */
 int mongo_ping(struct mongo_conn *m);
+/* Insert doc into collection (acknowledged write). 0 or -1 with m->err. */
+int mongo_insert(struct mongo_conn *m, const char *collection, const bson_t *doc);
 /* Release the client (NULL-safe, idempotent). */
 void mongo_close(struct mongo_conn *m);
 

@@ -15,7 +15,10 @@ void layout_begin(struct req *r, const char *title)
 	html_printf(b, "<!doctype html>\n<html lang=\"ko\">\n<head>\n<meta charset=\"utf-8\">\n"
 	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	    "<title>%s — revlens</title>\n"
-	    "<link rel=\"stylesheet\" href=\"/static/revlens.css\">\n</head>\n<body>\n", title);
+	    "<link rel=\"stylesheet\" href=\"/static/revlens.css\">\n", title);
+	if (r->refresh > 0)
+		html_printf(b, "<noscript><meta http-equiv=\"refresh\" content=\"%d\"></noscript>\n", r->refresh);
+	html_raw(b, "</head>\n<body>\n");
 	html_raw(b, "<header class=\"topbar\"><div class=\"wrap\">\n"
 	    "<a href=\"/\" class=\"brand\"><span class=\"logo\" aria-hidden=\"true\">◎</span>revlens</a>\n"
 	    "<nav class=\"nav\" aria-label=\"주 메뉴\">\n");

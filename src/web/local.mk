@@ -11,6 +11,7 @@ revlens_web_SOURCES = \
 	src/web/page_api_products.c \
 	src/web/page_api_requests.c \
 	src/web/page_history.c \
+	src/web/page_live.c \
 	src/web/page_products.c \
 	src/web/page_requests.c \
 	src/web/product.c src/web/product.h \

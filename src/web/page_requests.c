@@ -1,8 +1,9 @@
 /* page_requests.c — analysis requests in the browser: POST /products/{id}/analyze,
  * GET /requests, GET /requests/{id}, POST /requests/{id}/cancel. A request that is
  * not the user's is 404, as is one that does not exist. While a request is
- * queued or running its page reloads itself every few seconds (no JavaScript
- * needed); the live stream over nchan comes with the progress publisher.
+ * queued or running its page follows it live (static/live.js: nchan's
+ * EventSource, else polling /requests/{id}/status), and without JavaScript it
+ * reloads itself every few seconds.
  */
 #include <string.h>
 
@@ -18,6 +19,20 @@
 static int active(const struct request *q)
 {
 	return strcmp(q->status, "queued") == 0 || strcmp(q->status, "running") == 0;
+}
+
+/* The stage in Korean ("" when none). */
+static const char *stage_ko(const char *stage)
+{
+	if (stage == NULL)
+		return "";
+	if (strcmp(stage, "collect") == 0)
+		return "리뷰 수집";
+	if (strcmp(stage, "analyze") == 0)
+		return "분석";
+	if (strcmp(stage, "save") == 0)
+		return "저장";
+	return stage;
 }
 
 static void product_label(struct req *r, const struct request *q)
@@ -88,21 +103,21 @@ int page_request(struct req *r)
 	if (st != 0)
 		return req_error(r, 503, NULL, "분석 요청을 불러올 수 없습니다.");
 	if (active(&q))
-		req_header(r, "Refresh: %d", REFRESH_SECONDS);
+		r->refresh = REFRESH_SECONDS;
 	layout_begin(r, "분석 진행 상황");
 	if (strcmp(req_query(r, "joined"), "1") == 0)
 		layout_notice(r, "info", "같은 상품의 분석이 이미 진행 중이어서 그 분석에 함께했습니다. "
 		    "같은 결과를 받게 됩니다.");
-	html_raw(&r->body, "<section class=\"card request\">\n<p class=\"eyebrow\">분석 요청</p>\n<h1>");
+	html_printf(&r->body, "<section class=\"card request\" data-live-request=\"%lld\" data-status=\"%s\">\n"
+	    "<p class=\"eyebrow\">분석 요청</p>\n<h1>", q.id, q.status);
 	html_printf(&r->body, "<a href=\"/products/%lld\">", q.product_id);
 	product_label(r, &q);
 	html_raw(&r->body, "</a></h1>\n<p class=\"state\">");
 	badge(r, q.status);
-	if (q.stage != NULL && active(&q))
-		html_printf(&r->body, " <span class=\"stage\">%s</span>", q.stage);
+	html_printf(&r->body, " <span class=\"stage\">%s</span>", active(&q) ? stage_ko(q.stage) : "");
 	/* a <progress> element: the CSP allows no inline style for a bar's width */
 	html_printf(&r->body, "</p>\n<progress class=\"bar\" max=\"100\" value=\"%d\">%d%%</progress>\n"
-	    "<p class=\"percent\">%d%%</p>\n", q.percent, q.percent, q.percent);
+	    "<p class=\"percent\">%d%%</p>\n<p class=\"message muted\"></p>\n", q.percent, q.percent, q.percent);
 	if (q.error_message != NULL && strcmp(q.status, "failed") == 0)
 		layout_notice(r, "error", q.error_message);
 	html_printf(&r->body, "<dl class=\"facts\"><dt>요청한 때</dt><dd>%s</dd>", q.requested_local);
@@ -110,12 +125,14 @@ int page_request(struct req *r)
 		html_printf(&r->body, "<dt>끝난 때</dt><dd>%s</dd>", q.finished_local);
 	html_printf(&r->body, "<dt>함께 기다리는 사용자</dt><dd>%d명</dd></dl>\n", q.users);
 	if (active(&q)) {
-		html_printf(&r->body, "<p class=\"muted\">이 페이지는 %d초마다 새로 고쳐집니다.</p>\n"
-		    "<form method=\"post\" action=\"/requests/%lld/cancel\">", REFRESH_SECONDS, q.id);
+		html_printf(&r->body, "<p class=\"muted\">진행 상황이 바뀌면 바로 보여 드립니다.</p>\n"
+		    "<form method=\"post\" action=\"/requests/%lld/cancel\">", q.id);
 		layout_csrf(r);
 		html_raw(&r->body, "<button type=\"submit\" class=\"button danger\">분석 취소</button></form>\n");
 	}
 	html_raw(&r->body, "</section>\n");
+	if (active(&q))
+		html_raw(&r->body, "<script src=\"/static/live.js\" defer></script>\n");
 	layout_end(r);
 	return 200;
 }

@@ -28,6 +28,8 @@ int page_analyze(struct req *r);                /* POST /products/{id}/analyze *
 int page_requests(struct req *r);               /* GET /requests */
 int page_request(struct req *r);                /* GET /requests/{id} */
 int page_request_cancel(struct req *r);         /* POST /requests/{id}/cancel */
+int page_request_status(struct req *r);         /* GET /requests/{id}/status (JSON, cookie) */
+int page_live_auth(struct req *r);              /* GET /_auth/live/{id} (nchan, internal) */
 int page_api_analyze(struct req *r);            /* POST /api/products/{id}/analyses */
 int page_api_requests(struct req *r);           /* GET /api/requests */
 int page_api_request(struct req *r);            /* GET /api/requests/{id} */

@@ -270,7 +270,7 @@ int req_is_loopback(const struct req *r)
 
 static int wants_json(const struct req *r)
 {
-	return (r->route >= 0 && (route_table[r->route].flags & ROUTE_API_JSON)) ||
+	return (r->route >= 0 && (route_table[r->route].flags & (ROUTE_API_JSON | ROUTE_JSON_ERRORS))) ||
 	    strncmp(r->path ? r->path : "", "/api/", 5) == 0;
 }
 
@@ -416,6 +416,8 @@ static int authorize(struct req *r, int flags)
 	/* admin pages are 404 for everyone else, logged in or not: no hint they exist */
 	if ((flags & ROUTE_NEED_ADMIN) && (r->sess == NULL || !r->sess->admin))
 		return req_error(r, 404, NULL, NULL);
+	if ((flags & ROUTE_NEED_AUTH) && r->sess == NULL && (flags & ROUTE_JSON_ERRORS))
+		return req_error(r, 401, "unauthorized", "로그인이 필요합니다.");
 	if ((flags & ROUTE_NEED_AUTH) && r->sess == NULL) {
 		char *next = html_url_enc(&r->arena, r->uri);
 		/* the log-in page ignores a next longer than 512 bytes anyway */

@@ -37,6 +37,7 @@ struct req {
 	struct form *qform;         /* the query string, parsed on first req_query() */
 	struct session *sess;       /* who is asking (browser session or API token), NULL if anonymous */
 	const char *anon_csrf;      /* an anonymous visitor's CSRF token, once looked up or minted */
+	int refresh;                /* > 0: without JavaScript the page reloads every this many s */
 
 	/* response */
 	int status;

@@ -40,6 +40,8 @@ const struct route route_table[] = {
 	{ "GET",  "/requests", page_requests, AUTH },
 	{ "GET",  "/requests/{id}", page_request, AUTH },
 	{ "POST", "/requests/{id}/cancel", page_request_cancel, AUTH | CSRF },
+	{ "GET",  "/requests/{id}/status", page_request_status, AUTH | ROUTE_JSON_ERRORS },
+	{ "GET",  "/_auth/live/{id}", page_live_auth, 0 },
 	{ "GET",  "/watchlist", page_watchlist, AUTH },
 	{ "POST", "/watchlist", page_watch_add, AUTH | CSRF },
 	{ "POST", "/watchlist/{id}", page_watch_target, AUTH | CSRF },

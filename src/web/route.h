@@ -10,6 +10,7 @@ struct req;
 #define ROUTE_NEED_AUTH     0x04    /* a logged-in user (browser session or bearer) */
 #define ROUTE_NEED_CSRF     0x08    /* state change from a form: CSRF token and same Origin */
 #define ROUTE_NEED_ADMIN    0x10    /* role admin; everyone else gets 404 */
+#define ROUTE_JSON_ERRORS   0x20    /* a page's JSON (browser session): errors as JSON, 401 not a redirect */
 
 #define ROUTE_MAX_IDS 4
 

@@ -216,7 +216,8 @@ my $rid;
 	is($r->{status}, 200, 'the request page');
 	like($r->{text}, qr/<span class="status queued">대기 중<\/span>/, '... shows the status');
 	like($r->{text}, qr/<progress class="bar" max="100" value="0">/, '... and a progress bar');
-	is($r->{headers}{refresh}, 3, '... reloads itself while the request is active');
+	like($r->{text}, qr/<noscript><meta http-equiv="refresh" content="3"><\/noscript>/, '... reloads itself without JavaScript while active');
+	like($r->{text}, qr/<script src="\/static\/live\.js" defer><\/script>/, '... and follows it live with it');
 	like($r->{text}, qr/action="\/requests\/$id\/cancel"/, '... with a cancel button');
 	$r = form('alice', "/products/$p/analyze");
 	like($r->{headers}{location} // '', qr{^/requests/$id\?joined=1$}, 'another user joins: the same page');
@@ -229,7 +230,7 @@ my $rid;
 	form('carol', "/requests/$id/cancel");
 	$r = page('carol', "/requests/$id");
 	like($r->{text}, qr/<span class="status cancelled">취소됨<\/span>/, 'cancelled for carol');
-	ok(!defined $r->{headers}{refresh}, '... the page no longer reloads');
+	unlike($r->{text}, qr/http-equiv="refresh"|live\.js/, '... the page no longer reloads or listens');
 	for my $bad ('0', '-1', 'abc', '99999999999999999999', '999999') {
 		is(page('carol', "/requests/$bad")->{status}, 404, "/requests/$bad: 404");
 		is(api('carol', 'GET', "/api/requests/$bad")->{status}, 404, "GET /api/requests/$bad: 404");

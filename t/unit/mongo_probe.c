@@ -12,6 +12,9 @@
  *       drop an index / create {FIELD: 1} named NAME without options, or with
  *       expireAfterSeconds TTL (to stage the "server has no TTL", "different TTL" and
  *       "index missing" cases of revlens migrate).
+ *   mongo_probe URI DB find COLLECTION FIELD INT
+ *       one line of relaxed extended JSON per document whose FIELD is the 64-bit INT
+ *       (t/integ/live.t reads realtime_sessions with it).
  * Exit status 0 when the probe ran (whatever it found), 1 when it could not.
  */
 #include "lib/mongo.h"
@@ -122,6 +125,31 @@ static int probe_plain(struct mongo_conn *m, const char *coll, const char *name,
 	return rc;
 }
 
+static int probe_find(struct mongo_conn *m, const char *collection, const char *field,
+    long long value)
+{
+	mongoc_collection_t *coll = mongoc_client_get_collection(m->client, m->dbname, collection);
+	bson_t *filter = BCON_NEW(field, BCON_INT64(value));
+	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(coll, filter, NULL, NULL);
+	const bson_t *doc;
+	bson_error_t error;
+	int rc = 0;
+
+	while (mongoc_cursor_next(cur, &doc)) {
+		char *json = bson_as_relaxed_extended_json(doc, NULL);
+		printf("%s\n", json);
+		bson_free(json);
+	}
+	if (mongoc_cursor_error(cur, &error)) {
+		fprintf(stderr, "mongo_probe find: %s\n", error.message);
+		rc = 1;
+	}
+	mongoc_cursor_destroy(cur);
+	bson_destroy(filter);
+	mongoc_collection_destroy(coll);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct mongo_conn m;
@@ -130,7 +158,8 @@ int main(int argc, char **argv)
 	if (argc < 4 || (strcmp(argv[3], "indexes") == 0 && argc != 5) ||
 	    (strcmp(argv[3], "dupkey") == 0 && argc != 4) ||
 	    (strcmp(argv[3], "dropindex") == 0 && argc != 6) ||
-	    (strcmp(argv[3], "plainindex") == 0 && argc != 7 && argc != 8)) {
+	    (strcmp(argv[3], "plainindex") == 0 && argc != 7 && argc != 8) ||
+	    (strcmp(argv[3], "find") == 0 && argc != 7)) {
 		fprintf(stderr, "usage: mongo_probe URI DB indexes COLLECTION | dupkey | "
 		    "dropindex COLLECTION NAME | plainindex COLLECTION NAME FIELD [TTL]\n");
 		return 2;
@@ -152,6 +181,8 @@ int main(int argc, char **argv)
 		rc = probe_drop(&m, argv[4], argv[5]);
 	else if (strcmp(argv[3], "plainindex") == 0)
 		rc = probe_plain(&m, argv[4], argv[5], argv[6], argc == 8 ? strtol(argv[7], NULL, 10) : -1);
+	else if (strcmp(argv[3], "find") == 0)
+		rc = probe_find(&m, argv[4], argv[5], strtoll(argv[6], NULL, 10));
 	else
 		fprintf(stderr, "mongo_probe: unknown probe \"%s\"\n", argv[3]);
 out:
