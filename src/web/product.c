@@ -6,7 +6,10 @@
  * Search is LIKE '%q%' on the lower-cased name over its pg_trgm index, the
  * matches ordered by where the words stand in the name, then newest first.
  */
+#include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/coupang.h"
 #include "lib/log.h"
@@ -17,12 +20,35 @@
 #define COLUMNS "id, coupang_product_id, coalesce(coupang_item_id, 0), " \
 	"coalesce(coupang_vendor_item_id, 0), url, name, coalesce(price, -1), image_url, " \
 	"to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
-	"to_char(created_at AT TIME ZONE $1, 'YYYY-MM-DD')"
+	"extract(epoch FROM created_at)::bigint"
 #define NCOLUMNS 10
+
+#define CACHE_PRODUCT_TTL 300   /* seconds a product summary is cached */
+#define CACHE_SEARCH_TTL  60    /* seconds a page of search results is cached */
 
 static const char *viewer_tz(const struct req *r)
 {
 	return r->sess != NULL ? r->sess->tz : "Asia/Seoul";
+}
+
+/* "YYYY-MM-DD" of epoch in the viewer's time zone (the worker is single-threaded,
+ * so switching TZ is safe; glibc re-reads a zone only when the name changes). */
+static const char *local_date(struct req *r, long long epoch)
+{
+	static char current[64];
+	const char *tz = viewer_tz(r);
+	time_t t = (time_t)epoch;
+	struct tm tm;
+	char out[16];
+
+	if (strcmp(current, tz) != 0) {
+		setenv("TZ", tz, 1);
+		tzset();
+		snprintf(current, sizeof(current), "%s", tz);
+	}
+	if (localtime_r(&t, &tm) == NULL || strftime(out, sizeof(out), "%Y-%m-%d", &tm) == 0)
+		return arena_strdup(&r->arena, "-");
+	return arena_strdup(&r->arena, out);
 }
 
 /* Row `row` of the last result (columns COLUMNS from `col`) into *p. 0 or -1. */
@@ -40,11 +66,133 @@ static int fill(struct req *r, int row, int col, struct product *p)
 	p->price = pg_value_ll(pg, row, col + 6);
 	p->image_url = img != NULL ? arena_strdup(&r->arena, img) : NULL;
 	p->created_at = arena_strdup(&r->arena, pg_value(pg, row, col + 8));
-	p->created_local = arena_strdup(&r->arena, pg_value(pg, row, col + 9));
+	p->created_epoch = pg_value_ll(pg, row, col + 9);
+	p->created_local = local_date(r, p->created_epoch);
 	if (p->url == NULL || p->created_at == NULL || p->created_local == NULL ||
 	    (name != NULL && p->name == NULL) || (img != NULL && p->image_url == NULL))
 		return -1;
 	return 0;
+}
+
+/* ---------------------------------------------------------------- the API cache
+ *
+ * Redis' cache role holds product summaries ("c:p:<id>") and pages of search
+ * results ("c:s:<generation>:<hash of the query>:<page>") as JSON. Registering a
+ * product deletes its summary and bumps the generation "c:s:gen", so no search
+ * page from before is read again; anything else that changes products must call
+ * product_invalidate(). A cache that fails is a miss: the database answers, and
+ * the failure is logged at most every CACHE_WARN_EVERY seconds per worker.
+ */
+#define CACHE_WARN_EVERY 10
+
+static void cache_warn(struct rds_conn *rc, const char *what)
+{
+	static time_t last;
+	time_t now = time(NULL);
+
+	if (now - last >= CACHE_WARN_EVERY) {
+		log_warn("cache %s: %s (reading the database instead)", what, rc->err[0] ? rc->err : "unexpected reply");
+		last = now;
+	}
+}
+
+/* KEYS[1] generation; ARGV prefix, suffix -> {generation, cached value or false} */
+static struct rds_script search_get = { .src =
+	"local g = redis.call('GET', KEYS[1]) or '0'\n"
+	"return {g, redis.call('GET', ARGV[1] .. g .. ARGV[2])}\n" };
+
+static json_object *cache_item(const struct product *p)
+{
+	json_object *o = product_json(p);
+
+	json_object_object_add(o, "created_epoch", json_object_new_int64(p->created_epoch));
+	return o;
+}
+
+/* Products from a cached JSON text: 0, or -1 when it does not parse as ours. */
+static int cache_parse(struct req *r, const char *text, struct product **items, int *n,
+    long long *total)
+{
+	json_object *root = json_tokener_parse(text), *arr, *v;
+	int rc = -1, len;
+
+	if (root == NULL || !json_object_object_get_ex(root, "items", &arr) ||
+	    !json_object_is_type(arr, json_type_array))
+		goto out;
+	len = (int)json_object_array_length(arr);
+	*total = json_object_object_get_ex(root, "total", &v) ? json_object_get_int64(v) : len;
+	if ((*items = arena_calloc(&r->arena, (size_t)len + 1, sizeof(**items))) == NULL)
+		goto out;
+	for (int i = 0; i < len; i++) {
+		json_object *o = json_object_array_get_idx(arr, (size_t)i);
+		struct product *p = &(*items)[i];
+#define STR(k) (json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_string) ? \
+	arena_strdup(&r->arena, json_object_get_string(v)) : NULL)
+#define NUM(k, d) (json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_int) ? \
+	json_object_get_int64(v) : (d))
+		p->id = NUM("id", 0);
+		p->coupang_product_id = NUM("coupang_product_id", 0);
+		p->item_id = NUM("coupang_item_id", 0);
+		p->vendor_item_id = NUM("coupang_vendor_item_id", 0);
+		p->url = STR("url");
+		p->name = STR("name");
+		p->price = NUM("price", -1);
+		p->image_url = STR("image_url");
+		p->created_at = STR("created_at");
+		p->created_epoch = NUM("created_epoch", 0);
+#undef STR
+#undef NUM
+		p->created_local = local_date(r, p->created_epoch);
+		if (p->id <= 0 || p->url == NULL || p->created_at == NULL || p->created_local == NULL)
+			goto out;
+	}
+	*n = len;
+	rc = 0;
+out:
+	json_object_put(root);
+	return rc;
+}
+
+static void cache_put(struct req *r, const char *key, int ttl, const struct product *items, int n,
+    long long total)
+{
+	struct rds_conn *rc = &r->app->redis[RDS_CACHE];
+	json_object *root = json_object_new_object(), *arr = json_object_new_array();
+	char ttl_s[16];
+	const char *argv[5] = { "SET", key, NULL, "EX", ttl_s };
+	redisReply *rep;
+
+	for (int i = 0; i < n; i++)
+		json_object_array_add(arr, cache_item(&items[i]));
+	json_object_object_add(root, "total", json_object_new_int64(total));
+	json_object_object_add(root, "items", arr);
+	argv[2] = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	snprintf(ttl_s, sizeof(ttl_s), "%d", ttl);
+	rep = rds_command_argv(rc, 5, argv, NULL);
+	if (rep == NULL || rep->type == REDIS_REPLY_ERROR)
+		cache_warn(rc, "write");
+	if (rep != NULL)
+		freeReplyObject(rep);
+	json_object_put(root);
+}
+
+void product_invalidate(struct req *r, long long id)
+{
+	struct rds_conn *rc = &r->app->redis[RDS_CACHE];
+	redisReply *rep;
+
+	if (id > 0) {
+		rep = rds_command(rc, "DEL c:p:%lld", id);
+		if (rep == NULL)
+			cache_warn(rc, "invalidate");
+		else
+			freeReplyObject(rep);
+	}
+	rep = rds_command(rc, "INCR c:s:gen");
+	if (rep == NULL)
+		cache_warn(rc, "invalidate");
+	else
+		freeReplyObject(rep);
 }
 
 int product_register(struct req *r, const char *input, long long *id, int *created,
@@ -83,23 +231,44 @@ int product_register(struct req *r, const char *input, long long *id, int *creat
 	*created = strcmp(pg_value(pg, 0, 1), "t") == 0;
 	if (*created)
 		log_info("product %lld registered (Coupang %lld)", *id, ref.product_id);
+	product_invalidate(r, *id);
 	return 0;
 }
 
 int product_load(struct req *r, long long id, struct product *p)
 {
 	struct pg_conn *pg = &r->app->pg;
-	char ids[24];
-	const char *q[2] = { viewer_tz(r), ids };
+	struct rds_conn *rc = &r->app->redis[RDS_CACHE];
+	struct product *cached = NULL;
+	char ids[24], key[40];
+	const char *q[1] = { ids };
+	long long total;
+	redisReply *rep;
+	int n = 0;
 
+	snprintf(key, sizeof(key), "c:p:%lld", id);
+	rep = rds_command(rc, "GET %s", key);
+	if (rep == NULL || rep->type == REDIS_REPLY_ERROR)
+		cache_warn(rc, "read");
+	else if (rep->type == REDIS_REPLY_STRING && cache_parse(r, rep->str, &cached, &n, &total) == 0 &&
+	    n == 1 && cached[0].id == id) {
+		*p = cached[0];
+		freeReplyObject(rep);
+		return 0;
+	}
+	if (rep != NULL)
+		freeReplyObject(rep);
 	snprintf(ids, sizeof(ids), "%lld", id);
-	if (pg_exec(pg, "SELECT " COLUMNS " FROM products WHERE id = $2", 2, q) == -1) {
+	if (pg_exec(pg, "SELECT " COLUMNS " FROM products WHERE id = $1", 1, q) == -1) {
 		log_error("product load: %s", pg->err);
 		return 503;
 	}
 	if (pg_ntuples(pg) == 0)
 		return 404;
-	return fill(r, 0, 0, p) == 0 ? 0 : 503;
+	if (fill(r, 0, 0, p) != 0)
+		return 503;
+	cache_put(r, key, CACHE_PRODUCT_TTL, p, 1, 1);
+	return 0;
 }
 
 /* q with LIKE's wildcards and its escape character escaped, in the arena
@@ -119,11 +288,43 @@ static char *like_escape(struct arena *a, const char *q)
 	return out;
 }
 
+/* A cached page of results for (q, page): 0 on a hit; on a miss -1 with the key to
+ * cache the answer under in key ("" when the cache is out of reach). */
+static int search_cached(struct req *r, const char *q, long long page, struct product **items,
+    int *n, long long *total, char *key, size_t keylen)
+{
+	struct rds_conn *rc = &r->app->redis[RDS_CACHE];
+	unsigned char h[crypto_hash_sha256_BYTES];
+	char hex[33], suffix[64];
+	const char *args[3] = { "c:s:gen", "c:s:", suffix };
+	redisReply *rep;
+	int rv = -1;
+
+	key[0] = '\0';
+	crypto_hash_sha256(h, (const unsigned char *)q, strlen(q));
+	sodium_bin2hex(hex, sizeof(hex), h, 16);
+	snprintf(suffix, sizeof(suffix), ":%s:%lld", hex, page);
+	rep = rds_eval(rc, &search_get, 1, 3, args, NULL);
+	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
+	    rep->element[0]->type != REDIS_REPLY_STRING) {
+		cache_warn(rc, "read");
+		goto out;
+	}
+	snprintf(key, keylen, "c:s:%s%s", rep->element[0]->str, suffix);
+	if (rep->element[1]->type == REDIS_REPLY_STRING &&
+	    cache_parse(r, rep->element[1]->str, items, n, total) == 0)
+		rv = 0;
+out:
+	if (rep != NULL)
+		freeReplyObject(rep);
+	return rv;
+}
+
 int product_search(struct req *r, const char *q, long long page, struct product **items,
     int *n, long long *total, const char **msg)
 {
 	struct pg_conn *pg = &r->app->pg;
-	char off[24], *pat;
+	char off[24], *pat, key[96];
 	size_t chars = 0, len;
 	int rows;
 
@@ -139,23 +340,25 @@ int product_search(struct req *r, const char *q, long long page, struct product 
 		*msg = "검색어는 100자 이내로 입력해 주세요.";
 		return 422;
 	}
+	if (search_cached(r, q, page, items, n, total, key, sizeof(key)) == 0)
+		goto history;
 	snprintf(off, sizeof(off), "%lld", (page - 1) * PRODUCT_PAGE_SIZE);
 	if (q[0] == '\0') {
-		const char *p[2] = { viewer_tz(r), off };
+		const char *p[1] = { off };
 		if (pg_exec(pg, "SELECT " COLUMNS ", count(*) OVER () FROM products "
-		    "ORDER BY created_at DESC, id DESC LIMIT 20 OFFSET $2", 2, p) == -1) {
+		    "ORDER BY created_at DESC, id DESC LIMIT 20 OFFSET $1", 1, p) == -1) {
 			log_error("product list: %s", pg->err);
 			return 503;
 		}
 	} else {
-		const char *p[4] = { viewer_tz(r), off, NULL, q };
+		const char *p[3] = { off, NULL, q };
 		if ((pat = like_escape(&r->arena, q)) == NULL)
 			return 503;
-		p[2] = pat;
+		p[1] = pat;
 		/* the earlier the words stand in the name, the better the match */
 		if (pg_exec(pg, "SELECT " COLUMNS ", count(*) OVER () FROM products "
-		    "WHERE name_lc LIKE '%' || lower($3) || '%' "
-		    "ORDER BY strpos(name_lc, lower($4)), id DESC LIMIT 20 OFFSET $2", 4, p) == -1) {
+		    "WHERE name_lc LIKE '%' || lower($2) || '%' "
+		    "ORDER BY strpos(name_lc, lower($3)), id DESC LIMIT 20 OFFSET $1", 3, p) == -1) {
 			log_error("product search: %s", pg->err);
 			return 503;
 		}
@@ -168,6 +371,9 @@ int product_search(struct req *r, const char *q, long long page, struct product 
 	for (int i = 0; i < rows; i++)
 		if (fill(r, i, 0, &(*items)[i]) == -1)
 			return 503;
+	if (key[0] != '\0')
+		cache_put(r, key, CACHE_SEARCH_TTL, *items, rows, *total);
+history:
 	if (r->sess != NULL && q[0] != '\0' && page == 1) {
 		char uid[24], cnt[24];
 		const char *h[3] = { uid, q, cnt };

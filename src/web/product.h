@@ -1,6 +1,7 @@
 /* product.h — products as the pages and the API see them: register by URL
  * (one row per Coupang product, whoever registers it and however), load one,
- * search by name, and the user's search history.
+ * search by name, and the user's search history; summaries and search pages
+ * are served from the API cache (Redis' cache role) when they are there.
  */
 #ifndef REVLENS_PRODUCT_H
 #define REVLENS_PRODUCT_H
@@ -22,6 +23,7 @@ struct product {
 	long long price;                    /* whole won; -1 when unknown */
 	const char *image_url;              /* NULL when unknown */
 	const char *created_at;             /* ISO 8601, UTC */
+	long long created_epoch;
 	const char *created_local;          /* "YYYY-MM-DD" in the viewer's time zone */
 };
 
@@ -42,6 +44,10 @@ int product_load(struct req *r, long long id, struct product *p);
  * query too long) or 503. */
 int product_search(struct req *r, const char *q, long long page, struct product **items,
     int *n, long long *total, const char **msg);
+
+/* Forget what the API cache holds about product id (0: only the search pages).
+ * Whatever changes a product outside product_register() must call it. */
+void product_invalidate(struct req *r, long long id);
 
 /* The JSON object of p (fixed names: id, coupang_product_id, …); caller owns it. */
 json_object *product_json(const struct product *p);

@@ -76,7 +76,7 @@ static void keys_for(const struct req *r, const char *email, struct keys *k)
 static long run(struct req *r, struct rds_script *s, int nkeys, int nargs, const char **args,
     const char *what)
 {
-	struct rds_conn *rc = &r->app->redis[RDS_CACHE];
+	struct rds_conn *rc = &r->app->redis[RDS_SESSIONS];
 	redisReply *rep = rds_eval(rc, s, nkeys, nargs, args, NULL);
 	long v = -1;
 

@@ -1,7 +1,8 @@
-/* ratelimit.h — counters in Redis (the cache role) against password guessing
+/* ratelimit.h — counters in Redis against password guessing
  * and sign-up floods.
  *
- * Log-in: attempts are counted per account (sliding day) and per client
+ * They live with the sessions (redis.sessions): security state, not a cache that may
+ * be lost. Log-in: attempts are counted per account (sliding day) and per client
  * address (fixed hour) before the password is checked, as if they failed, and
  * a success takes its count back; so parallel requests cannot slip more
  * guesses past the limit than it allows. From auth.login_account_limit

@@ -18,6 +18,8 @@ my $s = RevlensTest->start(workers => 2);
 our $ORIGIN = 'http://127.0.0.1:' . $s->port;
 
 sub sql { my ($q) = @_; decode('UTF-8', $s->psql(encode('UTF-8', $q))) }
+# what product_invalidate() does, for changes made behind the app's back
+sub invalidate { my ($id) = @_; $s->redis_cli('DEL', "c:p:$id"); $s->redis_cli('INCR', 'c:s:gen') }
 sub enc {
 	my ($v) = @_;
 	$v = encode('UTF-8', $v);
@@ -196,6 +198,10 @@ is(api('alice', 'POST', '/api/products', '{"url":')->{status}, 400, 'malformed J
 	# names are escaped on the page
 	sql("UPDATE products SET name = '<b>굵게</b> & \"따옴표\"', price = 12900 WHERE id = $id");
 	$r = page(undef, "/products/$id");
+	like($r->{text}, qr/이름 아직 수집되지 않음/, 'a change behind the app\'s back: the cached summary is served');
+	ok($s->redis_cli('TTL', "c:p:$id") > 0, '... from the cache role, with a TTL');
+	invalidate($id);
+	$r = page(undef, "/products/$id");
 	is($r->{status}, 200, 'a visitor may look at a product');
 	like($r->{text}, qr/&lt;b&gt;굵게&lt;\/b&gt; &amp; &quot;따옴표&quot;/, 'the name is escaped');
 	like($r->{text}, qr/12,900원/, 'the price in won, with thousands separators');
@@ -210,6 +216,18 @@ is(api('alice', 'POST', '/api/products', '{"url":')->{status}, 400, 'malformed J
 
 # ------------------------------------------------------------------ search
 {
+	my $before = api('alice', 'GET', '/api/products?q=' . enc('캐시확인'))->{json}{total};
+	sql("INSERT INTO products (coupang_product_id, url, name) VALUES (8800001, "
+		. "'https://www.coupang.com/vp/products/8800001', '캐시확인 상품')");
+	is(api('alice', 'GET', '/api/products?q=' . enc('캐시확인'))->{json}{total}, $before,
+		'a page of results is cached (a row added behind the app\'s back is not seen yet)');
+	api('alice', 'POST', '/api/products', { url => '8800002' });
+	is(api('alice', 'GET', '/api/products?q=' . enc('캐시확인'))->{json}{total}, $before + 1,
+		'registering a product invalidates cached searches');
+	sql("DELETE FROM products WHERE coupang_product_id IN (8800001, 8800002)");
+	invalidate(0);
+}
+{
 	my @names = map { ("매일두유 오리지널 190ml ${_}팩", "Soy Milk Unsweetened $_ pack") } 1 .. 23;
 	my $n = 8000000;
 	for my $name (@names, '삼다수 2L 12병', '무선 이어폰 블루투스 5.3') {
@@ -217,6 +235,7 @@ is(api('alice', 'POST', '/api/products', '{"url":')->{status}, 400, 'malformed J
 		sql("INSERT INTO products (coupang_product_id, url, name) VALUES ($n, "
 			. "'https://www.coupang.com/vp/products/$n', '$name')");
 	}
+	invalidate(0);
 	my $r = api('alice', 'GET', '/api/products?q=' . enc('두유'));
 	is($r->{status}, 200, 'search');
 	is($r->{json}{total}, 23, 'a two-syllable Korean word finds its 23 products');
@@ -290,6 +309,31 @@ is(api('alice', 'POST', '/api/products', '{"url":')->{status}, 400, 'malformed J
 	like(page('bob', '/history?deleted=1')->{text}, qr/아직 검색한 기록이 없습니다/, 'the page says it is empty');
 	is(page(undef, '/history')->{status}, 303, 'a visitor has no history page');
 	is($s->get('/api/history')->{status}, 401, 'and no history API');
+}
+
+# ------------------------------------------------------------------ a cache outage costs database reads only
+{
+	my $id = sql('SELECT min(id) FROM products');
+	open(my $fh, '>>', $s->conf) or die;
+	print {$fh} "redis.cache = 127.0.0.1:1\n";       # nothing listens there
+	close $fh;
+	kill 'HUP', $s->web_pid;
+	my $ok = 0;
+	for (1 .. 100) {
+		select(undef, undef, undef, 0.1);
+		last if ($ok = ($s->get('/healthz')->{status} == 503));
+	}
+	ok($ok, 'revlens-web reloaded with an unreachable cache (healthz says so)');
+	my $r = api('alice', 'GET', "/api/products/$id");
+	is($r->{status}, 200, 'the product summary still answers');
+	is($r->{json}{id}, $id, '... from the database');
+	$r = api('alice', 'GET', '/api/products?q=' . enc('두유'));
+	is($r->{json}{total}, 23, 'search still answers');
+	is(page('alice', "/products/$id")->{status}, 200, 'and so do the pages');
+	is(page('alice', '/products?q=' . enc('두유'))->{status}, 200, '... the search page too');
+	is(api('alice', 'POST', '/api/products', { url => '8800003' })->{status}, 201, 'registering still works');
+	like(RevlensTest::_slurp($s->rundir . '/logs/web.log'), qr/cache read: .*reading the database instead/,
+		'the outage is logged');
 }
 
 is_deeply([$s->log_alarms], [], 'no alerts or sanitizer reports in the logs');
