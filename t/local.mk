@@ -24,7 +24,7 @@ EXTRA_DIST += t/integ/web.t t/integ/stack.t t/integ/user_cli.t t/integ/accounts.
 	t/integ/products.t t/integ/requests.t t/integ/watchlist.t t/integ/live.t t/lib/RevlensTest.pm
 # the browser tests (headless chromium via playwright-core from t/browser/node_modules)
 TESTS += t/integ/browser.t
-EXTRA_DIST += t/integ/browser.t t/browser/accounts.mjs t/browser/lib.mjs t/browser/products.mjs t/browser/package.json t/browser/package-lock.json
+EXTRA_DIST += t/integ/browser.t t/browser/accounts.mjs t/browser/lib.mjs t/browser/products.mjs t/browser/requests.mjs t/browser/package.json t/browser/package-lock.json
 
 # The C unit tests (scripts/test runs them again under valgrind).
 print-unit-tests:

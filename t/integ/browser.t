@@ -1,7 +1,8 @@
-# The account and product pages in headless Chromium: runs t/browser/accounts.mjs, then
-# t/browser/products.mjs (playwright-core driving Debian's /usr/bin/chromium) against a
-# private stack and passes their TAP points through, one Test::More point each; each
-# script's exit status and plan are checked too.  Screenshots go to $REVLENS_SCREENSHOTS,
+# The account, product, request and watch-list pages in headless Chromium: runs
+# t/browser/accounts.mjs, t/browser/products.mjs, then t/browser/requests.mjs (which runs
+# `revlens progress-demo` itself) — playwright-core driving Debian's /usr/bin/chromium —
+# against a private stack and passes their TAP points through, one Test::More point each;
+# each script's exit status and plan are checked too.  Screenshots go to $REVLENS_SCREENSHOTS,
 # or $BUILDDIR/screenshots.  A missing browser or node_modules is a failure, not a skip:
 # scripts/install-deps installs both.
 #
@@ -58,9 +59,16 @@ INSERT INTO products (coupang_product_id, url, name, price) VALUES
 SQL
 is($s->psql("SELECT count(*) FROM products WHERE name LIKE '%두유%'"), 25, '25 두유 products inserted');
 
+# requests.mjs asks for analyses of these two (nobody else does), and watches the first
+my $req_products = join ',', split /\n/, $s->psql(
+	"SELECT id FROM products WHERE coupang_product_id IN (9200000001, 9200000002) ORDER BY coupang_product_id");
+like($req_products, qr/^\d+,\d+\z/, 'the two products of requests.mjs');
+
 my %env = (NODE_OPTIONS => undef, PLAYWRIGHT_BROWSERS_PATH => undef,
 	REVLENS_ADMIN_EMAIL => $admin, REVLENS_ADMIN_PASSWORD => $adminpw,
-	REVLENS_USER_EMAIL => $user, REVLENS_USER_PASSWORD => $userpw, REVLENS_USER_NAME => $username);
+	REVLENS_USER_EMAIL => $user, REVLENS_USER_PASSWORD => $userpw, REVLENS_USER_NAME => $username,
+	REVLENS_PRODUCT_IDS => $req_products,
+	REVLENS_CLI => RevlensTest::builddir() . '/revlens', REVLENS_CONF => $s->conf);
 
 # Run t/browser/$name and pass its TAP through; its exit status and plan are points too.
 # `timeout` is a second bound behind the script's own 120 s watchdog.
@@ -93,7 +101,7 @@ sub run_script {
 		or diag('plan ' . ($plan // 'missing') . ", $seen points seen");
 }
 
-run_script($_) for qw(accounts.mjs products.mjs);
+run_script($_) for qw(accounts.mjs products.mjs requests.mjs);
 is_deeply([$s->log_alarms], [], 'no alerts or sanitizer reports in the logs');
 
 done_testing();
