@@ -15,6 +15,7 @@ void layout_begin(struct req *r, const char *title)
 	html_printf(b, "<!doctype html>\n<html lang=\"ko\">\n<head>\n<meta charset=\"utf-8\">\n"
 	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	    "<title>%s — revlens</title>\n"
+	    "<link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">\n"
 	    "<link rel=\"stylesheet\" href=\"/static/revlens.css\">\n", title);
 	if (r->refresh > 0)
 		html_printf(b, "<noscript><meta http-equiv=\"refresh\" content=\"%d\"></noscript>\n", r->refresh);
