@@ -42,7 +42,7 @@
 #include <sanitizer/lsan_interface.h>
 #endif
 
-#define LISTEN_BACKLOG     1024
+#define LISTEN_BACKLOG     4096    /* bursts: thousands of live subscribers authorised at once */
 #define READY_TIMEOUT_MS   10000   /* a new generation must be ready within this */
 #define TERM_GRACE_MS      2000    /* TERM: time before stragglers get SIGKILL */
 #define QUICK_DEATH_MS     2000    /* a worker dying younger than this counts as a crash loop */
