@@ -239,5 +239,27 @@ my $rid;
 	is($s->request('POST', "/api/products/$p/analyses")->{status}, 401, 'the API needs a token');
 }
 
+# ------------------------------------------------------------------ the queue role stopped
+{
+	my $p = product(7010);
+	open(my $fh, '>>', $s->conf) or die;
+	print {$fh} "redis.queue = 127.0.0.1:1\n";       # the queue's Redis is gone
+	close $fh;
+	kill 'HUP', $s->web_pid;
+	my $ok = 0;
+	for (1 .. 100) {
+		select(undef, undef, undef, 0.1);
+		last if ($ok = ($s->get('/healthz')->{content} // '') =~ /"failed":\["redis\.queue"\]/);
+	}
+	ok($ok, 'reloaded with the queue role unreachable');
+	my $r = api('carol', 'POST', "/api/products/$p/analyses");
+	is($r->{status}, 503, 'a request while the queue is down: 503');
+	like($r->{json}{error}{message} // '', qr/큐에 넣지 못했습니다/, '... with the reason');
+	is(sql("SELECT status FROM analysis_requests WHERE product_id = $p"), 'failed',
+		'the request is failed, not left queued');
+	like(sql("SELECT error_message FROM analysis_requests WHERE product_id = $p"), qr/큐/,
+		'... and says why');
+}
+
 is_deeply([$s->log_alarms], [], 'no alerts or sanitizer reports in the logs');
 done_testing();
