@@ -28,25 +28,7 @@ sub enc {
 }
 
 # users, with a browser session (cookie + CSRF token) and an API token each
-my %U;
-for my $who (qw(alice bob)) {
-	my $pw = "$who pass phrase 2026";
-	my $r = $s->cli({ stdin => "$pw\n" }, 'user', 'add', "$who\@example.com");
-	die "user add: $r->{err}" if $r->{exit};
-	my $t = $s->request('POST', '/api/auth/token', { headers => { 'content-type' => 'application/json' },
-		content => $json->encode({ email => "$who\@example.com", password => $pw }) });
-	my $token = $json->decode($t->{content})->{token};
-	my $g = $s->get('/login');
-	my ($csrf) = $g->{content} =~ /name="csrf" value="([^"]+)"/;
-	my ($ck) = $g->{headers}{'set-cookie'} =~ /(rl_csrf=[^;]+)/;
-	my $l = $s->post('/login', "csrf=$csrf&email=$who%40example.com&password=" . enc($pw),
-		{ cookie => $ck, origin => $ORIGIN });
-	my ($sess) = (ref $l->{headers}{'set-cookie'} ? join(' ', @{ $l->{headers}{'set-cookie'} })
-		: $l->{headers}{'set-cookie'}) =~ /(rl_session=[^;]+)/;
-	my $page = $s->get('/me', { cookie => $sess });
-	my ($scsrf) = $page->{content} =~ /name="csrf" value="([^"]+)"/;
-	$U{$who} = { token => $token, cookie => $sess, csrf => $scsrf };
-}
+my %U = map { $_ => $s->add_user($_) } qw(alice bob);
 
 sub api {
 	my ($who, $method, $path, $body) = @_;

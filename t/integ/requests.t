@@ -21,24 +21,7 @@ sub sql { my ($q) = @_; decode('UTF-8', $s->psql(encode('UTF-8', $q))) }
 sub enc { my ($v) = @_; $v = encode('UTF-8', $v); $v =~ s/([^A-Za-z0-9\-_.~])/sprintf('%%%02X', ord $1)/ge; $v }
 
 my %U;
-sub make_user {
-	my ($who) = @_;
-	my $pw = "$who pass phrase 2026";
-	my $r = $s->cli({ stdin => "$pw\n" }, 'user', 'add', "$who\@example.com");
-	die "user add: $r->{err}" if $r->{exit};
-	my $t = $s->request('POST', '/api/auth/token', { headers => { 'content-type' => 'application/json' },
-		content => $json->encode({ email => "$who\@example.com", password => $pw }) });
-	my $token = $json->decode($t->{content})->{token};
-	my $g = $s->get('/login');
-	my ($csrf) = $g->{content} =~ /name="csrf" value="([^"]+)"/;
-	my ($ck) = $g->{headers}{'set-cookie'} =~ /(rl_csrf=[^;]+)/;
-	my $l = $s->post('/login', "csrf=$csrf&email=$who%40example.com&password=" . enc($pw),
-		{ cookie => $ck, origin => $ORIGIN });
-	my ($sess) = (ref $l->{headers}{'set-cookie'} ? join(' ', @{ $l->{headers}{'set-cookie'} })
-		: $l->{headers}{'set-cookie'}) =~ /(rl_session=[^;]+)/;
-	my ($scsrf) = $s->get('/me', { cookie => $sess })->{content} =~ /name="csrf" value="([^"]+)"/;
-	$U{$who} = { token => $token, cookie => $sess, csrf => $scsrf };
-}
+sub make_user { $U{$_[0]} = $s->add_user($_[0]) }
 make_user($_) for qw(alice bob carol);
 
 sub api {

@@ -18,23 +18,7 @@ our $ORIGIN = 'http://127.0.0.1:' . $s->port;
 sub sql { my ($q) = @_; decode('UTF-8', $s->psql(encode('UTF-8', $q))) }
 sub enc { my ($v) = @_; $v = encode('UTF-8', $v); $v =~ s/([^A-Za-z0-9\-_.~])/sprintf('%%%02X', ord $1)/ge; $v }
 
-my %U;
-for my $who (qw(alice bob)) {
-	my $pw = "$who pass phrase 2026";
-	my $r = $s->cli({ stdin => "$pw\n" }, 'user', 'add', "$who\@example.com");
-	die "user add: $r->{err}" if $r->{exit};
-	my $t = $s->request('POST', '/api/auth/token', { headers => { 'content-type' => 'application/json' },
-		content => $json->encode({ email => "$who\@example.com", password => $pw }) });
-	my $g = $s->get('/login');
-	my ($csrf) = $g->{content} =~ /name="csrf" value="([^"]+)"/;
-	my ($ck) = $g->{headers}{'set-cookie'} =~ /(rl_csrf=[^;]+)/;
-	my $l = $s->post('/login', "csrf=$csrf&email=$who%40example.com&password=" . enc($pw),
-		{ cookie => $ck, origin => $ORIGIN });
-	my ($sess) = (ref $l->{headers}{'set-cookie'} ? join(' ', @{ $l->{headers}{'set-cookie'} })
-		: $l->{headers}{'set-cookie'}) =~ /(rl_session=[^;]+)/;
-	my ($scsrf) = $s->get('/me', { cookie => $sess })->{content} =~ /name="csrf" value="([^"]+)"/;
-	$U{$who} = { token => $json->decode($t->{content})->{token}, cookie => $sess, csrf => $scsrf };
-}
+my %U = map { $_ => $s->add_user($_) } qw(alice bob);
 sub api {
 	my ($who, $method, $path, $body) = @_;
 	my %h = (authorization => "Bearer $U{$who}{token}");

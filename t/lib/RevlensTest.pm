@@ -329,6 +329,33 @@ sub redis_cli {
 	return $out;
 }
 
+# add_user($name): creates "$name\@example.com" with `revlens user add` (password
+# "$name pass phrase 2026") and logs it in twice: an API token and a browser session.
+# Returns { email, password, token, cookie => 'rl_session=…', csrf => the session's
+# CSRF token }. Dies when any step fails.
+sub add_user {
+	my ($self, $name) = @_;
+	my $email = "$name\@example.com";
+	my $pw = "$name pass phrase 2026";
+	my $r = $self->cli({ stdin => "$pw\n" }, 'user', 'add', $email);
+	croak "user add $email: $r->{err}" if $r->{exit} != 0;
+	(my $qemail = $email) =~ s/\@/%40/;
+	(my $qpw = $pw) =~ s/ /+/g;
+	my $t = $self->request('POST', '/api/auth/token', { headers => { 'content-type' => 'application/json' },
+		content => qq({"email":"$email","password":"$pw"}) });
+	my ($token) = ($t->{content} // '') =~ /"token":"([^"]+)"/;
+	my $g = $self->get('/login');
+	my ($csrf) = ($g->{content} // '') =~ /name="csrf" value="([^"]+)"/;
+	my ($ck) = ($g->{headers}{'set-cookie'} // '') =~ /(rl_csrf=[^;]+)/;
+	my $origin = 'http://127.0.0.1:' . $self->port;
+	my $l = $self->post('/login', "csrf=$csrf&email=$qemail&password=$qpw", { cookie => $ck, origin => $origin });
+	my $set = $l->{headers}{'set-cookie'} // '';
+	my ($sess) = (ref $set ? join(' ', @$set) : $set) =~ /(rl_session=[^;]+)/;
+	my ($scsrf) = $sess ? ($self->get('/me', { cookie => $sess })->{content} // '') =~ /name="csrf" value="([^"]+)"/ : ();
+	croak "add_user $name: could not log in" unless $token && $sess && $scsrf;
+	return { email => $email, password => $pw, token => $token, cookie => $sess, csrf => $scsrf };
+}
+
 sub stop_service {
 	my ($self, $name) = @_;
 	my $r = $self->stack('stop-service', $name);
