@@ -1,12 +1,6 @@
 -- 007_requests.sql — one analysis job per product at a time, shared by every user who
 -- asks for it, with the stage it is in and its transitions enforced by the database.
 
--- At most one queued or running request per product (was: per user and product): a
--- second user's request joins the running one instead of doing the work twice.
-DROP INDEX analysis_requests_one_active;
-CREATE UNIQUE INDEX analysis_requests_one_active_product
-	ON analysis_requests (product_id) WHERE status IN ('queued', 'running');
-
 -- What a running job is doing now ("collect", "analyze", "save"; NULL before it starts).
 ALTER TABLE analysis_requests
 	ADD COLUMN stage text CHECK (stage ~ '^[a-z_]{1,32}$');
@@ -25,6 +19,26 @@ CREATE INDEX analysis_request_users_user_joined
 	ON analysis_request_users (user_id, joined_at DESC);
 INSERT INTO analysis_request_users (request_id, user_id, joined_at)
 	SELECT id, user_id, requested_at FROM analysis_requests;
+
+-- At most one queued or running request per product (was: per user and product): a
+-- second user's request joins the running one instead of doing the work twice. Where
+-- several were active for one product, their users move to the oldest and the others
+-- are cancelled.
+INSERT INTO analysis_request_users (request_id, user_id, joined_at)
+	SELECT keep.id, aru.user_id, aru.joined_at
+	FROM analysis_requests dup
+	JOIN analysis_request_users aru ON aru.request_id = dup.id
+	JOIN LATERAL (SELECT k.id FROM analysis_requests k WHERE k.product_id = dup.product_id
+		AND k.status IN ('queued', 'running') ORDER BY k.requested_at, k.id LIMIT 1) keep ON true
+	WHERE dup.status IN ('queued', 'running') AND dup.id <> keep.id
+	ON CONFLICT (request_id, user_id) DO NOTHING;
+UPDATE analysis_requests dup SET status = 'cancelled', finished_at = now()
+	WHERE dup.status IN ('queued', 'running') AND EXISTS (SELECT 1 FROM analysis_requests k
+		WHERE k.product_id = dup.product_id AND k.status IN ('queued', 'running')
+		AND (k.requested_at, k.id) < (dup.requested_at, dup.id));
+DROP INDEX analysis_requests_one_active;
+CREATE UNIQUE INDEX analysis_requests_one_active_product
+	ON analysis_requests (product_id) WHERE status IN ('queued', 'running');
 
 -- The one place the life of a request is decided: queued -> running -> done | failed |
 -- cancelled, queued -> failed | cancelled, running -> queued (a retry); done, failed and

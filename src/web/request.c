@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lib/log.h"
+#include "lib/progress.h"
 #include "lib/strnum.h"
 #include "web/req.h"
 #include "web/request.h"
@@ -32,6 +33,26 @@ static const char *const status_ko[][2] = {
 	{ "queued", "대기 중" }, { "running", "분석 중" }, { "done", "완료" },
 	{ "failed", "실패" }, { "cancelled", "취소됨" },
 };
+
+/* Leave the transaction r's connection is in and answer status. */
+static int rollback(struct req *r, int status)
+{
+	if (pg_exec(&r->app->pg, "ROLLBACK", 0, NULL) == -1)
+		log_error("request: rollback: %s", r->app->pg.err);
+	return status;
+}
+
+/* Tell whoever watches request id that it ended here (the worker reports the
+ * rest): the latest state in Redis and a message on its channel. Best effort. */
+static void notify(struct req *r, long long id, const char *status, const char *message)
+{
+	struct progress p = { id, status, NULL, 0, message };
+	char err[300];
+
+	if (progress_store(&r->app->redis[RDS_QUEUE], &p, err, sizeof(err)) != 0 ||
+	    progress_publish(r->app->cfg->nchan_publish_socket, &p, err, sizeof(err)) != 0)
+		log_warn("request %lld: %s", id, err);
+}
 
 const char *request_status_ko(const char *status)
 {
@@ -131,34 +152,45 @@ int request_create(struct req *r, long long product_id, long long *id, int *crea
 	int st;
 
 	*created = 0;
+	*id = 0;
 	*msg = NULL;
 	snprintf(uid, sizeof(uid), "%lld", r->sess->uid);
 	snprintf(pid, sizeof(pid), "%lld", product_id);
+	/* one user at a time (so their limits hold under concurrent requests), in one
+	 * transaction up to the enqueue */
+	if (pg_exec(pg, "BEGIN", 0, NULL) == -1 ||
+	    pg_exec(pg, "SELECT pg_advisory_xact_lock(1919250540, ($1::bigint % 2147483647)::int)",
+	    1, q) == -1) {
+		log_error("request create: %s", pg->err);
+		return rollback(r, 503);
+	}
 	if (pg_exec(pg, "SELECT EXISTS (SELECT 1 FROM products WHERE id = $2), "
 	    "(SELECT ar.id FROM analysis_requests ar JOIN analysis_request_users aru "
 	    "ON aru.request_id = ar.id AND aru.user_id = $1 AND aru.cancelled_at IS NULL "
 	    "WHERE ar.product_id = $2 AND ar.status IN ('queued', 'running'))", 2, q) == -1) {
 		log_error("request create: %s", pg->err);
-		return 503;
+		return rollback(r, 503);
 	}
 	if (strcmp(pg_value(pg, 0, 0), "t") != 0)
-		return 404;
+		return rollback(r, 404);
 	if (pg_value(pg, 0, 1) != NULL) {            /* asked already: the same request */
 		*id = pg_value_ll(pg, 0, 1);
-		return 0;
+		return rollback(r, 0);
 	}
 	if ((st = check_limits(r, msg)) != 0)
-		return st;
+		return rollback(r, st);
 	/* create, or join the one another user created; a creator racing us may commit
-	 * between our insert (which then waits and does nothing) and our look-up */
-	for (int attempt = 0; attempt < 3; attempt++) {
+	 * between our insert (which then waits and does nothing) and our look-up. The
+	 * join locks the request (FOR SHARE) against a cancel by its last user: after
+	 * such a cancel it finds nothing to join and the next round creates anew. */
+	for (int attempt = 0; attempt < 3 && !*created; attempt++) {
 		if (pg_exec(pg, "WITH ins AS (INSERT INTO analysis_requests (user_id, product_id) "
 		    "VALUES ($1, $2) ON CONFLICT (product_id) WHERE status IN ('queued', 'running') "
 		    "DO NOTHING RETURNING id), "
 		    "u AS (INSERT INTO analysis_request_users (request_id, user_id) "
 		    "SELECT id, $1 FROM ins) SELECT id FROM ins", 2, q) == -1) {
 			log_error("request create: %s", pg->err);
-			return 503;
+			return rollback(r, 503);
 		}
 		if (pg_ntuples(pg) == 1) {
 			*id = pg_value_ll(pg, 0, 0);
@@ -166,29 +198,38 @@ int request_create(struct req *r, long long product_id, long long *id, int *crea
 			break;
 		}
 		if (pg_exec(pg, "WITH a AS (SELECT id FROM analysis_requests WHERE product_id = $2 "
-		    "AND status IN ('queued', 'running')) "
+		    "AND status IN ('queued', 'running') FOR SHARE) "
 		    "INSERT INTO analysis_request_users (request_id, user_id) SELECT id, $1 FROM a "
 		    "ON CONFLICT (request_id, user_id) DO UPDATE SET cancelled_at = NULL, "
 		    "joined_at = now() RETURNING request_id", 2, q) == -1) {
 			log_error("request join: %s", pg->err);
-			return 503;
+			return rollback(r, 503);
 		}
 		if (pg_ntuples(pg) == 1) {
 			*id = pg_value_ll(pg, 0, 0);
-			return 0;
+			break;
 		}
 	}
-	if (!*created) {
+	if (*id == 0 && !*created) {
 		log_error("request create: product %lld: no request created or joined", product_id);
+		return rollback(r, 503);
+	}
+	if (pg_exec(pg, "COMMIT", 0, NULL) == -1) {
+		log_error("request create: commit: %s", pg->err);
 		return 503;
 	}
+	if (!*created)
+		return 0;
 	if (enqueue(r, *id, product_id) == -1) {
 		char ids[24];
-		const char *f[2] = { ids, "작업 큐에 넣지 못했습니다(큐 서버에 연결할 수 없음). 다시 요청해 주세요." };
+		const char *why = "작업 큐에 넣지 못했습니다(큐 서버에 연결할 수 없음). 다시 요청해 주세요.";
+		const char *f[2] = { ids, why };
 		snprintf(ids, sizeof(ids), "%lld", *id);
 		if (pg_exec(pg, "UPDATE analysis_requests SET status = 'failed', error_message = $2 "
 		    "WHERE id = $1 AND status = 'queued'", 2, f) == -1)
 			log_error("request %lld: could not record the failure: %s", *id, pg->err);
+		else
+			notify(r, *id, "failed", why);
 		*msg = "분석 작업을 큐에 넣지 못했습니다. 잠시 후 다시 요청해 주세요.";
 		return 503;
 	}
@@ -236,32 +277,49 @@ int request_list(struct req *r, struct request **items, int *n)
 int request_cancel(struct req *r, long long id, const char **msg)
 {
 	struct pg_conn *pg = &r->app->pg;
-	struct request q;
 	char uid[24], ids[24];
 	const char *p[2] = { uid, ids };
-	int st = request_load(r, id, &q);
+	int last;
 
-	if (st != 0)
-		return st;
-	if (strcmp(q.status, "queued") != 0 && strcmp(q.status, "running") != 0) {
-		*msg = strcmp(q.status, "cancelled") == 0 ? "이미 취소한 분석입니다." :
-		    "이미 끝난 분석은 취소할 수 없습니다.";
-		return 409;
-	}
 	snprintf(uid, sizeof(uid), "%lld", r->sess->uid);
 	snprintf(ids, sizeof(ids), "%lld", id);
-	/* leave; the request itself ends when nobody is left on it */
-	if (pg_exec(pg, "WITH me AS (UPDATE analysis_request_users SET cancelled_at = now() "
-	    "WHERE request_id = $2 AND user_id = $1 AND cancelled_at IS NULL RETURNING request_id) "
-	    "UPDATE analysis_requests SET status = 'cancelled' WHERE id = $2 "
-	    "AND id IN (SELECT request_id FROM me) AND status IN ('queued', 'running') "
-	    "AND NOT EXISTS (SELECT 1 FROM analysis_request_users x WHERE x.request_id = $2 "
-	    "AND x.user_id <> $1 AND x.cancelled_at IS NULL)", 2, p) == -1) {
+	/* the request row is locked while we decide: a join waits for us (and then
+	 * finds it cancelled), and the worker cannot finish it in between */
+	if (pg_exec(pg, "BEGIN", 0, NULL) == -1 ||
+	    pg_exec(pg, "SELECT ar.status, aru.cancelled_at IS NOT NULL FROM analysis_requests ar "
+	    "JOIN analysis_request_users aru ON aru.request_id = ar.id AND aru.user_id = $1 "
+	    "WHERE ar.id = $2 FOR UPDATE OF ar", 2, p) == -1) {
 		log_error("request cancel: %s", pg->err);
+		return rollback(r, 503);
+	}
+	if (pg_ntuples(pg) == 0)
+		return rollback(r, 404);
+	if (strcmp(pg_value(pg, 0, 1), "t") == 0) {
+		*msg = "이미 취소한 분석입니다.";
+		return rollback(r, 409);
+	}
+	if (strcmp(pg_value(pg, 0, 0), "queued") != 0 && strcmp(pg_value(pg, 0, 0), "running") != 0) {
+		*msg = "이미 끝난 분석은 취소할 수 없습니다.";
+		return rollback(r, 409);
+	}
+	/* leave; the request itself ends when nobody is left on it */
+	if (pg_exec(pg, "UPDATE analysis_request_users SET cancelled_at = now() "
+	    "WHERE request_id = $2 AND user_id = $1", 2, p) == -1 ||
+	    pg_exec(pg, "UPDATE analysis_requests SET status = 'cancelled' WHERE id = $2 "
+	    "AND NOT EXISTS (SELECT 1 FROM analysis_request_users x WHERE x.request_id = $2 "
+	    "AND x.cancelled_at IS NULL) AND $1::bigint > 0", 2, p) == -1) {
+		log_error("request cancel: %s", pg->err);
+		return rollback(r, 503);
+	}
+	last = pg_affected(pg) == 1;
+	if (pg_exec(pg, "COMMIT", 0, NULL) == -1) {
+		log_error("request cancel: commit: %s", pg->err);
 		return 503;
 	}
-	if (pg_affected(pg) == 1)
+	if (last) {
 		log_info("request %lld cancelled by user %lld, the last one on it", id, r->sess->uid);
+		notify(r, id, "cancelled", "모든 사용자가 취소해 분석을 멈췄습니다.");
+	}
 	return 0;
 }
 

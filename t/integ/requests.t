@@ -177,6 +177,23 @@ my $rid;
 	is($r->{status}, 429, 'a second while one is active (limit 1): 429');
 	is($r->{json}{error}{code}, 'limit_reached', '... limit_reached');
 	like($r->{json}{error}{message} // '', qr/진행 중인 분석이 1건입니다/, '... a Korean message');
+	# concurrent requests cannot slip past the limit (one user's requests are serialised)
+	sql("UPDATE analysis_requests SET status = 'cancelled' WHERE product_id = $p");
+	my @ps = map { product(7100 + $_) } 1 .. 8;
+	my @kids;
+	for my $x (@ps) {
+		my $pid = fork() // die;
+		if (!$pid) {
+			HTTP::Tiny->new(timeout => 15)->request('POST', $s->url("/api/products/$x/analyses"),
+				{ headers => { authorization => "Bearer $U{bob}{token}" } });
+			POSIX::_exit(0);
+		}
+		push @kids, $pid;
+	}
+	waitpid($_, 0) for @kids;
+	is(sql("SELECT count(*) FROM analysis_requests ar JOIN analysis_request_users aru ON aru.request_id = ar.id "
+		. "JOIN users u ON u.id = aru.user_id WHERE u.email = 'bob\@example.com' AND aru.cancelled_at IS NULL "
+		. "AND ar.status IN ('queued', 'running')"), 1, '8 concurrent requests with a limit of 1: one is active');
 	sql("UPDATE system_config SET value = '100' WHERE key = 'analysis.max_active'");
 	sql("INSERT INTO system_config (key, value) VALUES ('analysis.daily_limit', '2')");
 	$r = api('bob', 'POST', "/api/products/$q/analyses");
