@@ -56,6 +56,23 @@ int progress_store(struct rds_conn *rc, const struct progress *p, char *err, siz
 	return ok ? 0 : -1;
 }
 
+static int send_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t got = send(fd, p, len, MSG_NOSIGNAL);
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			if (got == 0)
+				errno = EPIPE;
+			return -1;
+		}
+		p += got;
+		len -= (size_t)got;
+	}
+	return 0;
+}
+
 int progress_publish(const char *publish_socket, const struct progress *p, char *err,
     size_t errlen)
 {
@@ -65,7 +82,7 @@ int progress_publish(const char *publish_socket, const struct progress *p, char 
 	char *body = progress_json(p);
 	int fd = -1, rc = -1, n;
 	size_t len, off;
-	ssize_t got;
+	ssize_t got = 0;
 
 	if (body == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -88,16 +105,19 @@ int progress_publish(const char *publish_socket, const struct progress *p, char 
 	len = strlen(body);
 	n = snprintf(head, sizeof(head), "POST /pub/request-%lld HTTP/1.0\r\nHost: localhost\r\n"
 	    "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n", p->id, len);
-	for (off = 0; off < (size_t)n; off += (size_t)got)
-		if ((got = write(fd, head + off, (size_t)n - off)) <= 0)
-			goto io;
-	for (off = 0; off < len; off += (size_t)got)
-		if ((got = write(fd, body + off, len - off)) <= 0)
-			goto io;
+	/* send(MSG_NOSIGNAL): nginx closing on us must not kill the process with SIGPIPE */
+	if (send_all(fd, head, (size_t)n) == -1 || send_all(fd, body, len) == -1)
+		goto io;
 	/* the status line is all we need: "HTTP/1.1 201 Created" */
-	for (off = 0; off < sizeof(reply) - 1; off += (size_t)got)
-		if ((got = read(fd, reply + off, sizeof(reply) - 1 - off)) <= 0)
+	for (off = 0; off < sizeof(reply) - 1; off += (size_t)got) {
+		got = read(fd, reply + off, sizeof(reply) - 1 - off);
+		if (got == -1 && errno == EINTR) {
+			got = 0;
+			continue;
+		}
+		if (got <= 0)
 			break;
+	}
 	reply[off] = '\0';
 	if (off < 12 || strncmp(reply, "HTTP/1.", 7) != 0) {
 		snprintf(err, errlen, "nchan publisher: no HTTP answer");

@@ -76,11 +76,11 @@ static int fill(struct req *r, int row, int col, struct product *p)
 
 /* ---------------------------------------------------------------- the API cache
  *
- * Redis' cache role holds product summaries ("c:p:<id>") and pages of search
- * results ("c:s:<generation>:<hash of the query>:<page>") as JSON. Registering a
- * product deletes its summary and bumps the generation "c:s:gen", so no search
- * page from before is read again; anything else that changes products must call
- * product_invalidate(). A cache that fails is a miss: the database answers, and
+ * Redis' cache role holds product summaries ("c:p:<generation>:<id>") and pages
+ * of search results ("c:s:<generation>:<hash of the query>:<page>") as JSON. A
+ * change to products bumps the generation "c:gen" (product_invalidate()), so
+ * nothing cached before it is read again — also not an entry a slow reader
+ * writes after it. Anything that changes products must call it. A cache that fails is a miss: the database answers, and
  * the failure is logged at most every CACHE_WARN_EVERY seconds per worker.
  */
 #define CACHE_WARN_EVERY 10
@@ -97,7 +97,7 @@ static void cache_warn(struct rds_conn *rc, const char *what)
 }
 
 /* KEYS[1] generation; ARGV prefix, suffix -> {generation, cached value or false} */
-static struct rds_script search_get = { .src =
+static struct rds_script generation_get = { .src =
 	"local g = redis.call('GET', KEYS[1]) or '0'\n"
 	"return {g, redis.call('GET', ARGV[1] .. g .. ARGV[2])}\n" };
 
@@ -176,19 +176,11 @@ static void cache_put(struct req *r, const char *key, int ttl, const struct prod
 	json_object_put(root);
 }
 
-void product_invalidate(struct req *r, long long id)
+void product_invalidate(struct req *r)
 {
 	struct rds_conn *rc = &r->app->redis[RDS_CACHE];
-	redisReply *rep;
+	redisReply *rep = rds_command(rc, "INCR c:gen");
 
-	if (id > 0) {
-		rep = rds_command(rc, "DEL c:p:%lld", id);
-		if (rep == NULL)
-			cache_warn(rc, "invalidate");
-		else
-			freeReplyObject(rep);
-	}
-	rep = rds_command(rc, "INCR c:s:gen");
 	if (rep == NULL)
 		cache_warn(rc, "invalidate");
 	else
@@ -217,47 +209,91 @@ int product_register(struct req *r, const char *input, long long *id, int *creat
 	snprintf(uid, sizeof(uid), "%lld", r->sess != NULL ? r->sess->uid : 0);
 	if (r->sess == NULL)
 		p[4] = NULL;
-	if (pg_exec(pg, "INSERT INTO products (coupang_product_id, coupang_item_id, "
+	/* an update only when it fills an id still unknown (else nothing changes) */
+	if (pg_exec(pg, "WITH up AS (INSERT INTO products (coupang_product_id, coupang_item_id, "
 	    "coupang_vendor_item_id, url, added_by) VALUES ($1, $2, $3, $4, $5) "
 	    "ON CONFLICT (coupang_product_id) DO UPDATE SET "
 	    "coupang_item_id = coalesce(products.coupang_item_id, EXCLUDED.coupang_item_id), "
 	    "coupang_vendor_item_id = coalesce(products.coupang_vendor_item_id, "
 	    "EXCLUDED.coupang_vendor_item_id) "
-	    "RETURNING id, xmax = 0", 5, p) == -1) {
+	    "WHERE (products.coupang_item_id IS NULL AND EXCLUDED.coupang_item_id IS NOT NULL) "
+	    "OR (products.coupang_vendor_item_id IS NULL AND EXCLUDED.coupang_vendor_item_id IS NOT NULL) "
+	    "RETURNING id, xmax = 0 AS inserted) "
+	    "SELECT id, inserted, true FROM up UNION ALL "
+	    "SELECT id, false, false FROM products WHERE coupang_product_id = $1 "
+	    "AND NOT EXISTS (SELECT 1 FROM up)", 5, p) == -1) {
 		log_error("product register: %s", pg->err);
+		return 503;
+	}
+	/* a registration racing ours committed after our statement began: look again */
+	if (pg_ntuples(pg) == 0 && pg_exec(pg, "SELECT id, false, false FROM products "
+	    "WHERE coupang_product_id = $1", 1, p) == -1) {
+		log_error("product register: %s", pg->err);
+		return 503;
+	}
+	if (pg_ntuples(pg) != 1) {
+		log_error("product register: Coupang %lld: no row", ref.product_id);
 		return 503;
 	}
 	*id = pg_value_ll(pg, 0, 0);
 	*created = strcmp(pg_value(pg, 0, 1), "t") == 0;
 	if (*created)
 		log_info("product %lld registered (Coupang %lld)", *id, ref.product_id);
-	product_invalidate(r, *id);
+	if (strcmp(pg_value(pg, 0, 2), "t") == 0)
+		product_invalidate(r);
+	return 0;
+}
+
+/* A cached entry under "<prefix><generation><suffix>": 1 with *value (the
+ * reply, which the caller frees) on a hit; on a miss 0 with the key to cache the
+ * answer under in key ("" when the cache is out of reach). Every product change
+ * bumps the generation, so no entry read before it is used after it, and one
+ * written late by a reader that started before it is never read. */
+static int cache_lookup(struct req *r, const char *prefix, const char *suffix, redisReply **value,
+    char *key, size_t keylen)
+{
+	struct rds_conn *rc = &r->app->redis[RDS_CACHE];
+	const char *args[3] = { "c:gen", prefix, suffix };
+	redisReply *rep = rds_eval(rc, &generation_get, 1, 3, args, NULL);
+
+	key[0] = '\0';
+	*value = NULL;
+	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
+	    rep->element[0]->type != REDIS_REPLY_STRING) {
+		cache_warn(rc, "read");
+		if (rep != NULL)
+			freeReplyObject(rep);
+		return 0;
+	}
+	snprintf(key, keylen, "%s%s%s", prefix, rep->element[0]->str, suffix);
+	if (rep->element[1]->type == REDIS_REPLY_STRING) {
+		*value = rep;
+		return 1;
+	}
+	freeReplyObject(rep);
 	return 0;
 }
 
 int product_load(struct req *r, long long id, struct product *p)
 {
 	struct pg_conn *pg = &r->app->pg;
-	struct rds_conn *rc = &r->app->redis[RDS_CACHE];
 	struct product *cached = NULL;
-	char ids[24], key[40];
+	char ids[24], key[64], suffix[32];
 	const char *q[1] = { ids };
+	redisReply *hit;
 	long long total;
-	redisReply *rep;
-	int n = 0;
+	int n = 0, ok;
 
-	snprintf(key, sizeof(key), "c:p:%lld", id);
-	rep = rds_command(rc, "GET %s", key);
-	if (rep == NULL || rep->type == REDIS_REPLY_ERROR)
-		cache_warn(rc, "read");
-	else if (rep->type == REDIS_REPLY_STRING && cache_parse(r, rep->str, &cached, &n, &total) == 0 &&
-	    n == 1 && cached[0].id == id) {
-		*p = cached[0];
-		freeReplyObject(rep);
-		return 0;
+	snprintf(suffix, sizeof(suffix), ":%lld", id);
+	if (cache_lookup(r, "c:p:", suffix, &hit, key, sizeof(key))) {
+		ok = cache_parse(r, hit->element[1]->str, &cached, &n, &total) == 0 && n == 1 &&
+		    cached[0].id == id;
+		freeReplyObject(hit);
+		if (ok) {
+			*p = cached[0];
+			return 0;
+		}
 	}
-	if (rep != NULL)
-		freeReplyObject(rep);
 	snprintf(ids, sizeof(ids), "%lld", id);
 	if (pg_exec(pg, "SELECT " COLUMNS " FROM products WHERE id = $1", 1, q) == -1) {
 		log_error("product load: %s", pg->err);
@@ -267,7 +303,8 @@ int product_load(struct req *r, long long id, struct product *p)
 		return 404;
 	if (fill(r, 0, 0, p) != 0)
 		return 503;
-	cache_put(r, key, CACHE_PRODUCT_TTL, p, 1, 1);
+	if (key[0] != '\0')
+		cache_put(r, key, CACHE_PRODUCT_TTL, p, 1, 1);
 	return 0;
 }
 
@@ -293,30 +330,19 @@ static char *like_escape(struct arena *a, const char *q)
 static int search_cached(struct req *r, const char *q, long long page, struct product **items,
     int *n, long long *total, char *key, size_t keylen)
 {
-	struct rds_conn *rc = &r->app->redis[RDS_CACHE];
 	unsigned char h[crypto_hash_sha256_BYTES];
 	char hex[33], suffix[64];
-	const char *args[3] = { "c:s:gen", "c:s:", suffix };
-	redisReply *rep;
+	redisReply *hit;
 	int rv = -1;
 
-	key[0] = '\0';
 	crypto_hash_sha256(h, (const unsigned char *)q, strlen(q));
 	sodium_bin2hex(hex, sizeof(hex), h, 16);
 	snprintf(suffix, sizeof(suffix), ":%s:%lld", hex, page);
-	rep = rds_eval(rc, &search_get, 1, 3, args, NULL);
-	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
-	    rep->element[0]->type != REDIS_REPLY_STRING) {
-		cache_warn(rc, "read");
-		goto out;
+	if (cache_lookup(r, "c:s:", suffix, &hit, key, keylen)) {
+		if (cache_parse(r, hit->element[1]->str, items, n, total) == 0)
+			rv = 0;
+		freeReplyObject(hit);
 	}
-	snprintf(key, keylen, "c:s:%s%s", rep->element[0]->str, suffix);
-	if (rep->element[1]->type == REDIS_REPLY_STRING &&
-	    cache_parse(r, rep->element[1]->str, items, n, total) == 0)
-		rv = 0;
-out:
-	if (rep != NULL)
-		freeReplyObject(rep);
 	return rv;
 }
 
@@ -324,7 +350,7 @@ int product_search(struct req *r, const char *q, long long page, struct product 
     int *n, long long *total, const char **msg)
 {
 	struct pg_conn *pg = &r->app->pg;
-	char off[24], *pat, key[96];
+	char off[24], *pat = NULL, key[96];
 	size_t chars = 0, len;
 	int rows;
 
@@ -366,6 +392,17 @@ int product_search(struct req *r, const char *q, long long page, struct product 
 	rows = pg_ntuples(pg);
 	*n = rows;
 	*total = rows > 0 ? pg_value_ll(pg, 0, NCOLUMNS) : 0;
+	if (rows == 0 && page > 1) {
+		/* past the last page: the count still says how many there are */
+		const char *c[1] = { pat };
+		if (pg_exec(pg, pat == NULL ? "SELECT count(*) FROM products" :
+		    "SELECT count(*) FROM products WHERE name_lc LIKE '%' || lower($1) || '%'",
+		    pat == NULL ? 0 : 1, c) == -1) {
+			log_error("product search count: %s", pg->err);
+			return 503;
+		}
+		*total = pg_value_ll(pg, 0, 0);
+	}
 	if ((*items = arena_calloc(&r->arena, (size_t)rows + 1, sizeof(**items))) == NULL)
 		return 503;
 	for (int i = 0; i < rows; i++)

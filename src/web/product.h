@@ -45,9 +45,9 @@ int product_load(struct req *r, long long id, struct product *p);
 int product_search(struct req *r, const char *q, long long page, struct product **items,
     int *n, long long *total, const char **msg);
 
-/* Forget what the API cache holds about product id (0: only the search pages).
- * Whatever changes a product outside product_register() must call it. */
-void product_invalidate(struct req *r, long long id);
+/* Forget everything the API cache holds about products (one generation bump).
+ * Whatever changes products outside product_register() must call it. */
+void product_invalidate(struct req *r);
 
 /* The JSON object of p (fixed names: id, coupang_product_id, …); caller owns it. */
 json_object *product_json(const struct product *p);

@@ -19,7 +19,7 @@ our $ORIGIN = 'http://127.0.0.1:' . $s->port;
 
 sub sql { my ($q) = @_; decode('UTF-8', $s->psql(encode('UTF-8', $q))) }
 # what product_invalidate() does, for changes made behind the app's back
-sub invalidate { my ($id) = @_; $s->redis_cli('DEL', "c:p:$id"); $s->redis_cli('INCR', 'c:s:gen') }
+sub invalidate { $s->redis_cli('INCR', 'c:gen') }
 sub enc {
 	my ($v) = @_;
 	$v = encode('UTF-8', $v);
@@ -181,7 +181,8 @@ is(api('alice', 'POST', '/api/products', '{"url":')->{status}, 400, 'malformed J
 	sql("UPDATE products SET name = '<b>굵게</b> & \"따옴표\"', price = 12900 WHERE id = $id");
 	$r = page(undef, "/products/$id");
 	like($r->{text}, qr/이름 아직 수집되지 않음/, 'a change behind the app\'s back: the cached summary is served');
-	ok($s->redis_cli('TTL', "c:p:$id") > 0, '... from the cache role, with a TTL');
+	my $gen = $s->redis_cli('GET', 'c:gen') || 0;
+	ok($s->redis_cli('TTL', "c:p:$gen:$id") > 0, '... from the cache role, with a TTL');
 	invalidate($id);
 	$r = page(undef, "/products/$id");
 	is($r->{status}, 200, 'a visitor may look at a product');
@@ -203,9 +204,12 @@ is(api('alice', 'POST', '/api/products', '{"url":')->{status}, 400, 'malformed J
 		. "'https://www.coupang.com/vp/products/8800001', '캐시확인 상품')");
 	is(api('alice', 'GET', '/api/products?q=' . enc('캐시확인'))->{json}{total}, $before,
 		'a page of results is cached (a row added behind the app\'s back is not seen yet)');
+	my $gen = $s->redis_cli('GET', 'c:gen');
+	api('alice', 'POST', '/api/products', { url => '1000006' });
+	is($s->redis_cli('GET', 'c:gen'), $gen, 'registering a known product again changes nothing: the cache stays');
 	api('alice', 'POST', '/api/products', { url => '8800002' });
 	is(api('alice', 'GET', '/api/products?q=' . enc('캐시확인'))->{json}{total}, $before + 1,
-		'registering a product invalidates cached searches');
+		'registering a new product invalidates cached searches');
 	sql("DELETE FROM products WHERE coupang_product_id IN (8800001, 8800002)");
 	invalidate(0);
 }
@@ -247,6 +251,9 @@ is(api('alice', 'POST', '/api/products', '{"url":')->{status}, 400, 'malformed J
 	$r = page('bob', '/products?q=' . enc('두유') . '&page=2');
 	like($r->{text}, qr/2 \/ 2쪽/, 'page 2 of 2');
 	is(page('bob', '/products?page=9999')->{status}, 404, 'a page beyond the limit: 404');
+	$r = api('alice', 'GET', '/api/products?q=' . enc('두유') . '&page=5');
+	is(scalar @{ $r->{json}{items} }, 0, 'a page past the last one is empty');
+	is($r->{json}{total}, 23, '... and still says how many there are');
 	$r = page('bob', '/products?q=' . enc('가' x 101));
 	is($r->{status}, 422, 'an over-long query on the page: 422');
 	like($r->{text}, qr/검색어는 100자 이내로/, '... with a Korean message');
