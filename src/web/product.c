@@ -76,11 +76,12 @@ static int fill(struct req *r, int row, int col, struct product *p)
 
 /* ---------------------------------------------------------------- the API cache
  *
- * Redis' cache role holds product summaries ("c:p:<generation>:<id>") and pages
- * of search results ("c:s:<generation>:<hash of the query>:<page>") as JSON. A
- * change to products bumps the generation "c:gen" (product_invalidate()), so
- * nothing cached before it is read again — also not an entry a slow reader
- * writes after it. Anything that changes products must call it. A cache that fails is a miss: the database answers, and
+ * Redis' cache role holds product summaries ("c:p:<id>") and pages of search
+ * results ("c:s:<hash of the query>:<page>") as "<generation>|<JSON>". A change
+ * to products bumps the generation "c:gen" (product_invalidate()), and an entry
+ * of another generation is a miss: nothing cached before the change is read
+ * after it, also not an entry a slow reader writes late with the generation it
+ * read. Anything that changes products must call it. A cache that fails is a miss: the database answers, and
  * the failure is logged at most every CACHE_WARN_EVERY seconds per worker.
  */
 #define CACHE_WARN_EVERY 10
@@ -95,11 +96,6 @@ static void cache_warn(struct rds_conn *rc, const char *what)
 		last = now;
 	}
 }
-
-/* KEYS[1] generation; ARGV prefix, suffix -> {generation, cached value or false} */
-static struct rds_script generation_get = { .src =
-	"local g = redis.call('GET', KEYS[1]) or '0'\n"
-	"return {g, redis.call('GET', ARGV[1] .. g .. ARGV[2])}\n" };
 
 static json_object *cache_item(const struct product *p)
 {
@@ -153,27 +149,35 @@ out:
 	return rc;
 }
 
-static void cache_put(struct req *r, const char *key, int ttl, const struct product *items, int n,
-    long long total)
+/* Cache items under key, stamped with generation gen (nothing when gen is ""). */
+static void cache_put(struct req *r, const char *key, const char *gen, int ttl,
+    const struct product *items, int n, long long total)
 {
 	struct rds_conn *rc = &r->app->redis[RDS_CACHE];
-	json_object *root = json_object_new_object(), *arr = json_object_new_array();
+	json_object *root, *arr;
 	char ttl_s[16];
 	const char *argv[5] = { "SET", key, NULL, "EX", ttl_s };
 	redisReply *rep;
 
+	if (gen[0] == '\0')
+		return;
+	root = json_object_new_object();
+	arr = json_object_new_array();
 	for (int i = 0; i < n; i++)
 		json_object_array_add(arr, cache_item(&items[i]));
 	json_object_object_add(root, "total", json_object_new_int64(total));
 	json_object_object_add(root, "items", arr);
-	argv[2] = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	argv[2] = arena_printf(&r->arena, "%s|%s", gen, json_object_to_json_string_ext(root,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(root);
+	if (argv[2] == NULL)
+		return;
 	snprintf(ttl_s, sizeof(ttl_s), "%d", ttl);
 	rep = rds_command_argv(rc, 5, argv, NULL);
 	if (rep == NULL || rep->type == REDIS_REPLY_ERROR)
 		cache_warn(rc, "write");
 	if (rep != NULL)
 		freeReplyObject(rep);
-	json_object_put(root);
 }
 
 void product_invalidate(struct req *r)
@@ -244,30 +248,34 @@ int product_register(struct req *r, const char *input, long long *id, int *creat
 	return 0;
 }
 
-/* A cached entry under "<prefix><generation><suffix>": 1 with *value (the
- * reply, which the caller frees) on a hit; on a miss 0 with the key to cache the
- * answer under in key ("" when the cache is out of reach). Every product change
- * bumps the generation, so no entry read before it is used after it, and one
- * written late by a reader that started before it is never read. */
-static int cache_lookup(struct req *r, const char *prefix, const char *suffix, redisReply **value,
-    char *key, size_t keylen)
+/* The entry under key, if it was written in the current generation: 1 with
+ * *value (the reply, which the caller frees) and *json inside it on a hit; 0 on a
+ * miss. Either way gen gets the generation to stamp a new entry with ("" when the
+ * cache is out of reach: then nothing is written). One MGET: "c:gen" and the key.
+ * Every product change bumps "c:gen", so no entry from before it is read again —
+ * also not one a slow reader writes after it, stamped with the old generation. */
+static int cache_lookup(struct req *r, const char *key, redisReply **value, const char **json,
+    char *gen, size_t genlen)
 {
 	struct rds_conn *rc = &r->app->redis[RDS_CACHE];
-	const char *args[3] = { "c:gen", prefix, suffix };
-	redisReply *rep = rds_eval(rc, &generation_get, 1, 3, args, NULL);
+	const char *argv[3] = { "MGET", "c:gen", key };
+	redisReply *rep = rds_command_argv(rc, 3, argv, NULL);
+	size_t gl;
 
-	key[0] = '\0';
+	gen[0] = '\0';
 	*value = NULL;
-	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
-	    rep->element[0]->type != REDIS_REPLY_STRING) {
+	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2) {
 		cache_warn(rc, "read");
 		if (rep != NULL)
 			freeReplyObject(rep);
 		return 0;
 	}
-	snprintf(key, keylen, "%s%s%s", prefix, rep->element[0]->str, suffix);
-	if (rep->element[1]->type == REDIS_REPLY_STRING) {
+	snprintf(gen, genlen, "%s", rep->element[0]->type == REDIS_REPLY_STRING ? rep->element[0]->str : "0");
+	gl = strlen(gen);
+	if (rep->element[1]->type == REDIS_REPLY_STRING && rep->element[1]->len > gl &&
+	    memcmp(rep->element[1]->str, gen, gl) == 0 && rep->element[1]->str[gl] == '|') {
 		*value = rep;
+		*json = rep->element[1]->str + gl + 1;
 		return 1;
 	}
 	freeReplyObject(rep);
@@ -278,16 +286,15 @@ int product_load(struct req *r, long long id, struct product *p)
 {
 	struct pg_conn *pg = &r->app->pg;
 	struct product *cached = NULL;
-	char ids[24], key[64], suffix[32];
-	const char *q[1] = { ids };
+	char ids[24], key[40], gen[24];
+	const char *q[1] = { ids }, *json;
 	redisReply *hit;
 	long long total;
 	int n = 0, ok;
 
-	snprintf(suffix, sizeof(suffix), ":%lld", id);
-	if (cache_lookup(r, "c:p:", suffix, &hit, key, sizeof(key))) {
-		ok = cache_parse(r, hit->element[1]->str, &cached, &n, &total) == 0 && n == 1 &&
-		    cached[0].id == id;
+	snprintf(key, sizeof(key), "c:p:%lld", id);
+	if (cache_lookup(r, key, &hit, &json, gen, sizeof(gen))) {
+		ok = cache_parse(r, json, &cached, &n, &total) == 0 && n == 1 && cached[0].id == id;
 		freeReplyObject(hit);
 		if (ok) {
 			*p = cached[0];
@@ -303,8 +310,7 @@ int product_load(struct req *r, long long id, struct product *p)
 		return 404;
 	if (fill(r, 0, 0, p) != 0)
 		return 503;
-	if (key[0] != '\0')
-		cache_put(r, key, CACHE_PRODUCT_TTL, p, 1, 1);
+	cache_put(r, key, gen, CACHE_PRODUCT_TTL, p, 1, 1);
 	return 0;
 }
 
@@ -325,21 +331,22 @@ static char *like_escape(struct arena *a, const char *q)
 	return out;
 }
 
-/* A cached page of results for (q, page): 0 on a hit; on a miss -1 with the key to
- * cache the answer under in key ("" when the cache is out of reach). */
+/* A cached page of results for (q, page): 0 on a hit; on a miss -1, with key and
+ * gen to cache the answer under (gen "" when the cache is out of reach). */
 static int search_cached(struct req *r, const char *q, long long page, struct product **items,
-    int *n, long long *total, char *key, size_t keylen)
+    int *n, long long *total, char *key, size_t keylen, char *gen, size_t genlen)
 {
 	unsigned char h[crypto_hash_sha256_BYTES];
-	char hex[33], suffix[64];
+	char hex[33];
+	const char *json;
 	redisReply *hit;
 	int rv = -1;
 
 	crypto_hash_sha256(h, (const unsigned char *)q, strlen(q));
 	sodium_bin2hex(hex, sizeof(hex), h, 16);
-	snprintf(suffix, sizeof(suffix), ":%s:%lld", hex, page);
-	if (cache_lookup(r, "c:s:", suffix, &hit, key, keylen)) {
-		if (cache_parse(r, hit->element[1]->str, items, n, total) == 0)
+	snprintf(key, keylen, "c:s:%s:%lld", hex, page);
+	if (cache_lookup(r, key, &hit, &json, gen, genlen)) {
+		if (cache_parse(r, json, items, n, total) == 0)
 			rv = 0;
 		freeReplyObject(hit);
 	}
@@ -350,7 +357,7 @@ int product_search(struct req *r, const char *q, long long page, struct product 
     int *n, long long *total, const char **msg)
 {
 	struct pg_conn *pg = &r->app->pg;
-	char off[24], *pat = NULL, key[96];
+	char off[24], *pat = NULL, key[96], gen[24];
 	size_t chars = 0, len;
 	int rows;
 
@@ -366,7 +373,7 @@ int product_search(struct req *r, const char *q, long long page, struct product 
 		*msg = "검색어는 100자 이내로 입력해 주세요.";
 		return 422;
 	}
-	if (search_cached(r, q, page, items, n, total, key, sizeof(key)) == 0)
+	if (search_cached(r, q, page, items, n, total, key, sizeof(key), gen, sizeof(gen)) == 0)
 		goto history;
 	snprintf(off, sizeof(off), "%lld", (page - 1) * PRODUCT_PAGE_SIZE);
 	if (q[0] == '\0') {
@@ -408,8 +415,7 @@ int product_search(struct req *r, const char *q, long long page, struct product 
 	for (int i = 0; i < rows; i++)
 		if (fill(r, i, 0, &(*items)[i]) == -1)
 			return 503;
-	if (key[0] != '\0')
-		cache_put(r, key, CACHE_SEARCH_TTL, *items, rows, *total);
+	cache_put(r, key, gen, CACHE_SEARCH_TTL, *items, rows, *total);
 history:
 	if (r->sess != NULL && q[0] != '\0' && page == 1) {
 		char uid[24], cnt[24];
