@@ -24,23 +24,7 @@ DUR=${1:-8}
 LOGINS=${2:-40}
 ROUNDS=${ROUNDS:-3}
 . "$SRCDIR/bench/stack.sh"
-conf=$REVLENS_RUNDIR/revlens.conf
-"$REVLENS_BUILDDIR/revlens" -c "$conf" migrate >/dev/null
-pw='bench pass phrase 2026'
-printf '%s\n' "$pw" | "$REVLENS_BUILDDIR/revlens" -c "$conf" user add bench@example.com >/dev/null
-
-# a browser session: the form's CSRF cookie and token, then the log-in
-jar=$REVLENS_RUNDIR/cookies
-csrf=$(curl -fsS -c "$jar" "$base/login" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
-curl -fsS -o /dev/null -b "$jar" -c "$jar" -H "Origin: $base" \
-	--data-urlencode "csrf=$csrf" --data-urlencode "email=bench@example.com" \
-	--data-urlencode "password=$pw" "$base/login"
-cookie=$(awk '$6 == "rl_session" {print "rl_session=" $7}' "$jar")
-[[ -n $cookie ]] || { echo "bench: log-in through the form failed"; exit 1; }
-token=$(curl -fsS -H 'Content-Type: application/json' \
-	-d "{\"email\":\"bench@example.com\",\"password\":\"$pw\"}" "$base/api/auth/token" |
-	sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
-[[ -n $token ]] || { echo "bench: POST /api/auth/token failed"; exit 1; }
+bench_user
 curl -fsS -o /dev/null -H "Cookie: $cookie" "$base/me"
 curl -fsS -o /dev/null -H "Authorization: Bearer $token" "$base/api/me"
 

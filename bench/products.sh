@@ -16,21 +16,10 @@ SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 DUR=${1:-8}
 ROUNDS=${ROUNDS:-3}
 . "$SRCDIR/bench/stack.sh"
-conf=$REVLENS_RUNDIR/revlens.conf
-"$REVLENS_BUILDDIR/revlens" -c "$conf" migrate >/dev/null
-pw='bench pass phrase 2026'
-printf '%s\n' "$pw" | "$REVLENS_BUILDDIR/revlens" -c "$conf" user add bench@example.com >/dev/null
-token=$(curl -fsS -H 'Content-Type: application/json' \
-	-d "{\"email\":\"bench@example.com\",\"password\":\"$pw\"}" "$base/api/auth/token" |
-	sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+bench_user
 id=$(curl -fsS -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
 	-d '{"url":"https://www.coupang.com/vp/products/7335597976"}' "$base/api/products" |
 	sed -n 's/^{"id":\([0-9]*\).*/\1/p')
-jar=$REVLENS_RUNDIR/cookies
-csrf=$(curl -fsS -c "$jar" "$base/login" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
-curl -fsS -o /dev/null -b "$jar" -c "$jar" -H "Origin: $base" --data-urlencode "csrf=$csrf" \
-	--data-urlencode "email=bench@example.com" --data-urlencode "password=$pw" "$base/login"
-cookie=$(awk '$6 == "rl_session" {print "rl_session=" $7}' "$jar")
 curl -fsS -o /dev/null -H "Cookie: $cookie" "$base/products/$id"    # warm the cache
 
 echo "wrk -t2 -c50 -d${DUR}s; revlens-web workers: $REVLENS_WEB_WORKERS; $(nproc) cores; product $id"

@@ -13,10 +13,7 @@ SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 DUR=${1:-5}
 N=${2:-100000}
 . "$SRCDIR/bench/stack.sh"
-conf=$REVLENS_RUNDIR/revlens.conf
-"$REVLENS_BUILDDIR/revlens" -c "$conf" migrate >/dev/null
-pw='bench pass phrase 2026'
-printf '%s\n' "$pw" | "$REVLENS_BUILDDIR/revlens" -c "$conf" user add bench@example.com >/dev/null
+bench_user
 psql_() {
 	/usr/lib/postgresql/15/bin/psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 \
 		-p $((REVLENS_PORT + 1)) -U revlens -d revlens -c "$1"
@@ -32,9 +29,6 @@ psql_ "INSERT INTO products (coupang_product_id, url, name, price)
 	1000 + (g * 37) % 100000
 	FROM generate_series(1, $N) g; ANALYZE products"
 t1=$(date +%s.%N)
-token=$(curl -fsS -H 'Content-Type: application/json' \
-	-d "{\"email\":\"bench@example.com\",\"password\":\"$pw\"}" "$base/api/auth/token" |
-	sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
 awk -v n="$N" -v a="$t0" -v b="$t1" 'BEGIN { printf "%d products generated in %.1f s\n", n, b - a }'
 printf '%-18s %8s %9s %9s %9s  %s\n' query matches req/s p50_ms p99_ms plan
 for q in 두유 이어폰 '무선 이어폰' wireless 'coffee beans' 300ml 참치캔 '없는상품명'; do

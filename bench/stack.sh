@@ -6,6 +6,8 @@
 #   bench_run URL [HEADER]  -> "rps p99" (wrk -t2 -c50 -d$DUR); any non-2xx answer
 #                              or socket error stops the benchmark
 #   to_ms LATENCY           -> wrk's "1.23ms" / "456.00us" / "1.01s" in milliseconds
+#   bench_user              -> applies the schemas, makes bench@example.com (password
+#                              in $pw) and logs it in: $token (API) and $cookie (browser)
 # (Used by bench/web.sh and bench/auth.sh.)
 export REVLENS_BUILDDIR=${REVLENS_BUILDDIR:-$SRCDIR/build/plain}
 export REVLENS_RUNDIR=$(mktemp -d /var/tmp/revlens-bench.XXXXXX)
@@ -36,4 +38,21 @@ bench_run() {
 
 to_ms() {
 	awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
+}
+
+bench_user() {
+	local jar=$REVLENS_RUNDIR/cookies csrf conf=$REVLENS_RUNDIR/revlens.conf
+	pw='bench pass phrase 2026'
+	"$REVLENS_BUILDDIR/revlens" -c "$conf" migrate >/dev/null
+	printf '%s\n' "$pw" | "$REVLENS_BUILDDIR/revlens" -c "$conf" user add bench@example.com >/dev/null
+	token=$(curl -fsS -H 'Content-Type: application/json' \
+		-d "{\"email\":\"bench@example.com\",\"password\":\"$pw\"}" "$base/api/auth/token" |
+		sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+	[[ -n $token ]] || { echo "bench: POST /api/auth/token failed"; exit 1; }
+	# a browser session: the form's CSRF cookie and token, then the log-in
+	csrf=$(curl -fsS -c "$jar" "$base/login" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
+	curl -fsS -o /dev/null -b "$jar" -c "$jar" -H "Origin: $base" --data-urlencode "csrf=$csrf" \
+		--data-urlencode "email=bench@example.com" --data-urlencode "password=$pw" "$base/login"
+	cookie=$(awk '$6 == "rl_session" {print "rl_session=" $7}' "$jar")
+	[[ -n $cookie ]] || { echo "bench: log-in through the form failed"; exit 1; }
 }

@@ -14,22 +14,11 @@ SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 N=${1:-5000}
 DUR=${2:-5}
 . "$SRCDIR/bench/stack.sh"
-conf=$REVLENS_RUNDIR/revlens.conf
-"$REVLENS_BUILDDIR/revlens" -c "$conf" migrate >/dev/null
-pw='bench pass phrase 2026'
-printf '%s\n' "$pw" | "$REVLENS_BUILDDIR/revlens" -c "$conf" user add bench@example.com >/dev/null
-token=$(curl -fsS -H 'Content-Type: application/json' \
-	-d "{\"email\":\"bench@example.com\",\"password\":\"$pw\"}" "$base/api/auth/token" |
-	sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+bench_user
 pid=$(curl -fsS -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
 	-d '{"url":"1234567"}' "$base/api/products" | sed -n 's/^{"id":\([0-9]*\).*/\1/p')
 rid=$(curl -fsS -X POST -H "Authorization: Bearer $token" "$base/api/products/$pid/analyses" |
 	sed -n 's/^{"id":\([0-9]*\).*/\1/p')
-jar=$REVLENS_RUNDIR/cookies
-csrf=$(curl -fsS -c "$jar" "$base/login" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
-curl -fsS -o /dev/null -b "$jar" -c "$jar" -H "Origin: $base" --data-urlencode "csrf=$csrf" \
-	--data-urlencode "email=bench@example.com" --data-urlencode "password=$pw" "$base/login"
-cookie=$(awk '$6 == "rl_session" {print "rl_session=" $7}' "$jar")
 gcc -O2 -o "$REVLENS_RUNDIR/subscribers" "$SRCDIR/bench/subscribers.c"
 read -r v0 p0 < <(bench_run "$base/api/version")
 fifo=$REVLENS_RUNDIR/subs.out
