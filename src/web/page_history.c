@@ -18,19 +18,10 @@
 /* The newest entries of r's user into the last result: id, query, count, local time, ISO time. */
 static int load(struct req *r)
 {
-	char uid[24];
-	const char *q[2] = { uid, r->sess->tz };
-
-	snprintf(uid, sizeof(uid), "%lld", r->sess->uid);
-	if (pg_exec(&r->app->pg, "SELECT id, query, result_count, "
+	return req_user_query(r, "search history", "SELECT id, query, result_count, "
 	    "to_char(created_at AT TIME ZONE $2, 'YYYY-MM-DD HH24:MI'), "
 	    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
-	    "FROM search_history WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT 100",
-	    2, q) == -1) {
-		log_error("search history: %s", r->app->pg.err);
-		return -1;
-	}
-	return 0;
+	    "FROM search_history WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT 100", 0);
 }
 
 /* Delete entry id of r's user, or all of them (id 0). The number deleted, or -1. */

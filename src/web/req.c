@@ -246,6 +246,20 @@ const char *req_query(struct req *r, const char *key)
 	return v != NULL ? v : "";
 }
 
+int req_user_query(struct req *r, const char *what, const char *sql, long long id)
+{
+	char uid[24], ids[24];
+	const char *p[3] = { uid, r->sess->tz, ids };
+
+	snprintf(uid, sizeof(uid), "%lld", r->sess->uid);
+	snprintf(ids, sizeof(ids), "%lld", id);
+	if (pg_exec(&r->app->pg, sql, id > 0 ? 3 : 2, p) == -1) {
+		log_error("%s: %s", what, r->app->pg.err);
+		return -1;
+	}
+	return 0;
+}
+
 int req_redirect(struct req *r, const char *location)
 {
 	req_header(r, "Location: %s", location);

@@ -84,6 +84,10 @@ const char *req_json_str(struct json_object *o, const char *key);
 /* A value of the query string ("" when absent). A query string that does not
  * decode (bad escapes, %00, invalid UTF-8, too many pairs) reads as empty. */
 const char *req_query(struct req *r, const char *key);
+/* Run sql for r's logged-in user: $1 its id, $2 its time zone, and $3 id when
+ * id > 0. 0, or -1 with the error logged under what (the result stays in r's
+ * PostgreSQL connection until the next query). */
+int req_user_query(struct req *r, const char *what, const char *sql, long long id);
 /* 303 See Other to a local path; returns 303 for `return req_redirect(...)`. */
 int req_redirect(struct req *r, const char *location);
 /* 1 when the site is served over https (nginx's HTTPS / REQUEST_SCHEME). */

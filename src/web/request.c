@@ -239,33 +239,19 @@ int request_create(struct req *r, long long product_id, long long *id, int *crea
 
 int request_load(struct req *r, long long id, struct request *q)
 {
-	struct pg_conn *pg = &r->app->pg;
-	char uid[24], ids[24];
-	const char *p[3] = { uid, r->sess->tz, ids };
-
-	snprintf(uid, sizeof(uid), "%lld", r->sess->uid);
-	snprintf(ids, sizeof(ids), "%lld", id);
-	if (pg_exec(pg, "SELECT " COLUMNS "WHERE ar.id = $3", 3, p) == -1) {
-		log_error("request load: %s", pg->err);
+	if (req_user_query(r, "request load", "SELECT " COLUMNS "WHERE ar.id = $3", id) == -1)
 		return 503;
-	}
-	if (pg_ntuples(pg) == 0)
+	if (pg_ntuples(&r->app->pg) == 0)
 		return 404;
 	return fill(r, 0, q) == 0 ? 0 : 503;
 }
 
 int request_list(struct req *r, struct request **items, int *n)
 {
-	struct pg_conn *pg = &r->app->pg;
-	char uid[24];
-	const char *p[2] = { uid, r->sess->tz };
-
-	snprintf(uid, sizeof(uid), "%lld", r->sess->uid);
-	if (pg_exec(pg, "SELECT " COLUMNS "ORDER BY aru.joined_at DESC, ar.id DESC LIMIT 50", 2, p) == -1) {
-		log_error("request list: %s", pg->err);
+	if (req_user_query(r, "request list", "SELECT " COLUMNS
+	    "ORDER BY aru.joined_at DESC, ar.id DESC LIMIT 50", 0) == -1)
 		return 503;
-	}
-	*n = pg_ntuples(pg);
+	*n = pg_ntuples(&r->app->pg);
 	if ((*items = arena_calloc(&r->arena, (size_t)*n + 1, sizeof(**items))) == NULL)
 		return 503;
 	for (int i = 0; i < *n; i++)

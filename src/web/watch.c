@@ -120,16 +120,10 @@ int watch_delete(struct req *r, long long id)
 
 int watch_list(struct req *r, struct watch **items, int *n)
 {
-	struct pg_conn *pg = &r->app->pg;
-	char uid[24];
-	const char *q[2] = { uid, r->sess->tz };
-
-	snprintf(uid, sizeof(uid), "%lld", r->sess->uid);
-	if (pg_exec(pg, "SELECT " COLUMNS "ORDER BY w.created_at DESC, w.id DESC LIMIT 200", 2, q) == -1) {
-		log_error("watch list: %s", pg->err);
+	if (req_user_query(r, "watch list", "SELECT " COLUMNS
+	    "ORDER BY w.created_at DESC, w.id DESC LIMIT 200", 0) == -1)
 		return 503;
-	}
-	*n = pg_ntuples(pg);
+	*n = pg_ntuples(&r->app->pg);
 	if ((*items = arena_calloc(&r->arena, (size_t)*n + 1, sizeof(**items))) == NULL)
 		return 503;
 	for (int i = 0; i < *n; i++)
@@ -140,17 +134,9 @@ int watch_list(struct req *r, struct watch **items, int *n)
 
 int watch_load(struct req *r, long long id, struct watch *w)
 {
-	struct pg_conn *pg = &r->app->pg;
-	char uid[24], ids[24];
-	const char *q[3] = { uid, r->sess->tz, ids };
-
-	snprintf(uid, sizeof(uid), "%lld", r->sess->uid);
-	snprintf(ids, sizeof(ids), "%lld", id);
-	if (pg_exec(pg, "SELECT " COLUMNS "AND w.id = $3", 3, q) == -1) {
-		log_error("watch load: %s", pg->err);
+	if (req_user_query(r, "watch load", "SELECT " COLUMNS "AND w.id = $3", id) == -1)
 		return 503;
-	}
-	if (pg_ntuples(pg) == 0)
+	if (pg_ntuples(&r->app->pg) == 0)
 		return 404;
 	return fill(r, 0, w) == 0 ? 0 : 503;
 }
