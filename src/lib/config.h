@@ -46,6 +46,17 @@ struct config {
 	int auth_login_account_limit;   /* failed log-ins per account before waits */
 	int auth_login_address_limit;   /* failed log-ins per address and hour */
 	int auth_signup_address_limit;  /* sign-ups per address and hour */
+	/* ingestion and crawlers */
+	long ingest_max_body;           /* bytes of one ingest batch */
+	char *crawler_coupang_url;      /* origin the crawler fetches from */
+	char *crawler_ca_file;          /* "" = system CAs */
+	char *crawler_revlens_url;      /* where crawlers post ingest batches */
+	char *crawler_token_file;       /* ingest token of the crawlers */
+	int crawler_page_interval_ms;   /* least ms between two fetches */
+	int crawler_max_pages;          /* pages per crawl request */
+	int crawler_max_retries;        /* retries of a page on 429/5xx */
+	int crawler_backoff_ms;         /* first back-off, doubling */
+	int crawler_timeout_ms;         /* one HTTP request */
 };
 
 #define CONFIG_ERR_MAX 512

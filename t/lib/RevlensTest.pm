@@ -356,6 +356,21 @@ sub add_user {
 	return { email => $email, password => $pw, token => $token, cookie => $sess, csrf => $scsrf };
 }
 
+# An ingest token (docs/ingest.md) for the user with this e-mail (made by add_user or
+# `revlens user add`): `revlens token create --ingest`, which prints the token alone on
+# its first line. Options: create_products => 0, name => '...'.
+sub ingest_token {
+	my ($self, $email, %o) = @_;
+	my @args = ('token', 'create', '--ingest', '--user', $email);
+	push @args, '--name', $o{name} if defined $o{name};
+	push @args, '--no-create-products' if defined $o{create_products} && !$o{create_products};
+	my $r = $self->cli(@args);
+	croak "token create for $email: $r->{err}" if $r->{exit} != 0;
+	my ($tok) = $r->{out} =~ /^(rli_[A-Za-z0-9_-]{43})$/m;
+	croak "token create for $email printed no token: $r->{out}" unless $tok;
+	return $tok;
+}
+
 sub stop_service {
 	my ($self, $name) = @_;
 	my $r = $self->stack('stop-service', $name);

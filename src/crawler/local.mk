@@ -1,0 +1,1 @@
+# src/crawler/local.mk — revlens-crawler and revlens-replay-crawler (libcurl).

@@ -1,0 +1,1 @@
+# t/collector.mk — the browser-extension collector and the fake Coupang server.
