@@ -1,5 +1,6 @@
 # revlens — the operator CLI.
 bin_PROGRAMS += revlens
 revlens_SOURCES = src/cli/main.c src/cli/cmd_user.c src/cli/cmd_user.h \
-	src/cli/cmd_progress.c src/cli/cmd_progress.h
+	src/cli/cmd_progress.c src/cli/cmd_progress.h src/cli/cmd_token.c src/cli/cmd_token.h \
+	src/cli/cmd_ingest.c src/cli/cmd_ingest.h
 revlens_LDADD = librevlens.a $(REVLENS_LIBS)

@@ -4,8 +4,10 @@
 #include <string.h>
 
 #include "cli/cmd_analyze.h"
+#include "cli/cmd_ingest.h"
 #include "cli/cmd_migrate.h"
 #include "cli/cmd_progress.h"
+#include "cli/cmd_token.h"
 #include "cli/cmd_user.h"
 #include "lib/config.h"
 #include "lib/log.h"
@@ -28,6 +30,10 @@ static const struct command commands[] = {
 	{ "migrate", 1, cmd_migrate, "apply SQL migrations and MongoDB indexes" },
 	{ "analyze", 0, run_analyze, "Korean review sentiment, keywords and aspects (stdin -> JSON lines)" },
 	{ "user", 1, cmd_user, "add an account (password on stdin) or set its role" },
+	{ "token", 1, cmd_token, "make, list and revoke collectors' ingest tokens" },
+	{ "import", 1, cmd_import, "store reviews, prices and survey tags from JSON lines (FILE or -)" },
+	{ "crawl", 1, cmd_crawl, "ask the crawlers to collect a product's reviews" },
+	{ "reviews", 1, cmd_reviews, "print a product's stored reviews as JSON lines" },
 	{ "progress-demo", 1, cmd_progress_demo, "walk an analysis request through its stages to done (a stand-in worker)" },
 	{ "check-config", 1, cmd_check_config, "validate the configuration file and exit" },
 	{ "print-config", 1, cmd_print_config, "print every key with its effective value" },

@@ -53,5 +53,9 @@ int page_api_history_delete(struct req *r);     /* DELETE /api/history/{id} */
 int page_api_history_clear(struct req *r);      /* DELETE /api/history */
 int page_admin_config(struct req *r);           /* GET /admin/config */
 int page_admin_config_save(struct req *r);      /* POST /admin/config */
+int page_ingest_reviews(struct req *r);         /* POST /api/ingest/reviews (ingest token) */
+int page_ingest_prices(struct req *r);          /* POST /api/ingest/prices */
+int page_ingest_tags(struct req *r);            /* POST /api/ingest/keyword-tags */
+int page_ingest_crawl_status(struct req *r);    /* POST /api/ingest/crawl-status */
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "lib/form.h"
 #include "lib/html.h"
+#include "lib/ingest_token.h"
 #include "lib/log.h"
 #include "lib/strnum.h"
 #include "web/layout.h"
@@ -154,6 +155,14 @@ int req_error(struct req *r, int status, const char *code, const char *msg)
 	return status;
 }
 
+/* The largest body r's route takes: a collector's batch may be larger than a form. */
+static long body_limit(const struct req *r)
+{
+	if (r->route >= 0 && (route_table[r->route].flags & ROUTE_INGEST))
+		return r->app->cfg->ingest_max_body;
+	return r->app->cfg->web_max_body;
+}
+
 int req_read_body(struct req *r, const char **data, size_t *len)
 {
 	long want = r->content_length;
@@ -162,7 +171,7 @@ int req_read_body(struct req *r, const char **data, size_t *len)
 
 	if (want < 0)
 		want = 0;
-	if (want > r->app->cfg->web_max_body)
+	if (want > body_limit(r))
 		return req_error(r, 413, "body_too_large", NULL);
 	p = arena_alloc(&r->arena, (size_t)want + 1);
 	if (p == NULL)
@@ -415,12 +424,46 @@ static int read_form(struct req *r)
 	return 0;
 }
 
+/* A collector's ingest token (never a user's token: scopes do not mix). 0 or a status. */
+static int ingest_auth(struct req *r)
+{
+	const char *h = req_param(r, "HTTP_AUTHORIZATION");
+	int rc;
+
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
+		req_header(r, "WWW-Authenticate: Bearer realm=\"revlens\", scope=\"ingest\"");
+		return req_error(r, 401, "missing_token", "Authorization: Bearer 수집 토큰(rli_…)이 필요합니다. "
+		    "/me/tokens 에서 만들 수 있습니다.");
+	}
+	for (h += 7; *h == ' '; h++)
+		;
+	if (strncmp(h, INGEST_TOKEN_PREFIX, 4) != 0) {
+		req_header(r, "WWW-Authenticate: Bearer realm=\"revlens\", error=\"insufficient_scope\", scope=\"ingest\"");
+		return req_error(r, 403, "insufficient_scope", "이 토큰에는 수집(ingest) 권한이 없습니다. "
+		    "/me/tokens 에서 수집 토큰을 만들어 쓰세요.");
+	}
+	if ((r->ingest = arena_alloc(&r->arena, sizeof(*r->ingest))) == NULL)
+		return req_error(r, 500, NULL, NULL);
+	if ((rc = ingest_token_auth(&r->app->pg, h, strlen(h), r->ingest)) == -1) {
+		log_error("ingest token: %s", r->app->pg.err);
+		return req_error(r, 503, "store_unavailable", "토큰을 확인할 수 없습니다. 잠시 후 다시 보내 주세요.");
+	}
+	if (rc == 0) {
+		r->ingest = NULL;
+		req_header(r, "WWW-Authenticate: Bearer realm=\"revlens\", error=\"invalid_token\"");
+		return req_error(r, 401, "invalid_token", "없거나 폐기되었거나 만료된 수집 토큰입니다.");
+	}
+	return 0;
+}
+
 /* Who is asking, and may they: session or token, login, admin, CSRF and Origin.
  * Returns 0 or a status. */
 static int authorize(struct req *r, int flags)
 {
 	int st;
 
+	if (flags & ROUTE_INGEST)
+		return ingest_auth(r);
 	if (flags & ROUTE_API_JSON) {
 		if ((flags & ROUTE_NEED_AUTH) && (st = session_load_bearer(r)) != 0)
 			return st;
@@ -486,16 +529,16 @@ static int precheck(struct req *r)
 	}
 	if (r->path == NULL)
 		return req_error(r, 500, NULL, NULL);
+	r->route = route_lookup(r->method, r->path, r->ids, &r->nids, &path_matched);
 	if (cl != NULL && cl[0] != '\0') {
 		if (strnum_parse(cl, 10, 0, 9223372036854775807LL, &v) == -1)
 			return req_error(r, 400, "bad_content_length",
 			    "Content-Length 값이 올바르지 않습니다.");
 		/* Enforced before a single body byte is read. */
-		if (v > r->app->cfg->web_max_body)
+		if (v > body_limit(r))
 			return req_error(r, 413, "body_too_large", NULL);
 		r->content_length = (long)v;
 	}
-	r->route = route_lookup(r->method, r->path, r->ids, &r->nids, &path_matched);
 	if (r->route < 0) {
 		if (path_matched) {
 			char allow[128];

@@ -18,6 +18,8 @@
 #define REQ_MAX_URI      4096   /* bytes of REQUEST_URI; longer gets 414 */
 #define REQ_MAX_HEADERS  100    /* HTTP_* parameters; more gets 431 */
 
+struct ingest_auth;
+
 struct req {
 	FCGX_Request *fcgi;
 	struct app *app;
@@ -36,6 +38,7 @@ struct req {
 	struct form *form;          /* a POSTed form body, parsed before the handler; else NULL */
 	struct form *qform;         /* the query string, parsed on first req_query() */
 	struct session *sess;       /* who is asking (browser session or API token), NULL if anonymous */
+	struct ingest_auth *ingest; /* the collector's ingest token on ROUTE_INGEST routes */
 	const char *anon_csrf;      /* an anonymous visitor's CSRF token, once looked up or minted */
 	int refresh;                /* > 0: without JavaScript the page reloads every this many s */
 

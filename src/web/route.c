@@ -14,6 +14,7 @@
 #define CSRF  ROUTE_NEED_CSRF
 #define ADMIN ROUTE_NEED_ADMIN
 #define API   ROUTE_API_JSON
+#define INGEST ROUTE_INGEST
 
 const struct route route_table[] = {
 	{ "GET",  "/healthz", page_healthz, API },
@@ -69,6 +70,11 @@ const struct route route_table[] = {
 	{ "GET",  "/api/history", page_api_history, API | AUTH },
 	{ "DELETE", "/api/history", page_api_history_clear, API | AUTH },
 	{ "DELETE", "/api/history/{id}", page_api_history_delete, API | AUTH },
+	/* collectors (ingest tokens; docs/ingest.md) */
+	{ "POST", "/api/ingest/reviews", page_ingest_reviews, API | INGEST },
+	{ "POST", "/api/ingest/prices", page_ingest_prices, API | INGEST },
+	{ "POST", "/api/ingest/keyword-tags", page_ingest_tags, API | INGEST },
+	{ "POST", "/api/ingest/crawl-status", page_ingest_crawl_status, API | INGEST },
 };
 
 const int route_count = (int)(sizeof(route_table) / sizeof(route_table[0]));

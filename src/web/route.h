@@ -11,6 +11,8 @@ struct req;
 #define ROUTE_NEED_CSRF     0x08    /* state change from a form: CSRF token and same Origin */
 #define ROUTE_NEED_ADMIN    0x10    /* role admin; everyone else gets 404 */
 #define ROUTE_JSON_ERRORS   0x20    /* a page's JSON (browser session): errors as JSON, 401 not a redirect */
+#define ROUTE_INGEST        0x40    /* a collector's batch: an ingest token (r->ingest), JSON errors,
+                                     * bodies up to ingest.max_body */
 
 #define ROUTE_MAX_IDS 4
 

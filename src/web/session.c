@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "lib/cookie.h"
+#include "lib/ingest_token.h"
 #include "lib/jwt.h"
 #include "lib/log.h"
 #include "lib/strnum.h"
@@ -249,6 +250,11 @@ int session_load_bearer(struct req *r)
 	h += 7;
 	while (*h == ' ')
 		h++;
+	if (strncmp(h, INGEST_TOKEN_PREFIX, 4) == 0) {
+		req_header(r, "WWW-Authenticate: Bearer realm=\"revlens\", error=\"insufficient_scope\"");
+		return req_error(r, 403, "insufficient_scope",
+		    "수집(ingest) 토큰으로는 /api/ingest/ 만 쓸 수 있습니다. POST /api/auth/token으로 발급한 토큰을 쓰세요.");
+	}
 	if (r->app->jwt_key == NULL) {
 		req_header(r, "WWW-Authenticate: Bearer realm=\"revlens\", error=\"invalid_token\"");
 		return req_error(r, 401, "invalid_token", "이 서버는 API 토큰을 발급하지 않습니다.");
