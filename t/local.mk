@@ -20,8 +20,8 @@ t_unit_coupang_LDADD = $(UNIT_LDADD)
 
 TESTS += t/unit/config t/unit/form t/unit/html t/unit/jwt t/unit/account t/unit/cookie t/unit/coupang t/integ/web.t t/integ/stack.t t/integ/user_cli.t \
 	t/integ/accounts.t t/integ/products.t t/integ/requests.t t/integ/watchlist.t t/integ/live.t \
-	t/integ/migrate_requests.t
-EXTRA_DIST += t/integ/web.t t/integ/stack.t t/integ/user_cli.t t/integ/accounts.t \
+	t/integ/migrate_requests.t t/integ/ingest.t
+EXTRA_DIST += t/integ/ingest.t t/integ/web.t t/integ/stack.t t/integ/user_cli.t t/integ/accounts.t \
 	t/integ/products.t t/integ/requests.t t/integ/watchlist.t t/integ/live.t t/integ/migrate_requests.t t/lib/RevlensTest.pm
 # the browser tests (headless chromium via playwright-core from t/browser/node_modules)
 TESTS += t/integ/browser.t

@@ -377,7 +377,7 @@ static json_object *bson_to_json(bson_iter_t *it, int array)
 int cmd_reviews(const struct config *cfg, int argc, char **argv)
 {
 	static const char me[] = "revlens reviews";
-	long long id = 0, coupang = 0, limit = 0, canonical = 0;
+	long long id = 0, coupang = 0, limit = 0, pid = 0;
 	struct stores st;
 	mongoc_collection_t *coll = NULL;
 	mongoc_cursor_t *cur = NULL;
@@ -410,29 +410,24 @@ int cmd_reviews(const struct config *cfg, int argc, char **argv)
 	}
 	if (open_stores(cfg, &st, 0, me) == -1)
 		goto out;
-	if (coupang != 0) {
-		char cp[24];
-		const char *p[1] = { cp };
-		snprintf(cp, sizeof(cp), "%lld", coupang);
-		if (pg_exec(&st.pg, "SELECT min(id) FROM products WHERE coupang_product_id = $1", 1, p) == -1) {
+	{
+		char arg[24];
+		const char *p[1] = { arg };
+		snprintf(arg, sizeof(arg), "%lld", coupang != 0 ? coupang : id);
+		if (pg_exec(&st.pg, coupang != 0 ? "SELECT id FROM products WHERE coupang_product_id = $1" :
+		    "SELECT id FROM products WHERE id = $1", 1, p) == -1) {
 			fprintf(stderr, "%s: PostgreSQL: %s\n", me, st.pg.err);
 			goto out;
 		}
-		if (pg_value(&st.pg, 0, 0) != NULL)
-			canonical = pg_value_ll(&st.pg, 0, 0);
-	} else {
-		int n = crawl_canonical(&st.pg, id, &canonical);
-		if (n == -1) {
-			fprintf(stderr, "%s: PostgreSQL: %s\n", me, st.pg.err);
-			goto out;
-		}
+		if (pg_ntuples(&st.pg) == 1)
+			pid = pg_value_ll(&st.pg, 0, 0);
 	}
-	if (canonical == 0) {
+	if (pid == 0) {
 		fprintf(stderr, "%s: no such product\n", me);
 		goto out;
 	}
 	coll = mongoc_client_get_collection(st.mongo.client, st.mongo.dbname, "product_reviews_raw");
-	BSON_APPEND_INT64(&filter, "product_id", canonical);
+	BSON_APPEND_INT64(&filter, "product_id", pid);
 	BSON_APPEND_DOCUMENT_BEGIN(&opts, "sort", &sort);
 	BSON_APPEND_INT32(&sort, "review_date", -1);
 	BSON_APPEND_INT32(&sort, "review_id", 1);

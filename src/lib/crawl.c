@@ -5,21 +5,6 @@
 
 #include "lib/crawl.h"
 
-int crawl_canonical(struct pg_conn *pg, long long product_id, long long *canonical)
-{
-	char id[24];
-	const char *p[1] = { id };
-
-	snprintf(id, sizeof(id), "%lld", product_id);
-	if (pg_exec(pg, "SELECT min(q.id) FROM products p JOIN products q "
-	    "ON q.coupang_product_id = p.coupang_product_id WHERE p.id = $1", 1, p) == -1)
-		return -1;
-	if (pg_value(pg, 0, 0) == NULL)
-		return 0;
-	*canonical = pg_value_ll(pg, 0, 0);
-	return 1;
-}
-
 int crawl_stored(struct mongo_conn *m, long long pid, long long *count, long long *newest_ms,
     char *err, size_t errlen)
 {
@@ -71,9 +56,8 @@ int crawl_request(struct pg_conn *pg, struct mongo_conn *m, struct rds_conn *que
 	char id[24], cp[24], item[24], vendor[24], rid[24], known[24], newest[24], deadline[24];
 	char url[512];
 	const char *p[1] = { id };
-	long long canonical, count, newest_ms;
+	long long count, newest_ms;
 	redisReply *rep;
-	int found;
 
 	snprintf(id, sizeof(id), "%lld", product_id);
 	if (pg_exec(pg, "SELECT coupang_product_id, coalesce(coupang_item_id::text, ''), "
@@ -87,11 +71,7 @@ int crawl_request(struct pg_conn *pg, struct mongo_conn *m, struct rds_conn *que
 	snprintf(item, sizeof(item), "%s", pg_value(pg, 0, 1));
 	snprintf(vendor, sizeof(vendor), "%s", pg_value(pg, 0, 2));
 	snprintf(url, sizeof(url), "%s", pg_value(pg, 0, 3));
-	if ((found = crawl_canonical(pg, product_id, &canonical)) != 1) {
-		snprintf(err, errlen, "postgresql: %.200s", found == 0 ? "product vanished" : pg->err);
-		return found == 0 ? 0 : -1;
-	}
-	if (crawl_stored(m, canonical, &count, &newest_ms, err, errlen) == -1)
+	if (crawl_stored(m, product_id, &count, &newest_ms, err, errlen) == -1)
 		return -1;
 	snprintf(rid, sizeof(rid), "%lld", request_id);
 	snprintf(known, sizeof(known), "%lld", count);

@@ -18,11 +18,7 @@
 #define CRAWL_GROUP         "crawlers"
 #define CRAWL_STREAM_MAXLEN "100000"    /* entries kept (approximately) */
 
-/* The revlens product reviews of product_id are filed under (the first product with
- * its Coupang id) into *canonical. 1 found, 0 no such product, -1 error (pg->err). */
-int crawl_canonical(struct pg_conn *pg, long long product_id, long long *canonical);
-
-/* How many reviews are stored for canonical product id pid and the newest one's
+/* How many reviews are stored for product pid and the newest one's
  * time (epoch ms, 0 when none). 0 or -1 with err. */
 int crawl_stored(struct mongo_conn *m, long long pid, long long *count, long long *newest_ms,
     char *err, size_t errlen);

@@ -470,7 +470,7 @@ static char *cp_list(const struct item *v, int n)
 	return out;
 }
 
-/* The first product of each Coupang id into v[].pid (0 when none). */
+/* The product of each Coupang id into v[].pid (0 when none). */
 static int lookup_products(struct ingest_ctx *c, struct item *v, int n, const char *ids)
 {
 	const char *p[1] = { ids };
@@ -523,10 +523,11 @@ static int resolve(struct ingest_ctx *c, struct item *v, int n, struct ingest_re
 		snprintf(uid, sizeof(uid), "%lld", c->user_id);
 		p[0] = json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN);
 		p[1] = c->user_id > 0 ? uid : NULL;
-		/* NULLS NOT DISTINCT (cp, NULL, NULL) and the URL make a racing insert a no-op */
+		/* one product per Coupang id: a racing insert is a no-op; the name stays
+		 * unknown (NULL) until a price item brings it */
 		if (pg_exec(c->pg, "INSERT INTO products (coupang_product_id, url, name, added_by) "
 		    "SELECT DISTINCT ON (cp) cp, 'https://www.coupang.com/vp/products/' || cp, "
-		    "coalesce(name, '쿠팡 상품 ' || cp), $2::bigint "
+		    "name, $2::bigint "
 		    "FROM jsonb_to_recordset($1::jsonb) AS t(cp bigint, name text) "
 		    "ORDER BY cp, name IS NULL ON CONFLICT DO NOTHING", 2, p) == -1) {
 			json_object_put(a);
@@ -854,7 +855,7 @@ static int store_prices(struct ingest_ctx *c, struct item *v, int n, struct inge
 	    "WHERE pr.coupang_product_id = v.cp "
 	    "  AND (pr.price_updated_at IS NULL OR pr.price_updated_at <= to_timestamp(v.at / 1000.0)) "
 	    "  AND (pr.price IS DISTINCT FROM v.price OR pr.price_updated_at IS DISTINCT FROM to_timestamp(v.at / 1000.0) "
-	    "    OR pr.name <> coalesce(v.name, pr.name) OR pr.image_url IS DISTINCT FROM coalesce(v.image, pr.image_url))",
+	    "    OR pr.name IS DISTINCT FROM coalesce(v.name, pr.name) OR pr.image_url IS DISTINCT FROM coalesce(v.image, pr.image_url))",
 	    1, p) == -1) {
 		store_failed(c, "postgresql", c->pg->err);
 		goto out;

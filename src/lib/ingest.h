@@ -7,9 +7,9 @@
  * filter also requires a different content hash, so an identical review is a
  * duplicate-key no-op and an edited one replaces the stored text and drops its
  * analysis), survey tags the same way keyed by day, prices and crawl states with one
- * PostgreSQL statement each. Items name Coupang's product id; reviews, prices and
- * tags are filed under the first revlens product with that id, created on the way
- * when the caller may create products.
+ * PostgreSQL statement each. Items name Coupang's product id, which is one revlens
+ * product (created on the way, its name unknown until a price item brings it, when
+ * the caller may create products).
  */
 #ifndef REVLENS_INGEST_H
 #define REVLENS_INGEST_H

@@ -1,0 +1,299 @@
+# Ingestion (docs/ingest.md) through nginx and `revlens import`: every rejection reason,
+# partial batches, batch limits refused before any write, idempotency (the same batch
+# twice, concurrent duplicates, an edited review), prices and survey tags, crawl state
+# and its live progress, token scopes (a user token cannot ingest, an ingest token
+# cannot read, a revoked token stops at once), CORS, and import from a file and from
+# standard input with bad lines in the middle.
+use strict;
+use warnings;
+use utf8;
+use lib "$ENV{REVLENS_SRCDIR}/t/lib";
+use RevlensTest;
+use Test::More;
+use Encode qw(encode decode);
+use JSON::PP;
+use File::Temp qw(tempfile);
+use POSIX ();
+
+binmode(Test::More->builder->$_, ':encoding(UTF-8)') for qw(output failure_output todo_output);
+my $json = JSON::PP->new->utf8->canonical;
+my $s = RevlensTest->start(workers => 3);
+
+sub sql { my ($q) = @_; decode('UTF-8', $s->psql(encode('UTF-8', $q))) }
+
+my $u = $s->add_user('collector');
+my $other = $s->add_user('reader');
+my $tok = $s->ingest_token($u->{email}, name => '내 확장');
+my $known_only = $s->ingest_token($u->{email}, create_products => 0);
+
+sub ingest {
+	my ($path, $body, $token) = @_;
+	$body = $json->encode($body) if ref $body;
+	my $r = $s->request('POST', "/api/ingest/$path", { headers => {
+		'content-type' => 'application/json', authorization => 'Bearer ' . ($token // $tok) },
+		content => $body });
+	$r->{json} = eval { $json->decode($r->{content}) } || {};
+	return $r;
+}
+sub reviews {
+	my ($cp) = @_;
+	my $r = $s->cli('reviews', '--coupang', $cp);
+	return [] if $r->{exit} != 0;
+	return [ map { $json->decode($_) } grep { length } split /\n/, $r->{out} ];
+}
+sub rev { my (%o) = @_; return { product_id => 700001, rating => 5, content => '좋아요',
+	written_at => '2024-05-01T10:00:00+09:00', %o } }
+
+# ---------------------------------------------------------------- validation
+my @bad = (
+	[ 'not_object', 'just a string' ],
+	[ 'missing_field', { product_id => 700001, rating => 5, content => 'x', written_at => '2024-05-01' } ],
+	[ 'bad_product_id', rev(review_id => 'a', product_id => -3) ],
+	[ 'bad_product_id', rev(review_id => 'a', product_id => '12ab') ],
+	[ 'bad_review_id', rev(review_id => 'has space') ],
+	[ 'bad_review_id', rev(review_id => 'x' x 65) ],
+	[ 'bad_rating', rev(review_id => 'a', rating => 0) ],
+	[ 'bad_rating', rev(review_id => 'a', rating => 6) ],
+	[ 'bad_rating', rev(review_id => 'a', rating => 4.5) ],
+	[ 'bad_date', rev(review_id => 'a', written_at => '2024-02-30') ],
+	[ 'bad_date', rev(review_id => 'a', written_at => '어제') ],
+	[ 'bad_date', rev(review_id => 'a', written_at => '1999-12-31T23:59:59Z') ],
+	[ 'bad_date', rev(review_id => 'a', written_at => 4102444800000) ],
+	[ 'bad_type', rev(review_id => 'a', content => 42) ],
+	[ 'too_long', rev(review_id => 'a', content => '가' x 6700) ],
+	[ 'too_long', rev(review_id => 'a', title => 'x' x 1001) ],
+	[ 'missing_field', rev(review_id => 'a', content => undef) ],
+);
+my @items = ((map { $_->[1] } @bad), rev(review_id => 'good-1'), rev(review_id => 'good-2', content => ''));
+my $r = ingest('reviews', { items => \@items });
+is($r->{status}, 200, 'a batch with bad items is answered 200');
+is($r->{json}{stored}, 2, 'the two good items of the batch are stored');
+is_deeply([ map { [ $_->{index}, $_->{code} ] } @{ $r->{json}{rejected} } ],
+	[ map { [ $_, $bad[$_][0] ] } 0 .. $#bad ], 'each bad item is rejected by index with its reason');
+ok(!grep({ !length($_->{message}) } @{ $r->{json}{rejected} }), 'every rejection carries a message');
+like($r->{json}{rejected}[6]{message}, qr/rating/, 'the message names the field');
+is(scalar @{ reviews(700001) }, 2, 'exactly the good reviews are in MongoDB');
+
+# NUL and invalid UTF-8 inside strings
+$r = ingest('reviews', '{"items":[{"product_id":700001,"review_id":"n","rating":5,"content":"a\u0000b","written_at":"2024-05-01"}]}');
+is($r->{json}{rejected}[0]{code}, 'bad_text', 'a NUL inside the text is rejected');
+$r = ingest('reviews', qq({"items":[{"product_id":700001,"review_id":"u","rating":5,"content":"\xff\xfe","written_at":"2024-05-01"}]}));
+is($r->{status}, 400, 'invalid UTF-8 in the body is refused as bad JSON');
+
+# ---------------------------------------------------------------- whole-batch refusals
+my $before = sql("SELECT count(*) FROM products");
+$r = ingest('reviews', '{"items": [');
+is($r->{status}, 400, 'malformed JSON: 400');
+is($r->{json}{error}{code}, 'bad_json', '... bad_json');
+$r = ingest('reviews', '{"reviews": []}');
+is($r->{json}{error}{code}, 'bad_batch', 'no items array: bad_batch');
+$r = ingest('reviews', '[]');
+is($r->{json}{error}{code}, 'bad_batch', 'an array body: bad_batch');
+$r = ingest('reviews', { collector => 'Bad Name', items => [ rev(review_id => 'c', product_id => 700009) ] });
+is($r->{json}{error}{code}, 'bad_batch', 'a bad collector name refuses the batch');
+$r = ingest('reviews', { items => [ map { rev(review_id => "m$_", product_id => 700002) } 1 .. 1001 ] });
+is($r->{status}, 413, '1,001 items: 413');
+is($r->{json}{error}{code}, 'too_many_items', '... too_many_items');
+$r = ingest('reviews', { items => [ rev(review_id => 'big', product_id => 700003, content => 'x' x 9_000_000) ] });
+is($r->{status}, 413, 'a body over ingest.max_body: 413 from nginx');
+like($r->{content}, qr/"error"/, '... as a JSON error');
+$r = $s->request('POST', '/api/ingest/reviews', { headers => { authorization => "Bearer $tok",
+	'content-type' => 'text/plain' }, content => '{"items":[]}' });
+is($r->{status}, 415, 'a non-JSON content type: 415');
+is(sql("SELECT count(*) FROM products"), $before, 'no refused batch created a product');
+is(scalar @{ reviews(700002) }, 0, 'no refused batch stored a review');
+
+# ---------------------------------------------------------------- idempotency
+my @batch = map { rev(review_id => "idem-$_", product_id => 700010, content => "리뷰 ${_}번 좋아요",
+	written_at => 1714500000000 + $_ * 60000) } 1 .. 300;
+$r = ingest('reviews', { collector => 'test', items => \@batch });
+is_deeply([ @{ $r->{json} }{qw(stored new updated unchanged)} ], [ 300, 300, 0, 0 ], 'first send: 300 new');
+$r = ingest('reviews', { collector => 'test', items => \@batch });
+is_deeply([ @{ $r->{json} }{qw(stored new updated unchanged)} ], [ 300, 0, 0, 300 ], 'the same batch again: 300 unchanged');
+is(scalar @{ reviews(700010) }, 300, 'still 300 stored');
+
+# concurrent duplicates: 6 clients send the same new batch at once
+my @race = map { rev(review_id => "race-$_", product_id => 700011, written_at => 1714500000000 + $_) } 1 .. 200;
+my $body = $json->encode({ items => \@race });
+my @pids;
+for my $k (1 .. 6) {
+	my $pid = fork() // die "fork: $!";
+	if ($pid == 0) {
+		my $x = ingest('reviews', $body);
+		POSIX::_exit($x->{status} == 200 && $x->{json}{stored} == 200 ? 0 : 1);
+	}
+	push @pids, $pid;
+}
+my $okc = 0;
+for (@pids) { waitpid($_, 0); $okc++ if $? == 0 }
+is($okc, 6, 'six concurrent senders each hear that all 200 are stored');
+is(scalar @{ reviews(700011) }, 200, 'and 200 are stored once');
+is(sql("SELECT count(*) FROM products WHERE coupang_product_id = 700011"), 1, 'the product was created once');
+
+# an edited review replaces the text and clears the analysis
+$r = ingest('reviews', { items => [ { %{ $batch[0] }, content => '한 달 써 보니 별로예요', rating => 2 } ] });
+is_deeply([ @{ $r->{json} }{qw(new updated unchanged)} ], [ 0, 1, 0 ], 'an edited review counts as updated');
+my ($edited) = grep { $_->{review_id} eq 'idem-1' } @{ reviews(700010) };
+is($edited->{text}, '한 달 써 보니 별로예요', 'the new text is stored');
+is($edited->{rating}, 2, 'the new rating is stored');
+is(scalar @{ reviews(700010) }, 300, 'the edit added no review');
+
+# ---------------------------------------------------------------- products
+my $pid = sql("SELECT id FROM products WHERE coupang_product_id = 700010");
+like(sql("SELECT coalesce(name, '(none)') || '|' || url || '|' || added_by FROM products WHERE id = $pid"),
+	qr{^\(none\)\|https://www\.coupang\.com/vp/products/700010\|\d+$}, 'a product created by ingestion has the canonical URL, its name unknown yet');
+$r = ingest('reviews', { items => [ rev(review_id => 'k1', product_id => 700099) ] }, $known_only);
+is($r->{json}{rejected}[0]{code}, 'unknown_product', 'a token without the right to create products: unknown_product');
+is(sql("SELECT count(*) FROM products WHERE coupang_product_id = 700099"), 0, '... and no product is created');
+$r = ingest('reviews', { items => [ rev(review_id => 'k2', product_id => 700010) ] }, $known_only);
+is($r->{json}{stored}, 1, 'the same token may add to a known product');
+
+# ---------------------------------------------------------------- prices
+$r = ingest('prices', { collector => 'test', items => [
+	{ product_id => 700010, price => 15900, observed_at => '2024-05-01T09:00:00+09:00', name => '맛있는 두유 190ml 24팩',
+	  image_url => 'https://img.example.com/a.jpg' },
+	{ product_id => 700010, price => 13900, observed_at => '2024-05-03T09:00:00+09:00' },
+	{ product_id => 700010, price => -1, observed_at => '2024-05-04' },
+	{ product_id => 700010, price => 100, observed_at => '2024-05-04', image_url => 'javascript:alert(1)' },
+] });
+is_deeply([ map { $_->{code} } @{ $r->{json}{rejected} } ], [qw(bad_price bad_url)], 'bad prices are rejected');
+is($r->{json}{stored}, 2, 'two observations stored');
+is(sql("SELECT name || '|' || price || '|' || image_url FROM products WHERE id = $pid"),
+	'맛있는 두유 190ml 24팩|13900|https://img.example.com/a.jpg', 'the product shows the newest price, the name and the image');
+$r = ingest('prices', { collector => 'test', items => [ { product_id => 700010, price => 19900, observed_at => '2024-04-01' } ] });
+is(sql("SELECT price FROM products WHERE id = $pid"), 13900, 'an older observation does not replace the current price');
+is(sql("SELECT count(*) FROM price_observations WHERE product_id = $pid"), 3, '... but is kept in the history');
+$r = ingest('prices', { collector => 'test', items => [ { product_id => 700010, price => 19900, observed_at => '2024-04-01' } ] });
+is($r->{json}{unchanged}, 1, 'the same observation again is unchanged');
+is(sql("SELECT count(*) FROM price_observations WHERE product_id = $pid"), 3, '... and stored once');
+my $api = $s->request('GET', "/api/products/$pid", { headers => { authorization => "Bearer $other->{token}" } });
+like($api->{content}, qr/13900/, 'the product API (and its cache) shows the ingested price');
+
+# ---------------------------------------------------------------- survey tags
+$r = ingest('keyword-tags', { items => [
+	{ product_id => 700010, question => '맛', answer => '아주 맛있어요', percent => 72, observed_at => '2024-05-01T10:00:00+09:00' },
+	{ product_id => 700010, question => '맛', answer => '적당해요', percent => 22.5, observed_at => '2024-05-01T10:00:00+09:00', respondents => 120 },
+	{ product_id => 700010, question => '맛', answer => '별로', percent => 101, observed_at => '2024-05-01' },
+	{ product_id => 700010, question => '', answer => 'x', percent => 1, observed_at => '2024-05-01' },
+] });
+is_deeply([ map { $_->{code} } @{ $r->{json}{rejected} } ], [qw(bad_percent missing_field)], 'bad tags are rejected');
+is($r->{json}{new}, 2, 'two tags stored');
+$r = ingest('keyword-tags', { items => [
+	{ product_id => 700010, question => '맛', answer => '아주 맛있어요', percent => 70, observed_at => '2024-05-01T08:00:00+09:00' } ] });
+is($r->{json}{unchanged}, 1, 'an earlier observation of the same day does not replace a later one');
+$r = ingest('keyword-tags', { items => [
+	{ product_id => 700010, question => '맛', answer => '아주 맛있어요', percent => 75, observed_at => '2024-05-01T20:00:00+09:00' } ] });
+is($r->{json}{updated}, 1, 'a later observation of the same day replaces it');
+
+# ---------------------------------------------------------------- crawl status
+my $rid = do {
+	my $a = $s->request('POST', "/api/products/$pid/analyses", { headers => {
+		authorization => "Bearer $other->{token}", 'content-type' => 'application/json' }, content => '{}' });
+	($json->decode($a->{content})->{request} // $json->decode($a->{content}))->{id};
+};
+ok($rid, 'an analysis request of the product is active');
+$r = ingest('crawl-status', { collector => 'crawler', items => [
+	{ product_id => 700010, state => 'running', request_id => $rid + 0, pages => 3, reviews => 30 },
+	{ product_id => 700010, state => 'sleeping' } ] });
+is($r->{json}{stored}, 1, 'a crawl state is stored');
+is($r->{json}{rejected}[0]{code}, 'bad_state', 'an unknown state is rejected');
+is(sql("SELECT state || '|' || collector || '|' || pages || '|' || reviews || '|' || request_id FROM product_crawl_status WHERE product_id = $pid"),
+	"running|crawler|3|30|$rid", 'the product has the crawl state');
+like(decode('UTF-8', $s->redis_cli('HGET', "progress:$rid", 'message')), qr/3쪽, 리뷰 30개/, 'the request\'s live progress shows the crawl');
+is($s->redis_cli('HGET', "progress:$rid", 'stage'), 'collect', '... at the collect stage');
+$r = ingest('crawl-status', { items => [ { product_id => 700010, state => 'blocked',
+	message => '쿠팡이 막았습니다. 확장 프로그램으로 보내 주세요.' } ] });
+is(sql("SELECT state || '|' || message FROM product_crawl_status WHERE product_id = $pid"),
+	'blocked|쿠팡이 막았습니다. 확장 프로그램으로 보내 주세요.', 'blocked with the collector\'s message');
+
+# ---------------------------------------------------------------- tokens and scopes
+$r = ingest('reviews', { items => [ rev(review_id => 's1') ] }, $u->{token});
+is($r->{status}, 403, 'a user\'s API token cannot ingest');
+is($r->{json}{error}{code}, 'insufficient_scope', '... insufficient_scope');
+$r = $s->request('GET', '/api/me', { headers => { authorization => "Bearer $tok" } });
+is($r->{status}, 403, 'an ingest token cannot read user data');
+is(eval { $json->decode($r->{content})->{error}{code} }, 'insufficient_scope', '... insufficient_scope');
+$r = $s->request('GET', '/api/watchlist', { headers => { authorization => "Bearer $tok" } });
+is($r->{status}, 403, '... nor the watch list');
+$r = $s->request('POST', '/api/ingest/reviews', { headers => { 'content-type' => 'application/json' }, content => '{"items":[]}' });
+is($r->{status}, 401, 'no token: 401');
+$r = ingest('reviews', { items => [] }, 'rli_' . ('A' x 43));
+is($r->{status}, 401, 'an unknown ingest token: 401');
+my ($tid) = decode('UTF-8', $s->cli('token', 'list', '--user', $u->{email})->{out}) =~ /^(\d+)\s+active.*내 확장/m;
+ok($tid, 'token list shows the named token');
+is(ingest('reviews', { items => [] })->{status}, 200, 'the token works before it is revoked');
+is($s->cli('token', 'revoke', $tid)->{exit}, 0, 'revlens token revoke');
+$r = ingest('reviews', { items => [ rev(review_id => 'after-revoke') ] });
+is($r->{status}, 401, 'a revoked token stops at once');
+is($s->cli('token', 'revoke', $tid)->{exit}, 1, 'revoking twice fails');
+is($s->cli('token', 'create', '--user', $u->{email})->{exit}, 2, 'token create without --ingest is a usage error');
+is($s->cli('token', 'create', '--ingest', '--user', 'nobody@example.com')->{exit}, 1, 'token create for an unknown user fails');
+$tok = $s->ingest_token($u->{email});
+
+# ---------------------------------------------------------------- CORS
+$r = $s->request('OPTIONS', '/api/ingest/reviews', { headers => { origin => 'chrome-extension://abcdef',
+	'access-control-request-method' => 'POST', 'access-control-request-headers' => 'authorization,content-type' } });
+is($r->{status}, 204, 'a CORS preflight is answered');
+is($r->{headers}{'access-control-allow-origin'}, '*', '... for any origin');
+like($r->{headers}{'access-control-allow-headers'} // '', qr/Authorization/, '... allowing the Authorization header');
+$r = ingest('reviews', { items => [] });
+is($r->{headers}{'access-control-allow-origin'}, '*', 'answers carry Access-Control-Allow-Origin');
+
+# ---------------------------------------------------------------- import
+my ($fh, $file) = tempfile(UNLINK => 1);
+binmode $fh, ':encoding(UTF-8)';
+print $fh $json->canonical->utf8(0)->encode({ kind => 'review', %{ rev(review_id => "imp-$_", product_id => 700020) } }), "\n" for 1 .. 5;
+print $fh "{not json\n";
+print $fh $json->encode({ kind => 'review', %{ rev(review_id => 'imp-bad', product_id => 700020, rating => 9) } }), "\n";
+print $fh "\n";
+print $fh $json->encode({ kind => 'gossip', product_id => 700020 }), "\n";
+print $fh $json->encode({ kind => 'price', product_id => 700020, price => 4500, observed_at => '2024-06-01T12:00:00Z', name => '가져온 상품' }), "\n";
+print $fh $json->encode({ kind => 'tag', product_id => 700020, question => '양', answer => '적당해요', percent => 64, observed_at => '2024-06-01' }), "\n";
+close $fh;
+$json->utf8(1);
+my $imp = $s->cli('import', '--collector', 'test-import', $file);
+is($imp->{exit}, 1, 'import with bad lines exits 1');
+like($imp->{err}, qr/^line 6: bad_json:/m, 'line 6 is reported as bad JSON');
+like($imp->{err}, qr/^line 7: bad_rating:/m, 'line 7 is reported with its reason');
+like($imp->{err}, qr/^line 9: bad_kind:/m, 'line 9 is reported as an unknown kind');
+unlike($imp->{err}, qr/^line 8:/m, 'the empty line is skipped');
+like($imp->{out}, qr/^reviews: 5 stored \(5 new/m, 'the five good reviews are stored');
+like($imp->{out}, qr/^prices: 1 stored/m, 'the price is stored');
+like($imp->{out}, qr/^tags: 1 stored/m, 'the tag is stored');
+like($imp->{out}, qr/^rejected: 3 lines$/m, 'three lines rejected');
+is(scalar(grep { $_->{collector} eq 'test-import' } @{ reviews(700020) }), 5, 'the reviews carry the collector');
+is(sql("SELECT name || '|' || price FROM products WHERE coupang_product_id = 700020"), '가져온 상품|4500', 'the imported price named the product');
+
+open(my $in, '<:raw', $file) or die;
+my $stdin = do { local $/; <$in> };
+$imp = $s->cli({ stdin => $stdin }, 'import', '--collector', 'test-import', '-');
+is($imp->{exit}, 1, 'import from standard input');
+like($imp->{out}, qr/^reviews: 5 stored \(0 new, 0 updated, 5 unchanged\)/m, 'a second import stores nothing twice');
+$imp = $s->cli({ stdin => $stdin }, 'import', '--dry-run', '-');
+like($imp->{out}, qr/^reviews: 5 valid/m, 'import --dry-run checks without storing');
+is($s->cli('import', '/nonexistent/file')->{exit}, 2, 'a missing file: exit 2');
+is($s->cli('import')->{exit}, 2, 'no file: exit 2');
+# a large import crosses batch boundaries
+my $big = join('', map { $json->encode({ kind => 'review', %{ rev(review_id => "bulk-$_", product_id => 700030,
+	written_at => 1714500000000 + $_) } }) . "\n" } 1 .. 2500);
+$imp = $s->cli({ stdin => $big }, 'import', '-');
+is($imp->{exit}, 0, 'a 2,500-line import exits 0');
+is(scalar @{ reviews(700030) }, 2500, 'and stores 2,500 reviews');
+
+# ---------------------------------------------------------------- crawl requests
+my $c = $s->cli('crawl', '--request', $rid, '--deadline', 600, $pid);
+is($c->{exit}, 0, 'revlens crawl queues a request') or diag($c->{err});
+my @f = split /\n/, $s->redis_cli('XREVRANGE', 'revlens:crawl', '+', '-', 'COUNT', 1);
+shift @f;
+my %e = @f;
+is($e{product_id}, $pid, 'the entry names the product');
+is($e{coupang_product_id}, 700010, '... its Coupang id');
+is($e{url}, 'https://www.coupang.com/vp/products/700010', '... its URL');
+is($e{request_id}, $rid, '... the analysis request');
+is($e{known_reviews}, 301, '... how many reviews are stored');
+ok($e{newest_review_at} > 1714500000000, '... the newest stored review');
+ok($e{deadline} > time + 500 && $e{deadline} <= time + 601, '... and the deadline');
+is($s->cli('crawl', 999999)->{exit}, 1, 'crawl of an unknown product fails');
+
+is_deeply([ $s->log_alarms ], [], 'no alarms in the logs');
+done_testing();
