@@ -146,7 +146,7 @@ run_import() {
 	ucpu=$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')
 	result[$label]=$(rate "$IMPORT_REVIEWS" "$wall")
 	printf '   %-22s %6.2fs  %8s reviews/s  (exit %d: %s)\n' "$label:" "$wall" "${result[$label]}" \
-		"$st" "$(grep -v '^[[:space:]]*$' "$out" | tail -n 1)"
+		"$st" "$(grep -v '^[[:space:]]*$' "$out" | paste -sd ";" - | sed "s/;/; /g")"
 	cpu_report "$wall" "$ucpu"
 }
 echo
