@@ -4,8 +4,7 @@
 
 #include <stddef.h>
 
-#define CRAWL_STREAM "revlens:crawl"
-#define CRAWL_GROUP  "crawlers"
+#include "lib/crawl.h"   /* CRAWL_STREAM, CRAWL_GROUP */
 
 struct crawl_req {
 	char id[64];                  /* the stream entry id, "1700000000000-0" */

@@ -25,7 +25,7 @@ static const char MSG_EXTENSION[] =
     "브라우저 확장 프로그램 'revlens로 보내기'로 리뷰를 보내 주세요.";
 
 struct crawler {
-	long long last_ms;      /* start of the last request to Coupang (the shared pace) */
+	long long last_ms;      /* end of the last request to Coupang (the shared pace) */
 	char base[URL_MAX / 2]; /* crawler.coupang_url without a trailing '/' */
 };
 

@@ -126,9 +126,9 @@ static int once(struct fetch *f, const char *url, int json, const char *referer)
 	curl_easy_setopt(f->curl, CURLOPT_URL, url);
 	curl_easy_setopt(f->curl, CURLOPT_HTTPHEADER, json ? f->json_headers : f->html_headers);
 	curl_easy_setopt(f->curl, CURLOPT_REFERER, referer);
-	*f->last_ms = clock_now_ms();
 	f->requests++;
 	cc = curl_easy_perform(f->curl);
+	*f->last_ms = clock_now_ms();
 	if (cc != CURLE_OK && !(cc == CURLE_WRITE_ERROR && f->over)) {
 		if (f->error[0] == '\0')
 			snprintf(f->error, sizeof(f->error), "%s", curl_easy_strerror(cc));

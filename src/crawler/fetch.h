@@ -3,8 +3,9 @@
  * One struct fetch per crawl: its curl handle carries the crawl's in-memory cookie jar
  * (what the product page sets is sent with the review pages, as a browser would) and
  * is thrown away with the crawl. The pace is shared: *last_ms, owned by the caller,
- * is when the previous request to Coupang started, and no request starts less than
- * crawler.page_interval_ms after it, whichever crawl it belonged to.
+ * is when the previous request to Coupang ended, and no request starts less than
+ * crawler.page_interval_ms after it, whichever crawl it belonged to (measured from the
+ * end, so Coupang never sees two requests closer than that, however slow the answers).
  *
  * Retries: a network error, 429 or 5xx is tried again after crawler.backoff_ms
  * (doubling, with random jitter, or Retry-After seconds when Coupang says so and that
@@ -36,7 +37,7 @@ struct fetch {
 	CURL *curl;
 	struct curl_slist *html_headers, *json_headers;
 	const struct config *cfg;
-	long long *last_ms;                  /* shared pace (see above) */
+	long long *last_ms;                  /* end of the last request (see above) */
 	const volatile sig_atomic_t *stop;
 	int requests;                        /* made by this crawl */
 	/* the last answer */
