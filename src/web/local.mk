@@ -9,7 +9,7 @@ revlens_web_SOURCES = \
 	src/web/page_admin_config.c \
 	src/web/page_api_auth.c \
 	src/web/page_api_products.c \
-	src/web/page_api_requests.c src/web/page_ingest.c \
+	src/web/page_api_requests.c src/web/page_ingest.c src/web/page_tokens.c \
 	src/web/page_history.c \
 	src/web/page_live.c \
 	src/web/page_products.c \

@@ -57,5 +57,8 @@ int page_ingest_reviews(struct req *r);         /* POST /api/ingest/reviews (ing
 int page_ingest_prices(struct req *r);          /* POST /api/ingest/prices */
 int page_ingest_tags(struct req *r);            /* POST /api/ingest/keyword-tags */
 int page_ingest_crawl_status(struct req *r);    /* POST /api/ingest/crawl-status */
+int page_tokens(struct req *r);                 /* GET /me/tokens */
+int page_token_create(struct req *r);           /* POST /me/tokens */
+int page_token_revoke(struct req *r);           /* POST /me/tokens/{id}/revoke */
 
 #endif

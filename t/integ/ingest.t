@@ -230,6 +230,30 @@ is($s->cli('token', 'create', '--user', $u->{email})->{exit}, 2, 'token create w
 is($s->cli('token', 'create', '--ingest', '--user', 'nobody@example.com')->{exit}, 1, 'token create for an unknown user fails');
 $tok = $s->ingest_token($u->{email});
 
+# tokens on the profile page
+my $ORIGIN = 'http://127.0.0.1:' . $s->port;
+my $pg = $s->get('/me/tokens', { cookie => $u->{cookie} });
+is($pg->{status}, 200, '/me/tokens');
+like(decode('UTF-8', $pg->{content}), qr/수집 토큰/, '... lists the ingest tokens');
+$pg = $s->post('/me/tokens', "csrf=$u->{csrf}&name=%ED%99%95%EC%9E%A5&create_products=on",
+	{ cookie => $u->{cookie}, origin => $ORIGIN });
+is($pg->{status}, 201, 'a user makes a token on /me/tokens');
+my ($web_tok) = $pg->{content} =~ /value="(rli_[A-Za-z0-9_-]{43})"/;
+ok($web_tok, '... which is shown once');
+is($pg->{headers}{'cache-control'}, 'no-store', '... and not cached (as no page is)');
+is(ingest('reviews', { items => [ rev(review_id => 'web-1', product_id => 700040) ] }, $web_tok)->{json}{stored}, 1,
+	'the token made on the page ingests');
+unlike($s->get('/me/tokens', { cookie => $u->{cookie} })->{content}, qr/rli_/, 'the list never shows a token again');
+my ($web_tid) = sql("SELECT id FROM ingest_tokens WHERE name = '확장'");
+is($s->post("/me/tokens/$web_tid/revoke", "csrf=$other->{csrf}", { cookie => $other->{cookie}, origin => $ORIGIN })->{status},
+	404, 'another user cannot revoke it');
+is($s->post("/me/tokens/$web_tid/revoke", "csrf=$u->{csrf}", { cookie => $u->{cookie}, origin => $ORIGIN })->{status},
+	303, 'its owner revokes it');
+is(ingest('reviews', { items => [] }, $web_tok)->{status}, 401, 'and it stops at once');
+$pg = $s->post('/me/tokens', "csrf=$u->{csrf}&name=" . ('x' x 101), { cookie => $u->{cookie}, origin => $ORIGIN });
+is($pg->{status}, 400, 'a name over 100 characters is refused');
+is($s->post('/me/tokens', "name=x", { cookie => $u->{cookie}, origin => $ORIGIN })->{status}, 403, 'making a token needs the CSRF token');
+
 # ---------------------------------------------------------------- CORS
 $r = $s->request('OPTIONS', '/api/ingest/reviews', { headers => { origin => 'chrome-extension://abcdef',
 	'access-control-request-method' => 'POST', 'access-control-request-headers' => 'authorization,content-type' } });
