@@ -350,7 +350,7 @@
 			return;
 		}
 		const maxPages = cfg.maxPages;
-		let skipped = 0;
+		let skipped = 0, capped = false;
 		try {
 			st.message = `${cfg.host}에 상품 정보를 보내는 중입니다…`;
 			show(st);
@@ -385,6 +385,7 @@
 					continue;
 				}
 				const total = Number(paging.totalPage) || 0;
+				capped = total > maxPages;
 				st.totalPages = Math.min(total, maxPages);
 				if (!paging.contents.length) break;
 				const items = paging.contents.map((r) => reviewItem(r, pid));
@@ -398,6 +399,7 @@
 			let msg = st.reviews ? `상품평 ${fmt(st.reviews)}개를 revlens에 보냈습니다.` :
 				'이 상품에는 아직 상품평이 없습니다.';
 			if (skipped) msg += ` 읽지 못한 페이지 ${skipped}개는 건너뛰었습니다.`;
+			if (capped) msg += ` 최대 페이지 수(${fmt(maxPages)}쪽)까지만 가져왔습니다. 더 가져오려면 [설정]에서 늘리세요.`;
 			await status('done', msg);
 			st.state = 'done';
 			st.message = `완료: ${msg}`;

@@ -171,6 +171,19 @@ async function run(ctx) {
 	const r7 = await collect(ctx, 1007);
 	is(r7.state, 'failed', '1007 (503 every time): failed');
 	has(r7.message, '503', '1007: the message names the status');
+
+	// ---- the page cap from the options: 1 page of 1006
+	const opt2 = await ctx.newPage();
+	await opt2.goto(`chrome-extension://${extId}/options.html`);
+	await opt2.locator('#max-pages').fill('1');
+	await opt2.locator('#save').click();
+	has(await opt2.locator('#status').textContent(), '저장했습니다', 'the page cap is set to 1');
+	await opt2.close();
+	const rc = await collect(ctx, 1006);
+	is(rc.state, 'done', '1006 with a cap of 1 page: done');
+	is(rc.pages, '1 / 1', '... after 1 page');
+	has(rc.message, '상품평 10개', '... and 10 reviews');
+	has(rc.message, '최대 페이지 수(1쪽)까지만', '... saying the cap stopped it');
 }
 
 async function main() {

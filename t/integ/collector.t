@@ -4,7 +4,7 @@
 # user's ingest token.  t/browser/collector.mjs sets the options page, presses
 # "revlens로 보내기" on the fake's scenarios (1001 normal, 1002 empty, 1003 edited and
 # collected again, 1004 rate-limited, 1005 blocked, 1006 malformed page, 1007 server
-# error) and reads the panel; this file passes its TAP through and then checks what
+# error; then 1006 again under a page cap of 1) and reads the panel; this file passes its TAP through and then checks what
 # revlens stored (reviews, prices, survey tags, crawl states) and what the fake Coupang
 # was asked (size=10 only, one review request a second at most, no retry storm).
 # Screenshots go to $REVLENS_SCREENSHOTS, or $BUILDDIR/screenshots.
@@ -86,7 +86,7 @@ my %env = (NODE_OPTIONS => undef, PLAYWRIGHT_BROWSERS_PATH => undef,
 }
 
 # ------------------------------------------------------------------ what revlens stored
-my $json = JSON::PP->new->utf8;
+my $json = JSON::PP->new;    # bytes in, bytes out (no `use utf8` here)
 my $mongo = 'mongodb://127.0.0.1:' . $s->port('mongo') . '/?serverSelectionTimeoutMS=3000';
 sub pid_of { $s->psql("SELECT min(id) FROM products WHERE coupang_product_id = $_[0]") }
 sub mongo_find {
@@ -141,9 +141,15 @@ is($s->psql("SELECT price FROM products WHERE id = $pid{1005}"), 17480, '1005: t
 # survey tags
 my @tags = mongo_find('coupang_keyword_tags', $pid{1001});
 is(scalar @tags, 9, '1001: 9 survey tags (맛, 양, 포장 × 3 answers)');
-my ($tasty) = grep { ($_->{question} // '') eq '맛' && ($_->{answer} // '') eq '아주 맛있어요' } @tags;
+# (stored as category / tag; question / answer accepted too)
+my ($tasty) = grep { ($_->{category} // $_->{question} // '') eq '맛'
+	&& ($_->{tag} // $_->{answer} // '') eq '아주 맛있어요' } @tags;
 ok($tasty, '1001: 맛 / 아주 맛있어요 is stored') or diag(substr($json->encode(\@tags), 0, 600));
-is(num($tasty->{percent}), 72, '... with 72%') if $tasty;
+if ($tasty) {
+	is(num($tasty->{percent}), 72, '... with 72%');
+	is(num($tasty->{respondents}), 1284, '... and 1,284 respondents');
+	is($tasty->{collector}, 'extension', '... collected by "extension"');
+}
 is(scalar(mongo_find('coupang_keyword_tags', $pid{1002})), 0, '1002: no survey, no tags');
 
 # crawl states
@@ -162,8 +168,8 @@ is($s->psql("SELECT pages || '|' || reviews FROM product_crawl_status WHERE prod
 my @asked = sort { $a->{at_ms} <=> $b->{at_ms} } grep { $_->{path} eq '/next-api/review' } @{ $fc->log };
 my %per;
 $per{ $_->{query}{productId} }++ for @asked;
-is_deeply(\%per, { 1001 => 4, 1002 => 1, 1003 => 4, 1004 => 5, 1005 => 1, 1006 => 4, 1007 => 3 },
-	'review requests per product: the pages, 1004 page 2 three times, 1005 once (no retry storm), '
+is_deeply(\%per, { 1001 => 4, 1002 => 1, 1003 => 4, 1004 => 5, 1005 => 1, 1006 => 5, 1007 => 3 },
+	'review requests per product: the pages (1006: 1 more under a cap of 1), 1004 page 2 three times, 1005 once (no retry storm), '
 	. '1006 page 2 twice, 1007 three times') or diag(explain(\%per));
 is_deeply([grep { $_->{query}{size} ne '10' } @asked], [], 'every review request asked size=10');
 is_deeply([grep { ($_->{query}{sortBy} // '') ne 'ORDER_SCORE_ASC' } @asked], [], '... sorted ORDER_SCORE_ASC');
