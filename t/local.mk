@@ -2,7 +2,7 @@
 UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/t
 UNIT_LDADD = librevlens.a $(REVLENS_LIBS)
 
-check_PROGRAMS += t/unit/config t/unit/form t/unit/html t/unit/jwt t/unit/account t/unit/cookie t/unit/coupang
+check_PROGRAMS += t/unit/config t/unit/form t/unit/html t/unit/jwt t/unit/account t/unit/cookie t/unit/coupang t/unit/ingest
 t_unit_config_CPPFLAGS = $(UNIT_CPPFLAGS)
 t_unit_config_LDADD = $(UNIT_LDADD)
 t_unit_form_CPPFLAGS = $(UNIT_CPPFLAGS)
@@ -17,8 +17,10 @@ t_unit_cookie_CPPFLAGS = $(UNIT_CPPFLAGS)
 t_unit_cookie_LDADD = $(UNIT_LDADD)
 t_unit_coupang_CPPFLAGS = $(UNIT_CPPFLAGS)
 t_unit_coupang_LDADD = $(UNIT_LDADD)
+t_unit_ingest_CPPFLAGS = $(UNIT_CPPFLAGS)
+t_unit_ingest_LDADD = $(UNIT_LDADD)
 
-TESTS += t/unit/config t/unit/form t/unit/html t/unit/jwt t/unit/account t/unit/cookie t/unit/coupang t/integ/web.t t/integ/stack.t t/integ/user_cli.t \
+TESTS += t/unit/config t/unit/form t/unit/html t/unit/jwt t/unit/account t/unit/cookie t/unit/coupang t/unit/ingest t/integ/web.t t/integ/stack.t t/integ/user_cli.t \
 	t/integ/accounts.t t/integ/products.t t/integ/requests.t t/integ/watchlist.t t/integ/live.t \
 	t/integ/migrate_requests.t t/integ/ingest.t
 EXTRA_DIST += t/integ/ingest.t t/integ/web.t t/integ/stack.t t/integ/user_cli.t t/integ/accounts.t \
