@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crawler/replay_index.h"
 #include "lib/log.h"
@@ -181,7 +182,8 @@ json_object *replay_index_item(struct replay_index *ix, size_t i, char *err, siz
 	const char *why = NULL;
 	json_object *o;
 
-	if (fseeko(ix->f, l->offset, SEEK_SET) == -1 || fread(ix->buf, 1, l->len, ix->f) != l->len) {
+	/* pread, not stdio: a stdio seek inside its buffer would serve stale bytes */
+	if (pread(fileno(ix->f), ix->buf, l->len, l->offset) != (ssize_t)l->len) {
 		snprintf(err, errlen, "cannot read the line at byte %lld back", (long long)l->offset);
 		return NULL;
 	}
