@@ -50,7 +50,7 @@ function problem(status, body, host) {
 		return `revlens(${host})에 연결하지 못했습니다. 설정의 주소가 맞는지, revlens가 켜져 있는지 확인하세요.`;
 	if (status === 401)
 		return 'revlens가 수집 토큰을 받아들이지 않았습니다(401). 토큰이 취소되었거나 만료되었을 수 있습니다. ' +
-			'revlens의 내 토큰 페이지에서 새 토큰을 만들어 설정에 넣으세요.';
+			'revlens의 수집 토큰 페이지(/me/tokens)에서 새 토큰을 만들어 설정에 넣으세요.';
 	if (status === 403)
 		return 'revlens가 이 토큰으로는 수집할 수 없다고 답했습니다(403). rli_로 시작하는 수집 토큰인지 확인하세요.';
 	if (status === 404)

@@ -25,7 +25,7 @@ function read() {
 		return { field: urlIn, error: 'revlens 주소를 https://revlens.example.com 처럼 입력하세요.' };
 	const token = tokenIn.value.trim();
 	if (!TOKEN_RE.test(token))
-		return { field: tokenIn, error: '수집 토큰은 rli_로 시작하는 47자입니다. revlens의 내 토큰 페이지에서 만든 토큰을 그대로 붙여 넣으세요.' };
+		return { field: tokenIn, error: '수집 토큰은 rli_로 시작하는 47자입니다. revlens의 수집 토큰 페이지(/me/tokens)에서 만든 토큰을 그대로 붙여 넣으세요.' };
 	const maxPages = Number(pagesIn.value);
 	if (!Number.isInteger(maxPages) || maxPages < 1 || maxPages > 1000)
 		return { field: pagesIn, error: '최대 페이지 수는 1에서 1000 사이의 정수로 입력하세요.' };

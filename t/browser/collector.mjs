@@ -111,8 +111,16 @@ async function run(ctx) {
 	is(early.state, 'setup', 'unconfigured: the panel asks for the settings');
 	has(early.message, '[설정]', '... and says where to put them');
 
+	// a well-formed token revlens does not know
+	await opt.locator('#token').fill(`rli_${'A'.repeat(43)}`);
+	await opt.locator('#check').click();
+	await opt.waitForFunction(() => /\b(ok|error)\b/.test(document.getElementById('status').className));
+	has(await status.textContent(), '받아들이지 않았습니다(401)', '연결 확인 with an unknown token: revlens refused it (401)');
+	has(await status.textContent(), '/me/tokens', '... and the message says where to make one');
+
 	await opt.locator('#token').fill(env('REVLENS_INGEST_TOKEN'));
 	await opt.locator('#check').click();
+	await opt.waitForFunction(() => !/받아들이지/.test(document.getElementById('status').textContent));
 	await opt.waitForFunction(() => /\b(ok|error)\b/.test(document.getElementById('status').className));
 	has(await status.textContent(), '토큰이 유효합니다', '연결 확인 reaches revlens with the token');
 	await opt.locator('#save').click();
