@@ -186,6 +186,48 @@ static void analysis_card(struct req *r, const struct product *p)
 	html_raw(&r->body, "</section>\n");
 }
 
+/* The product's latest crawl as its collector reported it (docs/ingest.md). */
+static void crawl_card(struct req *r, const struct product *p)
+{
+	static const struct { const char *state, *label, *cls; } states[] = {
+		{ "running", "수집 중", "running" }, { "done", "수집 완료", "done" },
+		{ "blocked", "쿠팡이 차단함", "failed" }, { "failed", "수집 실패", "failed" },
+	};
+	char id[24];
+	const char *q[2] = { id, r->sess != NULL ? r->sess->tz : "Asia/Seoul" };
+	struct pg_conn *pg = &r->app->pg;
+	const char *state;
+
+	snprintf(id, sizeof(id), "%lld", p->id);
+	if (pg_exec(pg, "SELECT state, coalesce(message, ''), collector, coalesce(reviews::text, ''), "
+	    "to_char(updated_at AT TIME ZONE $2, 'YYYY-MM-DD HH24:MI') FROM product_crawl_status "
+	    "WHERE product_id = $1", 2, q) == -1) {
+		log_warn("crawl state of product %lld: %s", p->id, pg->err);
+		return;
+	}
+	html_raw(&r->body, "<section class=\"card crawl\">\n<h2>리뷰 수집</h2>\n");
+	if (pg_ntuples(pg) == 0) {
+		html_raw(&r->body, "<p class=\"muted\">아직 이 상품의 리뷰를 수집한 적이 없습니다. 분석을 요청하면 수집기가 "
+		    "리뷰를 모으고, 쿠팡 상품 페이지에서 브라우저 확장 프로그램 ‘revlens로 보내기’로 직접 보낼 수도 있습니다.</p>\n"
+		    "</section>\n");
+		return;
+	}
+	state = pg_value(pg, 0, 0);
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		if (strcmp(states[i].state, state) != 0)
+			continue;
+		html_printf(&r->body, "<p><span class=\"status %s\">%s</span> <span class=\"muted\">%s · %s</span></p>\n",
+		    states[i].cls, states[i].label, pg_value(pg, 0, 4), pg_value(pg, 0, 2));
+	}
+	if (pg_value(pg, 0, 1)[0] != '\0')
+		html_printf(&r->body, "<p>%s</p>\n", pg_value(pg, 0, 1));
+	if (strcmp(state, "blocked") == 0)
+		html_raw(&r->body, "<p class=\"hint\">쿠팡은 서버에서 보내는 요청을 자주 막습니다. 내 브라우저에 확장 프로그램 "
+		    "‘revlens로 보내기’를 설치하고 <a href=\"/me/tokens\">수집 토큰</a>을 설정한 뒤, 쿠팡 상품 페이지에서 "
+		    "버튼을 누르면 리뷰가 바로 들어옵니다.</p>\n");
+	html_raw(&r->body, "</section>\n");
+}
+
 int page_product(struct req *r)
 {
 	struct product p;
@@ -206,6 +248,7 @@ int page_product(struct req *r)
 	    "<dt>쿠팡에서 보기</dt><dd><a href=\"%s\" rel=\"noopener noreferrer\" target=\"_blank\">%s</a></dd>\n"
 	    "</dl>\n</section>\n", p.coupang_product_id, p.created_local, p.url, p.url);
 	analysis_card(r, &p);
+	crawl_card(r, &p);
 	if (r->sess != NULL) {
 		html_raw(&r->body, "<section class=\"card\">\n<h2>관심 상품</h2>\n"
 		    "<form method=\"post\" action=\"/watchlist\" class=\"target wide\">");

@@ -206,6 +206,13 @@ $r = ingest('crawl-status', { items => [ { product_id => 700010, state => 'block
 is(sql("SELECT state || '|' || message FROM product_crawl_status WHERE product_id = $pid"),
 	'blocked|쿠팡이 막았습니다. 확장 프로그램으로 보내 주세요.', 'blocked with the collector\'s message');
 
+my $page = decode('UTF-8', $s->get("/products/$pid")->{content});
+like($page, qr/쿠팡이 차단함/, 'the product page shows the crawl was blocked');
+like($page, qr/쿠팡이 막았습니다\. 확장 프로그램으로 보내 주세요\./, '... with the collector\'s message');
+like($page, qr/revlens로 보내기/, '... and points to the extension');
+like(decode('UTF-8', $s->get('/products/' . sql("SELECT id FROM products WHERE coupang_product_id = 700011"))->{content}),
+	qr/아직 이 상품의 리뷰를 수집한 적이 없습니다/, 'a product never crawled says so');
+
 # ---------------------------------------------------------------- tokens and scopes
 $r = ingest('reviews', { items => [ rev(review_id => 's1') ] }, $u->{token});
 is($r->{status}, 403, 'a user\'s API token cannot ingest');
