@@ -3,8 +3,8 @@
  * tests.
  *
  * The file is indexed once at start (replay_index.h). For a request for Coupang product
- * X the lines of X are read back, grouped by kind and posted (reviews, prices, survey
- * tags; batches of at most 1,000), then `done` is reported with the counts; a product
+ * X the lines of X are read back kind by kind and posted (reviews, prices, survey tags;
+ * batches of at most 1,000, read as they are sent), then `done` is reported with the counts; a product
  * the file does not hold is `done` with 0 reviews and a message saying so. The file is
  * not watched: restart the program to replay a changed file.
  */
@@ -29,34 +29,53 @@ static enum crawl_outcome outcome(enum ingest_rc rc)
 	return rc == INGEST_OK ? CRAWL_REPORTED : rc == INGEST_REFUSED ? CRAWL_FATAL : CRAWL_UNREPORTED;
 }
 
+/* Post the product's lines of one kind, INGEST_BATCH_MAX at a time (a product with
+ * many lines never sits in memory whole). */
+static enum ingest_rc post_kind(struct replay *rp, struct crawl_run *run, const struct crawl_req *req,
+    size_t first, size_t n, enum replay_kind kind, struct ingest_tally *t)
+{
+	json_object *items = json_object_new_array();
+	enum ingest_rc rc = INGEST_OK;
+	char err[200];
+
+	for (size_t i = first; i < first + n && rc == INGEST_OK; i++) {
+		json_object *o;
+
+		if (rp->ix.lines[i].kind != kind)
+			continue;
+		if ((o = replay_index_item(&rp->ix, i, err, sizeof(err))) == NULL) {
+			log_warn("replay %s: %s: %s: left out", req->id, rp->path, err);
+			continue;
+		}
+		json_object_array_add(items, o);
+		if (json_object_array_length(items) == INGEST_BATCH_MAX) {
+			rc = ingest_post(run->ingest, kind_endpoint[kind], items, t);
+			json_object_put(items);
+			items = json_object_new_array();
+		}
+	}
+	if (rc == INGEST_OK && json_object_array_length(items) > 0)
+		rc = ingest_post(run->ingest, kind_endpoint[kind], items, t);
+	json_object_put(items);
+	return rc;
+}
+
 static enum crawl_outcome crawl(void *ctx, struct crawl_run *run, const struct crawl_req *req)
 {
 	struct replay *rp = ctx;
 	struct ingest_tally t[REPLAY_NKINDS];
-	json_object *items[REPLAY_NKINDS] = { NULL };
 	enum ingest_rc rc = INGEST_OK;
 	size_t first, n = replay_index_find(&rp->ix, req->coupang_product_id, &first);
 	long rejected = 0;
-	char msg[600], err[200];
+	char msg[600];
 
 	memset(t, 0, sizeof(t));
-	for (int k = 0; k < REPLAY_NKINDS; k++)
-		items[k] = json_object_new_array();
-	for (size_t i = first; i < first + n; i++) {
-		json_object *o = replay_index_item(&rp->ix, i, err, sizeof(err));
-		if (o == NULL) {
-			log_warn("replay %s: %s: %s: left out", req->id, rp->path, err);
-			continue;
-		}
-		json_object_array_add(items[rp->ix.lines[i].kind], o);
-	}
 	for (int k = 0; k < REPLAY_NKINDS && rc == INGEST_OK; k++) {
-		if (json_object_array_length(items[k]) > 0)
-			rc = ingest_post(run->ingest, kind_endpoint[k], items[k], &t[k]);
+		rc = post_kind(rp, run, req, first, n, (enum replay_kind)k, &t[k]);
 		rejected += t[k].rejected;
 	}
 	if (rc != INGEST_OK)
-		goto out;
+		return outcome(rc);
 	if (n == 0)
 		snprintf(msg, sizeof(msg), "재생 파일에 이 상품의 리뷰가 없습니다.");
 	else
@@ -68,9 +87,6 @@ static enum crawl_outcome crawl(void *ctx, struct crawl_run *run, const struct c
 	    t[REPLAY_PRICE].stored, t[REPLAY_TAG].stored, rejected);
 	rc = ingest_status(run->ingest, req->coupang_product_id, "done", msg, req->request_id, -1,
 	    t[REPLAY_REVIEW].stored);
-out:
-	for (int k = 0; k < REPLAY_NKINDS; k++)
-		json_object_put(items[k]);
 	return outcome(rc);
 }
 
