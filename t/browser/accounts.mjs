@@ -173,6 +173,23 @@ async function run(browser) {
 	ok(await navHasLogin(pageB), 'second browser: the nav shows 로그인');
 	await ctxB.close();
 
+	// g2. ingest tokens for a collector: made on /me/tokens, shown once, revoked there
+	resp = await page.goto(url('/me/tokens'));
+	is(resp.status(), 200, 'tokens: GET /me/tokens is 200');
+	await page.locator('#f-name').fill('집 PC 크롬 확장');
+	resp = await submit(page, 'form[action="/me/tokens"] button[type=submit]', '/me/tokens');
+	is(resp.status(), 201, 'tokens: 토큰 만들기 answers 201');
+	const fresh = await page.locator('#fresh-token').inputValue().catch(() => '');
+	ok(/^rli_[A-Za-z0-9_-]{43}$/.test(fresh), 'tokens: the new token is shown once', fresh);
+	has(await page.locator('table.list').textContent(), '집 PC 크롬 확장', 'tokens: the list names it');
+	await shot(page, 'tokens.png');
+	const revoke = await page.locator('table.list form').first().getAttribute('action');
+	ok(/^\/me\/tokens\/\d+\/revoke$/.test(revoke || ''), 'tokens: each row has a 폐기 form', revoke);
+	resp = await submit(page, `form[action="${revoke}"] button`, revoke);
+	is(pathOf(page), '/me/tokens?revoked=1', 'tokens: 폐기 comes back to the list');
+	has(await page.locator('table.list').textContent(), '아직 만든 토큰이 없습니다', 'tokens: the list is empty again');
+	is(await page.locator('#fresh-token').count(), 0, 'tokens: the token is not shown again');
+
 	// h. change the password
 	resp = await page.goto(url('/me/password'));
 	is(resp.status(), 200, 'password: GET /me/password is 200');
