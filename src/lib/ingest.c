@@ -616,19 +616,6 @@ static int run_bulk(struct ingest_ctx *c, mongoc_bulk_operation_t *bulk, const s
 	return rc;
 }
 
-static mongoc_bulk_operation_t *new_bulk(struct ingest_ctx *c, const char *collection,
-    mongoc_collection_t **coll)
-{
-	bson_t opts = BSON_INITIALIZER;
-	mongoc_bulk_operation_t *bulk;
-
-	BSON_APPEND_BOOL(&opts, "ordered", false);
-	*coll = mongoc_client_get_collection(c->mongo->client, c->mongo->dbname, collection);
-	bulk = mongoc_collection_create_bulk_operation_with_opts(*coll, &opts);
-	bson_destroy(&opts);
-	return bulk;
-}
-
 /* BLAKE2b-128 of what makes a review what it is, as hex. */
 static void review_hash(const struct review *r, char hex[33])
 {
@@ -653,67 +640,39 @@ static void review_hash(const struct review *r, char hex[33])
 	sodium_bin2hex(hex, 33, h, sizeof(h));
 }
 
-static int store_reviews(struct ingest_ctx *c, struct item *v, int n, struct ingest_result *res)
+/* The upsert of one review: keyed by product and review id, and only where the stored
+ * content differs (an identical review then fails as a duplicate: unchanged). */
+static void review_upsert(const struct ingest_ctx *c, const struct item *it, bson_t *filter, bson_t *update)
 {
-	mongoc_collection_t *coll;
-	mongoc_bulk_operation_t *bulk = new_bulk(c, "product_reviews_raw", &coll);
-	bson_error_t error;
-	int *pos = malloc(sizeof(int) * (size_t)(n ? n : 1)), nops = 0, rc = -1;
+	const struct review *r = &it->u.r;
+	bson_t ne, set, unset;
+	char hash[33];
 
-	if (pos == NULL) {
-		snprintf(c->err, sizeof(c->err), "out of memory");
-		goto out;
-	}
-	for (int i = 0; i < n; i++) {
-		const struct review *r = &v[i].u.r;
-		bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER, opts = BSON_INITIALIZER;
-		bson_t ne, set, unset;
-		char hash[33];
-		if (!v[i].ok)
-			continue;
-		review_hash(r, hash);
-		BSON_APPEND_INT64(&filter, "product_id", v[i].pid);
-		BSON_APPEND_UTF8(&filter, "review_id", r->id);
-		BSON_APPEND_DOCUMENT_BEGIN(&filter, "hash", &ne);
-		BSON_APPEND_UTF8(&ne, "$ne", hash);
-		bson_append_document_end(&filter, &ne);
-		BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
-		BSON_APPEND_INT64(&set, "coupang_product_id", v[i].cp);
-		BSON_APPEND_INT32(&set, "rating", r->rating);
-		BSON_APPEND_UTF8(&set, "title", r->title ? r->title : "");
-		BSON_APPEND_UTF8(&set, "text", r->content);
-		BSON_APPEND_UTF8(&set, "option", r->option ? r->option : "");
-		BSON_APPEND_UTF8(&set, "author", r->author ? r->author : "");
-		BSON_APPEND_DATE_TIME(&set, "review_date", r->written_ms);
-		BSON_APPEND_UTF8(&set, "collector", c->collector);
-		BSON_APPEND_UTF8(&set, "hash", hash);
-		BSON_APPEND_DATE_TIME(&set, "ingested_at", c->now_ms);
-		bson_append_document_end(&update, &set);
-		BSON_APPEND_DOCUMENT_BEGIN(&update, "$unset", &unset);
-		BSON_APPEND_UTF8(&unset, "sentiment", "");
-		BSON_APPEND_UTF8(&unset, "keywords", "");
-		BSON_APPEND_UTF8(&unset, "aspects", "");
-		BSON_APPEND_UTF8(&unset, "analyzed_at", "");
-		bson_append_document_end(&update, &unset);
-		BSON_APPEND_BOOL(&opts, "upsert", true);
-		if (!mongoc_bulk_operation_update_one_with_opts(bulk, &filter, &update, &opts, &error)) {
-			store_failed(c, "mongodb", error.message);
-			bson_destroy(&filter);
-			bson_destroy(&update);
-			bson_destroy(&opts);
-			goto out;
-		}
-		bson_destroy(&filter);
-		bson_destroy(&update);
-		bson_destroy(&opts);
-		pos[nops++] = i;
-	}
-	rc = run_bulk(c, bulk, v, pos, nops, res);
-out:
-	free(pos);
-	mongoc_bulk_operation_destroy(bulk);
-	mongoc_collection_destroy(coll);
-	return rc;
+	review_hash(r, hash);
+	BSON_APPEND_INT64(filter, "product_id", it->pid);
+	BSON_APPEND_UTF8(filter, "review_id", r->id);
+	BSON_APPEND_DOCUMENT_BEGIN(filter, "hash", &ne);
+	BSON_APPEND_UTF8(&ne, "$ne", hash);
+	bson_append_document_end(filter, &ne);
+	BSON_APPEND_DOCUMENT_BEGIN(update, "$set", &set);
+	BSON_APPEND_INT64(&set, "coupang_product_id", it->cp);
+	BSON_APPEND_INT32(&set, "rating", r->rating);
+	BSON_APPEND_UTF8(&set, "title", r->title ? r->title : "");
+	BSON_APPEND_UTF8(&set, "text", r->content);
+	BSON_APPEND_UTF8(&set, "option", r->option ? r->option : "");
+	BSON_APPEND_UTF8(&set, "author", r->author ? r->author : "");
+	BSON_APPEND_DATE_TIME(&set, "review_date", r->written_ms);
+	BSON_APPEND_UTF8(&set, "collector", c->collector);
+	BSON_APPEND_UTF8(&set, "hash", hash);
+	BSON_APPEND_DATE_TIME(&set, "ingested_at", c->now_ms);
+	bson_append_document_end(update, &set);
+	/* an edited review is analysed again */
+	BSON_APPEND_DOCUMENT_BEGIN(update, "$unset", &unset);
+	BSON_APPEND_UTF8(&unset, "sentiment", "");
+	BSON_APPEND_UTF8(&unset, "keywords", "");
+	BSON_APPEND_UTF8(&unset, "aspects", "");
+	BSON_APPEND_UTF8(&unset, "analyzed_at", "");
+	bson_append_document_end(update, &unset);
 }
 
 /* "YYYY-MM-DD" of ms in Seoul. */
@@ -737,58 +696,72 @@ static void seoul_date(long long ms, char out[16])
 	snprintf(out, 16, "%04d-%02d-%02d", (int)(y % 10000), (int)m, (int)d);
 }
 
-static int store_tags(struct ingest_ctx *c, struct item *v, int n, struct ingest_result *res)
+/* The upsert of one survey tag: keyed by product, day, question and answer; the later
+ * observation of a day wins (an older one finds no document to update, tries to
+ * insert and is refused as a duplicate: unchanged). */
+static void tag_upsert(const struct ingest_ctx *c, const struct item *it, bson_t *filter, bson_t *update)
 {
-	mongoc_collection_t *coll;
-	mongoc_bulk_operation_t *bulk = new_bulk(c, "coupang_keyword_tags", &coll);
+	const struct tag *t = &it->u.t;
+	bson_t lte, set;
+	char day[16];
+
+	seoul_date(t->observed_ms, day);
+	BSON_APPEND_INT64(filter, "product_id", it->pid);
+	BSON_APPEND_UTF8(filter, "snapshot_date", day);
+	BSON_APPEND_UTF8(filter, "category", t->question);
+	BSON_APPEND_UTF8(filter, "tag", t->answer);
+	BSON_APPEND_DOCUMENT_BEGIN(filter, "crawled_at", &lte);
+	BSON_APPEND_DATE_TIME(&lte, "$lte", t->observed_ms);
+	bson_append_document_end(filter, &lte);
+	BSON_APPEND_DOCUMENT_BEGIN(update, "$set", &set);
+	BSON_APPEND_INT64(&set, "coupang_product_id", it->cp);
+	BSON_APPEND_DOUBLE(&set, "percent", t->percent);
+	if (t->respondents >= 0)
+		BSON_APPEND_INT64(&set, "respondents", t->respondents);
+	BSON_APPEND_DATE_TIME(&set, "crawled_at", t->observed_ms);
+	BSON_APPEND_UTF8(&set, "collector", c->collector);
+	bson_append_document_end(update, &set);
+}
+
+typedef void upsert_fn(const struct ingest_ctx *c, const struct item *it, bson_t *filter, bson_t *update);
+
+/* One unordered bulk write of the upserts that build makes of the ok items. */
+static int bulk_upsert(struct ingest_ctx *c, const char *collection, upsert_fn *build, struct item *v,
+    int n, struct ingest_result *res)
+{
+	mongoc_collection_t *coll = mongoc_client_get_collection(c->mongo->client, c->mongo->dbname, collection);
+	bson_t bopts = BSON_INITIALIZER, opts = BSON_INITIALIZER;
+	mongoc_bulk_operation_t *bulk;
 	bson_error_t error;
 	int *pos = malloc(sizeof(int) * (size_t)(n ? n : 1)), nops = 0, rc = -1;
 
+	BSON_APPEND_BOOL(&bopts, "ordered", false);
+	BSON_APPEND_BOOL(&opts, "upsert", true);
+	bulk = mongoc_collection_create_bulk_operation_with_opts(coll, &bopts);
 	if (pos == NULL) {
 		snprintf(c->err, sizeof(c->err), "out of memory");
 		goto out;
 	}
 	for (int i = 0; i < n; i++) {
-		const struct tag *t = &v[i].u.t;
-		bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER, opts = BSON_INITIALIZER;
-		bson_t lte, set;
-		char day[16];
+		bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER;
+		bool added;
 		if (!v[i].ok)
 			continue;
-		seoul_date(t->observed_ms, day);
-		BSON_APPEND_INT64(&filter, "product_id", v[i].pid);
-		BSON_APPEND_UTF8(&filter, "snapshot_date", day);
-		BSON_APPEND_UTF8(&filter, "category", t->question);
-		BSON_APPEND_UTF8(&filter, "tag", t->answer);
-		/* the later observation of a day wins: an older one finds no document to
-		 * update, tries to insert and is refused as a duplicate (unchanged) */
-		BSON_APPEND_DOCUMENT_BEGIN(&filter, "crawled_at", &lte);
-		BSON_APPEND_DATE_TIME(&lte, "$lte", t->observed_ms);
-		bson_append_document_end(&filter, &lte);
-		BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
-		BSON_APPEND_INT64(&set, "coupang_product_id", v[i].cp);
-		BSON_APPEND_DOUBLE(&set, "percent", t->percent);
-		if (t->respondents >= 0)
-			BSON_APPEND_INT64(&set, "respondents", t->respondents);
-		BSON_APPEND_DATE_TIME(&set, "crawled_at", t->observed_ms);
-		BSON_APPEND_UTF8(&set, "collector", c->collector);
-		bson_append_document_end(&update, &set);
-		BSON_APPEND_BOOL(&opts, "upsert", true);
-		if (!mongoc_bulk_operation_update_one_with_opts(bulk, &filter, &update, &opts, &error)) {
-			store_failed(c, "mongodb", error.message);
-			bson_destroy(&filter);
-			bson_destroy(&update);
-			bson_destroy(&opts);
-			goto out;
-		}
+		build(c, &v[i], &filter, &update);
+		added = mongoc_bulk_operation_update_one_with_opts(bulk, &filter, &update, &opts, &error);
 		bson_destroy(&filter);
 		bson_destroy(&update);
-		bson_destroy(&opts);
+		if (!added) {
+			store_failed(c, "mongodb", error.message);
+			goto out;
+		}
 		pos[nops++] = i;
 	}
 	rc = run_bulk(c, bulk, v, pos, nops, res);
 out:
 	free(pos);
+	bson_destroy(&bopts);
+	bson_destroy(&opts);
 	mongoc_bulk_operation_destroy(bulk);
 	mongoc_collection_destroy(coll);
 	return rc;
@@ -994,9 +967,9 @@ int ingest_items(struct ingest_ctx *c, enum ingest_kind k, json_object *const *i
 	if (good > 0 && resolve(c, v, n, res, k) == -1)
 		goto out;
 	switch (k) {
-	case INGEST_REVIEW: rc = store_reviews(c, v, n, res); break;
+	case INGEST_REVIEW: rc = bulk_upsert(c, "product_reviews_raw", review_upsert, v, n, res); break;
 	case INGEST_PRICE:  rc = store_prices(c, v, n, res); break;
-	case INGEST_TAG:    rc = store_tags(c, v, n, res); break;
+	case INGEST_TAG:    rc = bulk_upsert(c, "coupang_keyword_tags", tag_upsert, v, n, res); break;
 	case INGEST_CRAWL:  rc = store_crawl(c, v, n, res); break;
 	}
 	res->stored = res->created + res->updated + res->unchanged;
