@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <sodium.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,6 +240,14 @@ static int text(struct chk *k, json_object *o, const char *name, int required, s
 	return 0;
 }
 
+/* The value of a JSON integer. json-c parses one past int64 as INT64_MAX or INT64_MIN
+ * without a word, so those two are out of range (else two huge ids would be one). */
+static int int_value(json_object *v, long long *out)
+{
+	*out = json_object_get_int64(v);
+	return *out == INT64_MAX || *out == INT64_MIN ? -1 : 0;
+}
+
 /* An integer field in [lo, hi]; absent optional -> *out = -1. */
 static int integer(struct chk *k, json_object *o, const char *name, int required, long long lo,
     long long hi, const char *code, long long *out)
@@ -250,9 +259,7 @@ static int integer(struct chk *k, json_object *o, const char *name, int required
 		return required ? bad(k, "missing_field", "필수 항목이 없습니다: %s", name) : 0;
 	if (!json_object_is_type(v, json_type_int))
 		return bad(k, code, "%s은(는) 정수여야 합니다.", name);
-	errno = 0;
-	*out = json_object_get_int64(v);
-	if (errno != 0 || *out < lo || *out > hi)
+	if (int_value(v, out) == -1 || *out < lo || *out > hi)
 		return bad(k, code, "%s은(는) %lld~%lld 사이의 정수여야 합니다.", name, lo, hi);
 	return 0;
 }
@@ -269,12 +276,11 @@ static int product_id(struct chk *k, json_object *o, long long *cp)
 		s = json_object_get_string(v);
 		errno = 0;
 		*cp = strtoll(s, &end, 10);
-		if (s[0] < '1' || s[0] > '9' || *end != '\0' || errno != 0)
+		if (s[0] < '1' || s[0] > '9' || end != s + json_object_get_string_len(v) || errno != 0)
 			return bad(k, "bad_product_id", "product_id는 쿠팡 상품 번호(양의 정수)여야 합니다.");
 		return 0;
 	}
-	if (!json_object_is_type(v, json_type_int) || (errno = 0, *cp = json_object_get_int64(v)) <= 0 ||
-	    errno != 0)
+	if (!json_object_is_type(v, json_type_int) || int_value(v, cp) == -1 || *cp <= 0)
 		return bad(k, "bad_product_id", "product_id는 쿠팡 상품 번호(양의 정수)여야 합니다.");
 	return 0;
 }
@@ -301,8 +307,8 @@ static int check_review(struct chk *k, json_object *o, long long now, struct rev
 	if (v == NULL)
 		return bad(k, "missing_field", "필수 항목이 없습니다: review_id");
 	if (json_object_is_type(v, json_type_int)) {
-		long long id = json_object_get_int64(v);
-		if (id <= 0)
+		long long id;
+		if (int_value(v, &id) == -1 || id <= 0)
 			return bad(k, "bad_review_id", "review_id는 양의 정수나 문자열이어야 합니다.");
 		snprintf(r->id, sizeof(r->id), "%lld", id);
 	} else if (json_object_is_type(v, json_type_string)) {

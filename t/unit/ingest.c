@@ -84,6 +84,10 @@ int main(void)
 	is_str(code(INGEST_REVIEW, "{\"product_id\":0,\"review_id\":\"a\",\"rating\":5,\"content\":\"x\",\"written_at\":\"2024-05-01\"}"), "bad_product_id", "product 0");
 	is_str(code(INGEST_REVIEW, "{\"product_id\":\"0123\",\"review_id\":\"a\",\"rating\":5,\"content\":\"x\",\"written_at\":\"2024-05-01\"}"), "bad_product_id", "a leading zero");
 	is_str(code(INGEST_REVIEW, "{\"product_id\":\"99999999999999999999\",\"review_id\":\"a\",\"rating\":5,\"content\":\"x\",\"written_at\":\"2024-05-01\"}"), "bad_product_id", "a product id past int64");
+	is_str(code(INGEST_REVIEW, "{\"product_id\":9223372036854775808,\"review_id\":\"a\",\"rating\":5,\"content\":\"x\",\"written_at\":\"2024-05-01\"}"), "bad_product_id", "an integer product id past int64 (json-c clamps it)");
+	is_str(code(INGEST_REVIEW, "{\"product_id\":\"123\\u0000\",\"review_id\":\"a\",\"rating\":5,\"content\":\"x\",\"written_at\":\"2024-05-01\"}"), "bad_product_id", "a NUL after the product id's digits");
+	is_str(code(INGEST_REVIEW, "{\"product_id\":1,\"review_id\":99999999999999999999,\"rating\":5,\"content\":\"x\",\"written_at\":\"2024-05-01\"}"), "bad_review_id", "an integer review id past int64 (not taken as another one)");
+	is_str(code(INGEST_CRAWL, "{\"product_id\":1,\"state\":\"done\",\"request_id\":9223372036854775808}"), "bad_type", "a request id past int64");
 	is_str(code(INGEST_REVIEW, "{\"product_id\":1,\"review_id\":0,\"rating\":5,\"content\":\"x\",\"written_at\":\"2024-05-01\"}"), "bad_review_id", "review id 0");
 	is_str(code(INGEST_REVIEW, "{\"product_id\":1,\"review_id\":\"a/b\",\"rating\":5,\"content\":\"x\",\"written_at\":\"2024-05-01\"}"), "bad_review_id", "a slash in the review id");
 	is_str(code(INGEST_REVIEW, "{\"product_id\":1,\"review_id\":\"a\",\"rating\":\"5\",\"content\":\"x\",\"written_at\":\"2024-05-01\"}"), "bad_rating", "a rating as a string");
