@@ -323,7 +323,8 @@ static int check_review(struct chk *k, json_object *o, long long now, struct rev
 		return bad(k, "bad_review_id", "review_id는 양의 정수나 문자열이어야 합니다.");
 	}
 	if (integer(k, o, "rating", 1, 1, 5, "bad_rating", &rating) == -1)
-		return bad(k, "bad_rating", "rating은 1~5의 정수여야 합니다.");
+		return strcmp(k->code, "missing_field") == 0 ? -1 :
+		    bad(k, "bad_rating", "rating은 1~5의 정수여야 합니다.");
 	r->rating = (int)rating;
 	if (text(k, o, "content", 1, INGEST_CONTENT_MAX, &r->content) == -1 ||
 	    text(k, o, "title", 0, INGEST_TITLE_MAX, &r->title) == -1 ||

@@ -90,6 +90,7 @@ int main(void)
 	is_str(code(INGEST_CRAWL, "{\"product_id\":1,\"state\":\"done\",\"request_id\":9223372036854775808}"), "bad_type", "a request id past int64");
 	is_str(code(INGEST_REVIEW, "{\"product_id\":1,\"review_id\":0,\"rating\":5,\"content\":\"x\",\"written_at\":\"2024-05-01\"}"), "bad_review_id", "review id 0");
 	is_str(code(INGEST_REVIEW, "{\"product_id\":1,\"review_id\":\"a/b\",\"rating\":5,\"content\":\"x\",\"written_at\":\"2024-05-01\"}"), "bad_review_id", "a slash in the review id");
+	is_str(code(INGEST_REVIEW, "{\"product_id\":1,\"review_id\":\"a\",\"content\":\"x\",\"written_at\":\"2024-05-01\"}"), "missing_field", "no rating");
 	is_str(code(INGEST_REVIEW, "{\"product_id\":1,\"review_id\":\"a\",\"rating\":\"5\",\"content\":\"x\",\"written_at\":\"2024-05-01\"}"), "bad_rating", "a rating as a string");
 	is_str(code(INGEST_REVIEW, "{\"product_id\":1,\"review_id\":\"a\",\"rating\":5,\"content\":\"x\",\"written_at\":\"2025-12-02\"}"), "bad_date", "a date two days ahead");
 	is_str(code(INGEST_REVIEW, "{\"product_id\":1,\"review_id\":\"a\",\"rating\":5,\"content\":\"x\",\"written_at\":\"2025-11-30T20:00:00Z\"}"), "ok", "a time less than a day ahead (clock skew)");
