@@ -97,6 +97,7 @@ is($r->{json}{error}{code}, 'too_many_items', '... too_many_items');
 $r = ingest('reviews', { items => [ rev(review_id => 'big', product_id => 700003, content => 'x' x 9_000_000) ] });
 is($r->{status}, 413, 'a body over ingest.max_body: 413 from nginx');
 like($r->{content}, qr/"error"/, '... as a JSON error');
+is($r->{headers}{'access-control-allow-origin'}, '*', '... that an extension may read (CORS)');
 $r = $s->request('POST', '/api/ingest/reviews', { headers => { authorization => "Bearer $tok",
 	'content-type' => 'text/plain' }, content => '{"items":[]}' });
 is($r->{status}, 415, 'a non-JSON content type: 415');
@@ -269,6 +270,12 @@ is($r->{headers}{'access-control-allow-origin'}, '*', '... for any origin');
 like($r->{headers}{'access-control-allow-headers'} // '', qr/Authorization/, '... allowing the Authorization header');
 $r = ingest('reviews', { items => [] });
 is($r->{headers}{'access-control-allow-origin'}, '*', 'answers carry Access-Control-Allow-Origin');
+$s->stop_service('web');
+$r = ingest('reviews', { items => [] });
+is($r->{status}, 502, 'revlens-web down: 502 from nginx');
+is($r->{json}{error}{code}, 'bad_gateway', '... as a JSON error');
+is($r->{headers}{'access-control-allow-origin'}, '*', '... with Access-Control-Allow-Origin');
+$s->start_service('web');
 
 # ---------------------------------------------------------------- import
 my ($fh, $file) = tempfile(UNLINK => 1);
