@@ -14,6 +14,11 @@
 # Prints reviews/s for each and a summary. Reports; asserts nothing (target: at least
 # 20,000 reviews/s through import).
 #
+# Mind the sizes: when the Mongo stand-in cannot use an index for the upserts, each
+# batch costs time proportional to the collection, and the full-size run takes hours
+# (seen 2026-11-30: 50,000 reviews over one connection took 724 s, batch times growing).
+# A quick look: API_REVIEWS=5000 IMPORT_REVIEWS=10000 bench/ingest.sh (about 4 minutes).
+#
 # usage: bench/ingest.sh     (env: REVLENS_BUILDDIR, API_REVIEWS=50000,
 #                             API_PARALLEL=4, IMPORT_REVIEWS=100000)
 set -euo pipefail
@@ -117,18 +122,27 @@ export ingest_token base
 echo
 echo "1. POST /api/ingest/reviews, batches of 1,000, $API_REVIEWS reviews"
 snap; t0=$(now)
-new=0
+new=0 times=()
 for f in "$work"/seq-*.json; do
+	b0=$(now)
 	n=$(post_batch "$f") || exit 1
+	times+=("$(awk -v a="$b0" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')")
 	new=$((new + n))
 done
 t1=$(now); wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
 result[api1]=$(rate "$API_REVIEWS" "$wall")
 printf '   one connection:        %6.2fs  %8s reviews/s  (new: %d)\n' "$wall" "${result[api1]}" "$new"
+# a batch's time as the collection grows (constant if every write is indexed)
+if (( ${#times[@]} <= 10 )); then
+	echo "    seconds per batch, in order: ${times[*]}"
+else
+	echo "    seconds per batch, in order: ${times[*]:0:5} ... ${times[*]: -5}"
+fi
 cpu_report "$wall"
 
 snap; t0=$(now)
-new=$(ls "$work"/par-*.json | xargs -P "$API_PARALLEL" -n 1 bash -c 'post_batch "$0"' | awk '{ s += $1 } END { print s + 0 }')
+new=$(ls "$work"/par-*.json | xargs -P "$API_PARALLEL" -n 1 bash -c 'post_batch "$0"' | awk '{ s += $1 } END { print s + 0 }') ||
+	{ echo "bench: a parallel batch failed (above)"; exit 1; }
 t1=$(now); wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
 result[apiN]=$(rate "$API_REVIEWS" "$wall")
 printf '   %d parallel posters:    %6.2fs  %8s reviews/s  (new: %d)\n' "$API_PARALLEL" "$wall" "${result[apiN]}" "$new"
