@@ -191,6 +191,7 @@ int cmd_import(const struct config *cfg, int argc, char **argv)
 	}
 	im->ctx.collector = "import";
 	im->ctx.create_products = 1;
+	im->ctx.trusted = 1;            /* the operator */
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--collector") == 0 && i + 1 < argc) {
 			im->ctx.collector = argv[++i];

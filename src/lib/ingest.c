@@ -848,10 +848,11 @@ out:
 	return rc;
 }
 
-/* What the live progress of a request says for a crawl state. */
-static const char *crawl_message(const struct crawl *k, char *buf, size_t len)
+/* What the product page and the live progress say for a crawl state: a trusted
+ * collector's own words, or revlens's. */
+static const char *crawl_message(const struct ingest_ctx *c, const struct crawl *k, char *buf, size_t len)
 {
-	if (k->message != NULL && k->message[0] != '\0')
+	if (c->trusted && k->message != NULL && k->message[0] != '\0')
 		return k->message;
 	if (strcmp(k->state, "running") == 0) {
 		if (k->pages >= 0 && k->reviews >= 0)
@@ -864,7 +865,8 @@ static const char *crawl_message(const struct crawl *k, char *buf, size_t len)
 		else
 			snprintf(buf, len, "리뷰 수집을 마쳤습니다.");
 	} else if (strcmp(k->state, "blocked") == 0) {
-		snprintf(buf, len, "쿠팡이 수집을 막았습니다. 브라우저 확장 프로그램으로 리뷰를 보내 주세요.");
+		snprintf(buf, len, "쿠팡이 수집을 차단했습니다. 쿠팡 상품 페이지에서 브라우저 확장 프로그램 "
+		    "‘revlens로 보내기’로 리뷰를 보내 주세요.");
 	} else {
 		snprintf(buf, len, "리뷰를 모으지 못했습니다.");
 	}
@@ -874,16 +876,20 @@ static const char *crawl_message(const struct crawl *k, char *buf, size_t len)
 /* Show the crawl on the live progress of the analysis it serves, if that is active. */
 static void crawl_progress(struct ingest_ctx *c, const struct item *it, const char *msg)
 {
-	char rid[24], cp[24], err[256];
-	const char *p[2] = { rid, cp };
+	char rid[24], cp[24], uid[24], err[256];
+	const char *p[4] = { rid, cp, uid, c->trusted ? "t" : "f" };
 	struct progress pr;
 
 	if (it->u.c.request_id <= 0 || c->queue == NULL)
 		return;
 	snprintf(rid, sizeof(rid), "%lld", it->u.c.request_id);
 	snprintf(cp, sizeof(cp), "%lld", it->cp);
+	snprintf(uid, sizeof(uid), "%lld", c->user_id);
+	/* an active request of this product that the collector may speak for */
 	if (pg_exec(c->pg, "SELECT r.status, r.progress FROM analysis_requests r JOIN products p ON p.id = r.product_id "
-	    "WHERE r.id = $1 AND p.coupang_product_id = $2 AND r.status IN ('queued', 'running')", 2, p) == -1 ||
+	    "WHERE r.id = $1 AND p.coupang_product_id = $2 AND r.status IN ('queued', 'running') "
+	    "  AND ($4::boolean OR EXISTS (SELECT 1 FROM analysis_request_users u "
+	    "    WHERE u.request_id = r.id AND u.user_id = $3 AND u.cancelled_at IS NULL))", 4, p) == -1 ||
 	    pg_ntuples(c->pg) != 1)
 		return;
 	memset(&pr, 0, sizeof(pr));
@@ -906,7 +912,7 @@ static int store_crawl(struct ingest_ctx *c, struct item *v, int n, struct inges
 		const char *msg, *p[7];
 		if (!v[i].ok)
 			continue;
-		msg = crawl_message(k, buf, sizeof(buf));
+		msg = crawl_message(c, k, buf, sizeof(buf));
 		snprintf(pid, sizeof(pid), "%lld", v[i].pid);
 		snprintf(rid, sizeof(rid), "%lld", k->request_id);
 		snprintf(pages, sizeof(pages), "%lld", k->pages);

@@ -33,7 +33,7 @@
 #define INGEST_MESSAGE_MAX   500
 #define INGEST_REVIEW_ID_MAX 64
 #define INGEST_COLLECTOR_MAX 32
-#define INGEST_TIME_MIN_MS   946684800000LL  /* 2000-01-01T00:00:00Z */
+#define INGEST_TIME_MIN_MS   946652400000LL  /* 2000-01-01T00:00:00+09:00 */
 #define INGEST_MSG           200     /* bytes of a rejection message */
 
 enum ingest_kind { INGEST_REVIEW, INGEST_PRICE, INGEST_TAG, INGEST_CRAWL };
@@ -59,6 +59,11 @@ struct ingest_ctx {
 	const char *publish_socket;     /* nchan publisher; NULL for none */
 	long long user_id;              /* added_by of created products; 0 for none */
 	int create_products;            /* may unknown Coupang ids create products? */
+	int trusted;                    /* an operator's collector: its crawl-state messages
+	                                 * are shown as sent and it may report on any request.
+	                                 * Anyone else's crawl states read in revlens's words
+	                                 * and reach only the live progress of requests its
+	                                 * user is on. */
 	const char *collector;          /* [a-z0-9_-]{1,32} */
 	long long now_ms;               /* the clock (0: read it) */
 	char err[256];                  /* why a store failed */

@@ -61,19 +61,20 @@ int ingest_token_auth(struct pg_conn *pg, const char *tok, size_t len, struct in
 	if (!ingest_token_shape(tok, len))
 		return 0;
 	hash_hex(tok, len, hex);
-	if (pg_exec(pg, "WITH t AS (SELECT t.id, t.user_id, t.create_products, t.last_used_at "
+	if (pg_exec(pg, "WITH t AS (SELECT t.id, t.user_id, t.create_products, u.role = 'admin' AS admin "
 	    "  FROM ingest_tokens t JOIN users u ON u.id = t.user_id "
 	    "  WHERE t.token_hash = decode($1, 'hex') AND t.revoked_at IS NULL "
 	    "    AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.status = 'active'), "
 	    "n AS (UPDATE ingest_tokens SET last_used_at = now() WHERE id = (SELECT id FROM t) "
 	    "  AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')) "
-	    "SELECT id, user_id, create_products FROM t", 1, p) == -1)
+	    "SELECT id, user_id, create_products, admin FROM t", 1, p) == -1)
 		return -1;
 	if (pg_ntuples(pg) != 1)
 		return 0;
 	a->token_id = pg_value_ll(pg, 0, 0);
 	a->user_id = pg_value_ll(pg, 0, 1);
 	a->create_products = strcmp(pg_value(pg, 0, 2), "t") == 0;
+	a->admin = strcmp(pg_value(pg, 0, 3), "t") == 0;
 	return 1;
 }
 

@@ -26,6 +26,8 @@ int ingest_token_create(struct pg_conn *pg, long long uid, const char *name, int
 struct ingest_auth {
 	long long token_id, user_id;
 	int create_products;
+	int admin;                      /* the token's user is an administrator: the
+	                                 * crawlers' service account (see ingest.h) */
 };
 
 /* Who tok[0..len) belongs to: 1 with *a filled, 0 when it is no valid token (unknown,

@@ -22,7 +22,9 @@ die "$B/revlens-crawler is not built (run make)\n" unless -x "$B/revlens-crawler
 my $json = JSON::PP->new->utf8->canonical;
 my $s = RevlensTest->start(workers => 2);
 my $fc = FakeCoupang->start(dir => $s->rundir . '/fake-coupang');
+# the crawlers' service account is an administrator: its crawl messages are shown as sent
 my $u = $s->add_user('crawl');
+$s->cli('user', 'set-role', $u->{email}, 'admin')->{exit} == 0 or die "set-role failed\n";
 my $tok = $s->ingest_token($u->{email});
 my $R = $s->rundir;
 

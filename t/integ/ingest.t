@@ -193,9 +193,13 @@ my $rid = do {
 	($json->decode($a->{content})->{request} // $json->decode($a->{content}))->{id};
 };
 ok($rid, 'an analysis request of the product is active');
+# the crawlers' service account: an administrator's token
+my $svc = 'crawler-svc@example.com';
+is($s->cli({ stdin => "crawler service pass 2026\n" }, 'user', 'add', '--admin', $svc)->{exit}, 0, 'an admin account for the crawlers');
+my $svc_tok = $s->ingest_token($svc);
 $r = ingest('crawl-status', { collector => 'crawler', items => [
 	{ product_id => 700010, state => 'running', request_id => $rid + 0, pages => 3, reviews => 30 },
-	{ product_id => 700010, state => 'sleeping' } ] });
+	{ product_id => 700010, state => 'sleeping' } ] }, $svc_tok);
 is($r->{json}{stored}, 1, 'a crawl state is stored');
 is($r->{json}{rejected}[0]{code}, 'bad_state', 'an unknown state is rejected');
 is(sql("SELECT state || '|' || collector || '|' || pages || '|' || reviews || '|' || request_id FROM product_crawl_status WHERE product_id = $pid"),
@@ -203,9 +207,28 @@ is(sql("SELECT state || '|' || collector || '|' || pages || '|' || reviews || '|
 like(decode('UTF-8', $s->redis_cli('HGET', "progress:$rid", 'message')), qr/3쪽, 리뷰 30개/, 'the request\'s live progress shows the crawl');
 is($s->redis_cli('HGET', "progress:$rid", 'stage'), 'collect', '... at the collect stage');
 $r = ingest('crawl-status', { items => [ { product_id => 700010, state => 'blocked',
-	message => '쿠팡이 막았습니다. 확장 프로그램으로 보내 주세요.' } ] });
+	message => '쿠팡이 막았습니다. 확장 프로그램으로 보내 주세요.' } ] }, $svc_tok);
 is(sql("SELECT state || '|' || message FROM product_crawl_status WHERE product_id = $pid"),
-	'blocked|쿠팡이 막았습니다. 확장 프로그램으로 보내 주세요.', 'blocked with the collector\'s message');
+	'blocked|쿠팡이 막았습니다. 확장 프로그램으로 보내 주세요.', 'blocked with the service\'s own message');
+
+# anyone else's collector: its words are not shown, and it reaches only requests its user is on
+$r = ingest('crawl-status', { items => [ { product_id => 700010, state => 'running', request_id => $rid + 0,
+	pages => 9, reviews => 90, message => '여기를 클릭해 당첨금을 받으세요' } ] });
+is($r->{json}{stored}, 1, 'a user\'s collector reports a crawl state');
+unlike(sql("SELECT message FROM product_crawl_status WHERE product_id = $pid"), qr/당첨금/, '... its own words are not shown to everyone');
+like(sql("SELECT message FROM product_crawl_status WHERE product_id = $pid"), qr/9쪽, 리뷰 90개/, '... revlens says what it reported');
+like(decode('UTF-8', $s->redis_cli('HGET', "progress:$rid", 'message')), qr/3쪽, 리뷰 30개/,
+	'... and it cannot write into the live progress of a request its user is not on');
+my $rid2 = do {
+	my $a = $s->request('POST', "/api/products/$pid/analyses", { headers => {
+		authorization => "Bearer $u->{token}", 'content-type' => 'application/json' }, content => '{}' });
+	($json->decode($a->{content})->{request} // $json->decode($a->{content}))->{id};
+};
+is($rid2, $rid, 'the collector\'s user joins the request');
+ingest('crawl-status', { items => [ { product_id => 700010, state => 'running', request_id => $rid + 0, pages => 5, reviews => 50 } ] });
+like(decode('UTF-8', $s->redis_cli('HGET', "progress:$rid", 'message')), qr/5쪽, 리뷰 50개/, '... and now its crawl shows in the progress');
+ingest('crawl-status', { items => [ { product_id => 700010, state => 'blocked',
+	message => '쿠팡이 막았습니다. 확장 프로그램으로 보내 주세요.' } ] }, $svc_tok);
 
 my $page = decode('UTF-8', $s->get("/products/$pid")->{content});
 like($page, qr/쿠팡이 차단함/, 'the product page shows the crawl was blocked');

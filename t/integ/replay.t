@@ -17,7 +17,9 @@ die "$B/revlens-replay-crawler is not built (run make)\n" unless -x "$B/revlens-
 
 my $json = JSON::PP->new->utf8->canonical;
 my $s = RevlensTest->start(workers => 2);
+# the crawlers' service account is an administrator: its crawl messages are shown as sent
 my $u = $s->add_user('replay');
+$s->cli('user', 'set-role', $u->{email}, 'admin')->{exit} == 0 or die "set-role failed\n";
 my $tok = $s->ingest_token($u->{email});
 my $R = $s->rundir;
 

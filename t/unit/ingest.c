@@ -97,6 +97,9 @@ int main(void)
 	is_str(code(INGEST_REVIEW, "{\"product_id\":1,\"review_id\":\"a\",\"rating\":5,\"content\":\"x\",\"written_at\":\"2024-05-01\",\"option\":5}"), "bad_type", "a number as option");
 	is_str(code(INGEST_REVIEW, "{\"product_id\":1,\"review_id\":\"a\",\"rating\":5,\"content\":\"x\\u0000y\",\"written_at\":\"2024-05-01\"}"), "bad_text", "NUL in the content");
 
+	is_str(code(INGEST_REVIEW, "{\"product_id\":1,\"review_id\":\"a\",\"rating\":5,\"content\":\"x\",\"written_at\":\"2000-01-01\"}"), "ok", "2000-01-01 in Seoul, the first day taken");
+	is_str(code(INGEST_REVIEW, "{\"product_id\":1,\"review_id\":\"a\",\"rating\":5,\"content\":\"x\",\"written_at\":\"1999-12-31T23:59:59+09:00\"}"), "bad_date", "a second before it");
+
 	/* prices */
 	is_str(code(INGEST_PRICE, "{\"product_id\":1,\"price\":12900,\"observed_at\":\"2024-05-01\",\"name\":\"두유\",\"image_url\":\"https://a.example/x.jpg\"}"), "ok", "a price with name and image");
 	is_str(code(INGEST_PRICE, "{\"product_id\":1,\"price\":0,\"observed_at\":\"2024-05-01\"}"), "ok", "a price of 0 won");
