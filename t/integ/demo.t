@@ -48,6 +48,16 @@ is_deeply([sort keys %reviews], \@pids, '... each with reviews');
 ok(!(grep { keys %{ $reviews{$_} } < 150 } @pids), '... at least 150 each');
 is(scalar(map { keys %$_ } values %reviews), 2700, '... 2,700 reviews with distinct ids');
 
+# the committed file is what tools/make-demo-data builds (when the source reviews are here)
+SKIP: {
+	my $dir = $ENV{REVLENS_REVIEWS_DIR} || '/work/shared/data/reviews';
+	skip "no source reviews in $dir (REVLENS_REVIEWS_DIR)", 1 unless -r "$dir/shopping_train.tsv";
+	my $c = RevlensTest::run_cmd(['python3', "$src/tools/make-demo-data", '--reviews', $dir,
+		'--out', $file, '--check']);
+	is($c->{exit}, 0, 'tools/make-demo-data rebuilds the committed file byte for byte')
+		or diag($c->{out} . $c->{err});
+}
+
 # ------------------------------------------------------------------ the first load
 my $s = RevlensTest->start(workers => 2);
 sub sql { my ($q) = @_; decode('UTF-8', $s->psql(encode('UTF-8', $q))) }
