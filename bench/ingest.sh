@@ -79,14 +79,15 @@ web_pid=$(cat "$REVLENS_RUNDIR/web/revlens-web.pid")
 redis_pid=$(cat "$REVLENS_RUNDIR/redis/redis.pid")
 nginx_pid=$(cat "$REVLENS_RUNDIR/nginx/nginx.pid")
 tree_ticks() { # PID: utime+stime of the process, of its reaped children and of its live children
-	awk -v root="$1" '
-		FNR == 1 {
+	# (processes come and go while we read: cat skips the vanished ones)
+	{ cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v root="$1" '
+		{
+			pid = $1
 			sub(/^.*\) /, "")   # fields after the command name: $1 = state, $2 = ppid
-			pid = FILENAME; sub(/^\/proc\//, "", pid); sub(/\/stat$/, "", pid)
 			if (pid == root) t += $12 + $13 + $14 + $15
 			else if ($2 == root) t += $12 + $13
 		}
-		END { print t + 0 }' /proc/[0-9]*/stat 2>/dev/null
+		END { print t + 0 }'
 }
 declare -A cpu0
 snap() { for s in postgres mongo web redis nginx; do cpu0[$s]=$(tree_ticks "$(pid_of $s)"); done; }
