@@ -1,4 +1,5 @@
 /* ingest.c — validation and storage of collected items (see ingest.h, docs/ingest.md). */
+#define _GNU_SOURCE             /* qsort_r */
 #include <errno.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 
 struct review {
 	char id[INGEST_REVIEW_ID_MAX + 1];
+	char hash[33];                  /* of what the collector sent */
 	int rating;
 	const char *content, *title, *option, *author;
 	long long written_ms;
@@ -36,6 +38,7 @@ struct tag {
 	double percent;
 	long long respondents;          /* -1 when absent */
 	long long observed_ms;
+	char day[16];                   /* YYYY-MM-DD in Seoul */
 };
 
 struct crawl {
@@ -43,9 +46,16 @@ struct crawl {
 	long long request_id, pages, reviews;   /* -1 when absent */
 };
 
+#define ITEM_KEY 96                     /* "<product>:<review id>" or 32 hex */
+
 struct item {
 	int ok;                         /* passed the checks and has a product */
+	int skip;                       /* stored already: another copy in the batch wins,
+	                                 * or MongoDB holds it as new */
+	int stored;                     /* MongoDB has a document with its key */
 	long index;
+	char key[ITEM_KEY];             /* the document's _id */
+	long long order;                /* which copy of a key wins: the highest */
 	long long cp;                   /* Coupang product id */
 	long long pid;                  /* products.id, once resolved */
 	union {
@@ -561,19 +571,243 @@ out:
 	return rc;
 }
 
-/* ------------------------------------------------------------------ MongoDB bulk */
+/* ------------------------------------------------------------------ MongoDB
+ *
+ * A review's or survey tag's document has an _id made from what identifies it
+ * ("<product>:<review id>", or a hash of product, day, question and answer), so that
+ * finding what is stored and writing go through the _id index alone: one find of the
+ * batch's ids, then one unordered bulk of upserts by _id for what is new or changed.
+ * (mongo-java-server, the local stand-in, uses an index only when a query's keys are
+ * exactly the index's; any other filter would scan the collection for every item.)
+ */
+
+/* BLAKE2b-128 of what makes a review what it is, as hex. */
+static void review_hash(const struct review *r, char hex[33])
+{
+	crypto_generichash_state st;
+	unsigned char h[16];
+	const char *parts[4] = { r->content, r->title, r->option, r->author };
+	char head[64];
+
+	crypto_generichash_init(&st, NULL, 0, sizeof(h));
+	snprintf(head, sizeof(head), "%d|%lld|", r->rating, r->written_ms);
+	crypto_generichash_update(&st, (const unsigned char *)head, strlen(head));
+	for (int i = 0; i < 4; i++) {
+		const char *s = parts[i] != NULL ? parts[i] : "";
+		unsigned char len[8];
+		size_t n = strlen(s);
+		for (int b = 0; b < 8; b++)
+			len[b] = (unsigned char)(n >> (8 * b));
+		crypto_generichash_update(&st, len, sizeof(len));
+		crypto_generichash_update(&st, (const unsigned char *)s, n);
+	}
+	crypto_generichash_final(&st, h, sizeof(h));
+	sodium_bin2hex(hex, 33, h, sizeof(h));
+}
+
+/* "YYYY-MM-DD" of ms in Seoul. */
+static void seoul_date(long long ms, char out[16])
+{
+	long long z = (ms + SEOUL_OFFSET_MS) / DAY_MS, era, doe, yoe, y, doy, mp, d, m;
+
+	if ((ms + SEOUL_OFFSET_MS) % DAY_MS < 0)
+		z--;
+	/* H. Hinnant's civil_from_days */
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp + (mp < 10 ? 3 : -9);
+	y += m <= 2;
+	snprintf(out, 16, "%04d-%02d-%02d", (int)(y % 10000), (int)m, (int)d);
+}
+
+static void review_prepare(struct item *it)
+{
+	review_hash(&it->u.r, it->u.r.hash);
+	snprintf(it->key, sizeof(it->key), "%lld:%s", it->pid, it->u.r.id);
+	it->order = it->index;                  /* the batch's last copy wins */
+}
+
+/* A review is written when what the collector sent differs from what is stored. */
+static int review_fresh(const struct item *it, bson_iter_t *stored)
+{
+	return !BSON_ITER_HOLDS_UTF8(stored) || strcmp(bson_iter_utf8(stored, NULL), it->u.r.hash) != 0;
+}
+
+static void review_fields(const struct ingest_ctx *c, const struct item *it, bson_t *set)
+{
+	const struct review *r = &it->u.r;
+
+	BSON_APPEND_INT64(set, "product_id", it->pid);
+	BSON_APPEND_UTF8(set, "review_id", r->id);
+	BSON_APPEND_INT64(set, "coupang_product_id", it->cp);
+	BSON_APPEND_INT32(set, "rating", r->rating);
+	BSON_APPEND_UTF8(set, "title", r->title ? r->title : "");
+	BSON_APPEND_UTF8(set, "text", r->content);
+	BSON_APPEND_UTF8(set, "option", r->option ? r->option : "");
+	BSON_APPEND_UTF8(set, "author", r->author ? r->author : "");
+	BSON_APPEND_DATE_TIME(set, "review_date", r->written_ms);
+	BSON_APPEND_UTF8(set, "collector", c->collector);
+	BSON_APPEND_UTF8(set, "hash", r->hash);
+	BSON_APPEND_DATE_TIME(set, "ingested_at", c->now_ms);
+}
+
+/* What an edit of a review removes: its analysis (the worker analyses it again). */
+static const char *const review_clear[] = { "sentiment", "keywords", "aspects", "analyzed_at", NULL };
+
+static void tag_prepare(struct item *it)
+{
+	const struct tag *t = &it->u.t;
+	crypto_generichash_state st;
+	unsigned char h[16];
+	char head[48];
+	const char *parts[2] = { t->question, t->answer };
+
+	seoul_date(t->observed_ms, it->u.t.day);
+	snprintf(head, sizeof(head), "%lld|%s|", it->pid, t->day);
+	crypto_generichash_init(&st, NULL, 0, sizeof(h));
+	crypto_generichash_update(&st, (const unsigned char *)head, strlen(head));
+	for (int i = 0; i < 2; i++) {
+		unsigned char len[8];
+		size_t n = strlen(parts[i]);
+		for (int b = 0; b < 8; b++)
+			len[b] = (unsigned char)(n >> (8 * b));
+		crypto_generichash_update(&st, len, sizeof(len));
+		crypto_generichash_update(&st, (const unsigned char *)parts[i], n);
+	}
+	crypto_generichash_final(&st, h, sizeof(h));
+	sodium_bin2hex(it->key, sizeof(it->key), h, sizeof(h));
+	/* the day's latest observation wins, then the batch's last copy */
+	it->order = t->observed_ms * 1024 + it->index;
+}
+
+/* A tag is written unless what is stored was observed later. */
+static int tag_fresh(const struct item *it, bson_iter_t *stored)
+{
+	return !BSON_ITER_HOLDS_DATE_TIME(stored) || bson_iter_date_time(stored) <= it->u.t.observed_ms;
+}
+
+static void tag_fields(const struct ingest_ctx *c, const struct item *it, bson_t *set)
+{
+	const struct tag *t = &it->u.t;
+
+	BSON_APPEND_INT64(set, "product_id", it->pid);
+	BSON_APPEND_UTF8(set, "snapshot_date", t->day);
+	BSON_APPEND_UTF8(set, "category", t->question);
+	BSON_APPEND_UTF8(set, "tag", t->answer);
+	BSON_APPEND_INT64(set, "coupang_product_id", it->cp);
+	BSON_APPEND_DOUBLE(set, "percent", t->percent);
+	if (t->respondents >= 0)
+		BSON_APPEND_INT64(set, "respondents", t->respondents);
+	BSON_APPEND_DATE_TIME(set, "crawled_at", t->observed_ms);
+	BSON_APPEND_UTF8(set, "collector", c->collector);
+}
+
+static const char *const tag_clear[] = { NULL };
+
+struct doc_kind {
+	const char *collection;
+	const char *compare;            /* the stored field fresh() looks at */
+	void (*prepare)(struct item *it);       /* key and order */
+	int (*fresh)(const struct item *it, bson_iter_t *stored);
+	void (*fields)(const struct ingest_ctx *c, const struct item *it, bson_t *doc);
+	const char *const *clear;       /* fields an update removes */
+};
+
+static const struct doc_kind reviews_kind = {
+	"product_reviews_raw", "hash", review_prepare, review_fresh, review_fields, review_clear
+};
+static const struct doc_kind tags_kind = {
+	"coupang_keyword_tags", "crawled_at", tag_prepare, tag_fresh, tag_fields, tag_clear
+};
+
+static int by_key_order(const void *a, const void *b, void *items)
+{
+	const struct item *v = items, *x = &v[*(const int *)a], *y = &v[*(const int *)b];
+	int c = strcmp(x->key, y->key);
+
+	return c != 0 ? c : (x->order > y->order) - (x->order < y->order);
+}
+
+/* Position of key among the winners (sorted by key), or -1. */
+static int find_key(const struct item *v, const int *win, int nwin, const char *key)
+{
+	int lo = 0, hi = nwin - 1;
+
+	while (lo <= hi) {
+		int mid = lo + (hi - lo) / 2, c = strcmp(v[win[mid]].key, key);
+		if (c == 0)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+/* Mark the winners whose stored document is as new as they are. 0 or -1. */
+static int skip_stored(struct ingest_ctx *c, const struct doc_kind *k, mongoc_collection_t *coll,
+    struct item *v, const int *win, int nwin, struct ingest_result *res)
+{
+	bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, id, in, proj;
+	const bson_t *doc;
+	bson_error_t error;
+	mongoc_cursor_t *cur;
+	char idx[16];
+	int rc = 0;
+
+	BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &id);
+	BSON_APPEND_ARRAY_BEGIN(&id, "$in", &in);
+	for (int i = 0; i < nwin; i++) {
+		snprintf(idx, sizeof(idx), "%d", i);
+		BSON_APPEND_UTF8(&in, idx, v[win[i]].key);
+	}
+	bson_append_array_end(&id, &in);
+	bson_append_document_end(&filter, &id);
+	BSON_APPEND_DOCUMENT_BEGIN(&opts, "projection", &proj);
+	BSON_APPEND_INT32(&proj, k->compare, 1);
+	bson_append_document_end(&opts, &proj);
+	cur = mongoc_collection_find_with_opts(coll, &filter, &opts, NULL);
+	while (mongoc_cursor_next(cur, &doc)) {
+		bson_iter_t it, cmp;
+		int w;
+		if (!bson_iter_init_find(&it, doc, "_id") || !BSON_ITER_HOLDS_UTF8(&it) ||
+		    (w = find_key(v, win, nwin, bson_iter_utf8(&it, NULL))) < 0)
+			continue;
+		v[win[w]].stored = 1;
+		if (!bson_iter_init_find(&cmp, doc, k->compare))
+			memset(&cmp, 0, sizeof(cmp));
+		if (!k->fresh(&v[win[w]], &cmp)) {
+			v[win[w]].skip = 1;
+			res->unchanged++;
+		}
+	}
+	if (mongoc_cursor_error(cur, &error)) {
+		store_failed(c, "mongodb", error.message);
+		rc = -1;
+	}
+	mongoc_cursor_destroy(cur);
+	bson_destroy(&filter);
+	bson_destroy(&opts);
+	return rc;
+}
 
 /* Run bulk; count upserts as created, modified as updated, matched-but-same and
- * duplicate-key refusals (the filter's "content differs" failed on an existing
- * document) as unchanged; other write errors reject their items. */
+ * duplicate-key refusals (a racing writer stored it first) as unchanged; other
+ * write errors reject their items. */
 static int run_bulk(struct ingest_ctx *c, mongoc_bulk_operation_t *bulk, const struct item *v,
     const int *pos, int nops, struct ingest_result *res)
 {
 	bson_t reply;
 	bson_error_t error;
 	bson_iter_t it, arr;
-	long long upserted = 0, matched = 0, modified = 0, dups = 0;
-	int rc = 0;
+	long long inserted = 0, upserted = 0, matched = 0, modified = 0, dups = 0;
 
 	if (nops == 0)
 		return 0;
@@ -585,6 +819,8 @@ static int run_bulk(struct ingest_ctx *c, mongoc_bulk_operation_t *bulk, const s
 		bson_destroy(&reply);
 		return -1;
 	}
+	if (bson_iter_init_find(&it, &reply, "nInserted"))
+		inserted = bson_iter_as_int64(&it);
 	if (bson_iter_init_find(&it, &reply, "nUpserted"))
 		upserted = bson_iter_as_int64(&it);
 	if (bson_iter_init_find(&it, &reply, "nMatched"))
@@ -617,159 +853,94 @@ static int run_bulk(struct ingest_ctx *c, mongoc_bulk_operation_t *bulk, const s
 		}
 	}
 	bson_destroy(&reply);
-	res->created += upserted;
+	res->created += inserted + upserted;
 	res->updated += modified;
 	res->unchanged += (matched - modified) + dups;
-	return rc;
+	return 0;
 }
 
-/* BLAKE2b-128 of what makes a review what it is, as hex. */
-static void review_hash(const struct review *r, char hex[33])
+/* Store the ok items of kind k: the batch's winner of each key, unless what is stored
+ * is as new. */
+static int store_docs(struct ingest_ctx *c, const struct doc_kind *k, struct item *v, int n,
+    struct ingest_result *res)
 {
-	crypto_generichash_state st;
-	unsigned char h[16];
-	const char *parts[4] = { r->content, r->title, r->option, r->author };
-	char head[64];
-
-	crypto_generichash_init(&st, NULL, 0, sizeof(h));
-	snprintf(head, sizeof(head), "%d|%lld|", r->rating, r->written_ms);
-	crypto_generichash_update(&st, (const unsigned char *)head, strlen(head));
-	for (int i = 0; i < 4; i++) {
-		const char *s = parts[i] != NULL ? parts[i] : "";
-		unsigned char len[8];
-		size_t n = strlen(s);
-		for (int b = 0; b < 8; b++)
-			len[b] = (unsigned char)(n >> (8 * b));
-		crypto_generichash_update(&st, len, sizeof(len));
-		crypto_generichash_update(&st, (const unsigned char *)s, n);
-	}
-	crypto_generichash_final(&st, h, sizeof(h));
-	sodium_bin2hex(hex, 33, h, sizeof(h));
-}
-
-/* The upsert of one review: keyed by product and review id, and only where the stored
- * content differs (an identical review then fails as a duplicate: unchanged). */
-static void review_upsert(const struct ingest_ctx *c, const struct item *it, bson_t *filter, bson_t *update)
-{
-	const struct review *r = &it->u.r;
-	bson_t ne, set, unset;
-	char hash[33];
-
-	review_hash(r, hash);
-	BSON_APPEND_INT64(filter, "product_id", it->pid);
-	BSON_APPEND_UTF8(filter, "review_id", r->id);
-	BSON_APPEND_DOCUMENT_BEGIN(filter, "hash", &ne);
-	BSON_APPEND_UTF8(&ne, "$ne", hash);
-	bson_append_document_end(filter, &ne);
-	BSON_APPEND_DOCUMENT_BEGIN(update, "$set", &set);
-	BSON_APPEND_INT64(&set, "coupang_product_id", it->cp);
-	BSON_APPEND_INT32(&set, "rating", r->rating);
-	BSON_APPEND_UTF8(&set, "title", r->title ? r->title : "");
-	BSON_APPEND_UTF8(&set, "text", r->content);
-	BSON_APPEND_UTF8(&set, "option", r->option ? r->option : "");
-	BSON_APPEND_UTF8(&set, "author", r->author ? r->author : "");
-	BSON_APPEND_DATE_TIME(&set, "review_date", r->written_ms);
-	BSON_APPEND_UTF8(&set, "collector", c->collector);
-	BSON_APPEND_UTF8(&set, "hash", hash);
-	BSON_APPEND_DATE_TIME(&set, "ingested_at", c->now_ms);
-	bson_append_document_end(update, &set);
-	/* an edited review is analysed again */
-	BSON_APPEND_DOCUMENT_BEGIN(update, "$unset", &unset);
-	BSON_APPEND_UTF8(&unset, "sentiment", "");
-	BSON_APPEND_UTF8(&unset, "keywords", "");
-	BSON_APPEND_UTF8(&unset, "aspects", "");
-	BSON_APPEND_UTF8(&unset, "analyzed_at", "");
-	bson_append_document_end(update, &unset);
-}
-
-/* "YYYY-MM-DD" of ms in Seoul. */
-static void seoul_date(long long ms, char out[16])
-{
-	long long z = (ms + SEOUL_OFFSET_MS) / DAY_MS, era, doe, yoe, y, doy, mp, d, m;
-
-	if ((ms + SEOUL_OFFSET_MS) % DAY_MS < 0)
-		z--;
-	/* H. Hinnant's civil_from_days */
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d = doy - (153 * mp + 2) / 5 + 1;
-	m = mp + (mp < 10 ? 3 : -9);
-	y += m <= 2;
-	snprintf(out, 16, "%04d-%02d-%02d", (int)(y % 10000), (int)m, (int)d);
-}
-
-/* The upsert of one survey tag: keyed by product, day, question and answer; the later
- * observation of a day wins (an older one finds no document to update, tries to
- * insert and is refused as a duplicate: unchanged). */
-static void tag_upsert(const struct ingest_ctx *c, const struct item *it, bson_t *filter, bson_t *update)
-{
-	const struct tag *t = &it->u.t;
-	bson_t lte, set;
-	char day[16];
-
-	seoul_date(t->observed_ms, day);
-	BSON_APPEND_INT64(filter, "product_id", it->pid);
-	BSON_APPEND_UTF8(filter, "snapshot_date", day);
-	BSON_APPEND_UTF8(filter, "category", t->question);
-	BSON_APPEND_UTF8(filter, "tag", t->answer);
-	BSON_APPEND_DOCUMENT_BEGIN(filter, "crawled_at", &lte);
-	BSON_APPEND_DATE_TIME(&lte, "$lte", t->observed_ms);
-	bson_append_document_end(filter, &lte);
-	BSON_APPEND_DOCUMENT_BEGIN(update, "$set", &set);
-	BSON_APPEND_INT64(&set, "coupang_product_id", it->cp);
-	BSON_APPEND_DOUBLE(&set, "percent", t->percent);
-	if (t->respondents >= 0)
-		BSON_APPEND_INT64(&set, "respondents", t->respondents);
-	BSON_APPEND_DATE_TIME(&set, "crawled_at", t->observed_ms);
-	BSON_APPEND_UTF8(&set, "collector", c->collector);
-	bson_append_document_end(update, &set);
-}
-
-typedef void upsert_fn(const struct ingest_ctx *c, const struct item *it, bson_t *filter, bson_t *update);
-
-/* One unordered bulk write of the upserts that build makes of the ok items. */
-static int bulk_upsert(struct ingest_ctx *c, const char *collection, upsert_fn *build, struct item *v,
-    int n, struct ingest_result *res)
-{
-	mongoc_collection_t *coll = mongoc_client_get_collection(c->mongo->client, c->mongo->dbname, collection);
+	mongoc_collection_t *coll = mongoc_client_get_collection(c->mongo->client, c->mongo->dbname, k->collection);
+	mongoc_bulk_operation_t *bulk = NULL;
 	bson_t bopts = BSON_INITIALIZER, opts = BSON_INITIALIZER;
-	mongoc_bulk_operation_t *bulk;
 	bson_error_t error;
-	int *pos = malloc(sizeof(int) * (size_t)(n ? n : 1)), nops = 0, rc = -1;
+	int *pos = malloc(sizeof(int) * (size_t)(n ? n : 1)), *win = malloc(sizeof(int) * (size_t)(n ? n : 1));
+	int nok = 0, nwin = 0, nops = 0, rc = -1;
 
-	BSON_APPEND_BOOL(&bopts, "ordered", false);
-	BSON_APPEND_BOOL(&opts, "upsert", true);
-	bulk = mongoc_collection_create_bulk_operation_with_opts(coll, &bopts);
-	if (pos == NULL) {
+	if (pos == NULL || win == NULL) {
 		snprintf(c->err, sizeof(c->err), "out of memory");
 		goto out;
 	}
 	for (int i = 0; i < n; i++) {
-		bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER;
-		bool added;
 		if (!v[i].ok)
 			continue;
-		build(c, &v[i], &filter, &update);
-		added = mongoc_bulk_operation_update_one_with_opts(bulk, &filter, &update, &opts, &error);
+		k->prepare(&v[i]);
+		pos[nok++] = i;
+	}
+	if (nok == 0) {
+		rc = 0;
+		goto out;
+	}
+	/* one write per key: the last of each run (by order) wins, the others are
+	 * stored as it is */
+	qsort_r(pos, (size_t)nok, sizeof(int), by_key_order, v);
+	for (int i = 0; i < nok; i++) {
+		if (i + 1 < nok && strcmp(v[pos[i]].key, v[pos[i + 1]].key) == 0) {
+			v[pos[i]].skip = 1;
+			res->unchanged++;
+			continue;
+		}
+		win[nwin++] = pos[i];
+	}
+	if (skip_stored(c, k, coll, v, win, nwin, res) == -1)
+		goto out;
+	BSON_APPEND_BOOL(&bopts, "ordered", false);
+	BSON_APPEND_BOOL(&opts, "upsert", true);
+	bulk = mongoc_collection_create_bulk_operation_with_opts(coll, &bopts);
+	for (int i = 0; i < nwin; i++) {
+		struct item *it = &v[win[i]];
+		bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER, set, unset;
+		bool added;
+		if (it->skip)
+			continue;
+		if (!it->stored) {
+			/* new: a plain insert (a racing writer's copy makes it a duplicate) */
+			BSON_APPEND_UTF8(&update, "_id", it->key);
+			k->fields(c, it, &update);
+			added = mongoc_bulk_operation_insert_with_opts(bulk, &update, NULL, &error);
+		} else {
+			BSON_APPEND_UTF8(&filter, "_id", it->key);
+			BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
+			k->fields(c, it, &set);
+			bson_append_document_end(&update, &set);
+			if (k->clear[0] != NULL) {
+				BSON_APPEND_DOCUMENT_BEGIN(&update, "$unset", &unset);
+				for (const char *const *f = k->clear; *f != NULL; f++)
+					BSON_APPEND_UTF8(&unset, *f, "");
+				bson_append_document_end(&update, &unset);
+			}
+			added = mongoc_bulk_operation_update_one_with_opts(bulk, &filter, &update, &opts, &error);
+		}
 		bson_destroy(&filter);
 		bson_destroy(&update);
 		if (!added) {
 			store_failed(c, "mongodb", error.message);
 			goto out;
 		}
-		pos[nops++] = i;
+		pos[nops++] = win[i];
 	}
 	rc = run_bulk(c, bulk, v, pos, nops, res);
 out:
 	free(pos);
+	free(win);
 	bson_destroy(&bopts);
 	bson_destroy(&opts);
-	mongoc_bulk_operation_destroy(bulk);
+	if (bulk != NULL)
+		mongoc_bulk_operation_destroy(bulk);
 	mongoc_collection_destroy(coll);
 	return rc;
 }
@@ -980,9 +1151,9 @@ int ingest_items(struct ingest_ctx *c, enum ingest_kind k, json_object *const *i
 	if (good > 0 && resolve(c, v, n, res, k) == -1)
 		goto out;
 	switch (k) {
-	case INGEST_REVIEW: rc = bulk_upsert(c, "product_reviews_raw", review_upsert, v, n, res); break;
+	case INGEST_REVIEW: rc = store_docs(c, &reviews_kind, v, n, res); break;
 	case INGEST_PRICE:  rc = store_prices(c, v, n, res); break;
-	case INGEST_TAG:    rc = bulk_upsert(c, "coupang_keyword_tags", tag_upsert, v, n, res); break;
+	case INGEST_TAG:    rc = store_docs(c, &tags_kind, v, n, res); break;
 	case INGEST_CRAWL:  rc = store_crawl(c, v, n, res); break;
 	}
 	res->stored = res->created + res->updated + res->unchanged;
