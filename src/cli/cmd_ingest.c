@@ -315,7 +315,7 @@ int cmd_crawl(const struct config *cfg, int argc, char **argv)
 	}
 	if (open_stores(cfg, &st, 1, me) == -1)
 		goto out;
-	n = crawl_request(&st.pg, &st.mongo, &st.queue, id, request, (int)deadline, entry, sizeof(entry),
+	n = crawl_request(&st.pg, &st.queue, id, request, (int)deadline, entry, sizeof(entry),
 	    err, sizeof(err));
 	if (n == -1) {
 		fprintf(stderr, "%s: %s\n", me, err);

@@ -53,6 +53,7 @@ struct item {
 	int skip;                       /* stored already: another copy in the batch wins,
 	                                 * or MongoDB holds it as new */
 	int stored;                     /* MongoDB has a document with its key */
+	int failed;                     /* its write was refused (a duplicate included) */
 	long index;
 	char key[ITEM_KEY];             /* the document's _id */
 	long long order;                /* which copy of a key wins: the highest */
@@ -798,10 +799,10 @@ static int skip_stored(struct ingest_ctx *c, const struct doc_kind *k, mongoc_co
 	return rc;
 }
 
-/* Run bulk; count upserts as created, modified as updated, matched-but-same and
+/* Run bulk; count inserts and upserts as created, modified as updated, matched-but-same and
  * duplicate-key refusals (a racing writer stored it first) as unchanged; other
  * write errors reject their items. */
-static int run_bulk(struct ingest_ctx *c, mongoc_bulk_operation_t *bulk, const struct item *v,
+static int run_bulk(struct ingest_ctx *c, mongoc_bulk_operation_t *bulk, struct item *v,
     const int *pos, int nops, struct ingest_result *res)
 {
 	bson_t reply;
@@ -819,8 +820,6 @@ static int run_bulk(struct ingest_ctx *c, mongoc_bulk_operation_t *bulk, const s
 		bson_destroy(&reply);
 		return -1;
 	}
-	if (bson_iter_init_find(&it, &reply, "nInserted"))
-		inserted = bson_iter_as_int64(&it);
 	if (bson_iter_init_find(&it, &reply, "nUpserted"))
 		upserted = bson_iter_as_int64(&it);
 	if (bson_iter_init_find(&it, &reply, "nMatched"))
@@ -843,6 +842,8 @@ static int run_bulk(struct ingest_ctx *c, mongoc_bulk_operation_t *bulk, const s
 				else if (strcmp(bson_iter_key(&e), "errmsg") == 0 && BSON_ITER_HOLDS_UTF8(&e))
 					msg = bson_iter_utf8(&e, NULL);
 			}
+			if (idx >= 0 && idx < nops)
+				v[pos[idx]].failed = 1;
 			if (code == 11000) {
 				dups++;
 			} else if (idx >= 0 && idx < nops) {
@@ -853,6 +854,9 @@ static int run_bulk(struct ingest_ctx *c, mongoc_bulk_operation_t *bulk, const s
 		}
 	}
 	bson_destroy(&reply);
+	/* inserts counted by item: mongo-java-server's nInserted counts refused ones too */
+	for (int i = 0; i < nops; i++)
+		inserted += !v[pos[i]].stored && !v[pos[i]].failed;
 	res->created += inserted + upserted;
 	res->updated += modified;
 	res->unchanged += (matched - modified) + dups;
@@ -946,6 +950,41 @@ out:
 }
 
 /* ------------------------------------------------------------------ PostgreSQL */
+
+/* Count the reviews this batch created, per product, with their date range. */
+static int review_stats(struct ingest_ctx *c, const struct item *v, int n)
+{
+	json_object *a = json_object_new_array();
+	const char *p[1];
+	int rc = 0, any = 0;
+
+	for (int i = 0; i < n; i++) {
+		json_object *e;
+		if (!v[i].ok)
+			continue;
+		e = json_object_new_object();
+		json_object_object_add(e, "p", json_object_new_int64(v[i].pid));
+		json_object_object_add(e, "new", json_object_new_int(!v[i].stored && !v[i].skip && !v[i].failed));
+		json_object_object_add(e, "at", json_object_new_int64(v[i].u.r.written_ms));
+		json_object_array_add(a, e);
+		any = 1;
+	}
+	p[0] = json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN);
+	if (any && pg_exec(c->pg, "INSERT INTO product_review_stats AS s "
+	    "  (product_id, reviews, first_review_at, last_review_at, last_ingested_at) "
+	    "SELECT p, sum(new), min(to_timestamp(at / 1000.0)) FILTER (WHERE new = 1), "
+	    "  max(to_timestamp(at / 1000.0)) FILTER (WHERE new = 1), now() "
+	    "FROM jsonb_to_recordset($1::jsonb) AS t(p bigint, new int, at bigint) GROUP BY p "
+	    "ON CONFLICT (product_id) DO UPDATE SET reviews = s.reviews + EXCLUDED.reviews, "
+	    "  first_review_at = least(s.first_review_at, EXCLUDED.first_review_at), "
+	    "  last_review_at = greatest(s.last_review_at, EXCLUDED.last_review_at), "
+	    "  last_ingested_at = now()", 1, p) == -1) {
+		store_failed(c, "postgresql", c->pg->err);
+		rc = -1;
+	}
+	json_object_put(a);
+	return rc;
+}
 
 static int store_prices(struct ingest_ctx *c, struct item *v, int n, struct ingest_result *res)
 {
@@ -1151,7 +1190,10 @@ int ingest_items(struct ingest_ctx *c, enum ingest_kind k, json_object *const *i
 	if (good > 0 && resolve(c, v, n, res, k) == -1)
 		goto out;
 	switch (k) {
-	case INGEST_REVIEW: rc = store_docs(c, &reviews_kind, v, n, res); break;
+	case INGEST_REVIEW:
+		if ((rc = store_docs(c, &reviews_kind, v, n, res)) == 0)
+			rc = review_stats(c, v, n);
+		break;
 	case INGEST_PRICE:  rc = store_prices(c, v, n, res); break;
 	case INGEST_TAG:    rc = store_docs(c, &tags_kind, v, n, res); break;
 	case INGEST_CRAWL:  rc = store_crawl(c, v, n, res); break;

@@ -84,7 +84,7 @@ void layout_notice(struct req *r, const char *cls, const char *msg)
 	    strcmp(cls, "error") == 0 ? "alert" : "status", msg);
 }
 
-void layout_won(struct req *r, long long v)
+void layout_count(struct req *r, long long v, const char *unit)
 {
 	char digits[32], out[48];
 	int n = snprintf(digits, sizeof(digits), "%lld", v), o = 0;
@@ -95,5 +95,10 @@ void layout_won(struct req *r, long long v)
 		out[o++] = digits[i];
 	}
 	out[o] = '\0';
-	html_printf(&r->body, "%s원", out);
+	html_printf(&r->body, "%s%s", out, unit);
+}
+
+void layout_won(struct req *r, long long v)
+{
+	layout_count(r, v, "원");
 }

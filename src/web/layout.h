@@ -32,6 +32,8 @@ void layout_field(struct req *r, const struct field *f);
 
 /* "1,234,500원": whole won with thousands separators. */
 void layout_won(struct req *r, long long v);
+/* v with thousands separators, then unit ("개", "" for none). */
+void layout_count(struct req *r, long long v, const char *unit);
 
 /* A notice box: cls is "ok", "error" or "info". */
 void layout_notice(struct req *r, const char *cls, const char *msg);

@@ -186,7 +186,8 @@ static void analysis_card(struct req *r, const struct product *p)
 	html_raw(&r->body, "</section>\n");
 }
 
-/* The product's latest crawl as its collector reported it (docs/ingest.md). */
+/* What revlens holds of the product's reviews, and its latest crawl as its collector
+ * reported it (docs/ingest.md). */
 static void crawl_card(struct req *r, const struct product *p)
 {
 	static const struct { const char *state, *label, *cls; } states[] = {
@@ -197,30 +198,47 @@ static void crawl_card(struct req *r, const struct product *p)
 	const char *q[2] = { id, r->sess != NULL ? r->sess->tz : "Asia/Seoul" };
 	struct pg_conn *pg = &r->app->pg;
 	const char *state;
+	long long reviews;
 
 	snprintf(id, sizeof(id), "%lld", p->id);
-	if (pg_exec(pg, "SELECT state, coalesce(message, ''), collector, coalesce(reviews::text, ''), "
-	    "to_char(updated_at AT TIME ZONE $2, 'YYYY-MM-DD HH24:MI') FROM product_crawl_status "
-	    "WHERE product_id = $1", 2, q) == -1) {
-		log_warn("crawl state of product %lld: %s", p->id, pg->err);
+	if (pg_exec(pg, "SELECT coalesce(s.reviews, 0), to_char(s.first_review_at AT TIME ZONE $2, 'YYYY-MM-DD'), "
+	    "  to_char(s.last_review_at AT TIME ZONE $2, 'YYYY-MM-DD'), "
+	    "  to_char(s.last_ingested_at AT TIME ZONE $2, 'YYYY-MM-DD HH24:MI'), "
+	    "  c.state, coalesce(c.message, ''), c.collector, to_char(c.updated_at AT TIME ZONE $2, 'YYYY-MM-DD HH24:MI') "
+	    "FROM products p LEFT JOIN product_review_stats s ON s.product_id = p.id "
+	    "  LEFT JOIN product_crawl_status c ON c.product_id = p.id WHERE p.id = $1", 2, q) == -1 ||
+	    pg_ntuples(pg) != 1) {
+		log_warn("collection state of product %lld: %s", p->id, pg->err);
 		return;
 	}
+	reviews = pg_value_ll(pg, 0, 0);
+	state = pg_value(pg, 0, 4);
 	html_raw(&r->body, "<section class=\"card crawl\">\n<h2>리뷰 수집</h2>\n");
-	if (pg_ntuples(pg) == 0) {
+	if (reviews == 0 && state == NULL) {
 		html_raw(&r->body, "<p class=\"muted\">아직 이 상품의 리뷰를 수집한 적이 없습니다. 분석을 요청하면 수집기가 "
 		    "리뷰를 모으고, 쿠팡 상품 페이지에서 브라우저 확장 프로그램 ‘revlens로 보내기’로 직접 보낼 수도 있습니다.</p>\n"
 		    "</section>\n");
 		return;
 	}
-	state = pg_value(pg, 0, 0);
+	if (reviews > 0) {
+		html_raw(&r->body, "<p class=\"stored\"><strong>저장된 리뷰 ");
+		layout_count(r, reviews, "개");
+		html_printf(&r->body, "</strong> <span class=\"muted\">작성일 %s ~ %s · 마지막으로 받은 때 %s</span></p>\n",
+		    pg_value(pg, 0, 1) ? pg_value(pg, 0, 1) : "-", pg_value(pg, 0, 2) ? pg_value(pg, 0, 2) : "-",
+		    pg_value(pg, 0, 3));
+	}
+	if (state == NULL) {
+		html_raw(&r->body, "</section>\n");
+		return;
+	}
 	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
 		if (strcmp(states[i].state, state) != 0)
 			continue;
 		html_printf(&r->body, "<p><span class=\"status %s\">%s</span> <span class=\"muted\">%s · %s</span></p>\n",
-		    states[i].cls, states[i].label, pg_value(pg, 0, 4), pg_value(pg, 0, 2));
+		    states[i].cls, states[i].label, pg_value(pg, 0, 7), pg_value(pg, 0, 6));
 	}
-	if (pg_value(pg, 0, 1)[0] != '\0')
-		html_printf(&r->body, "<p>%s</p>\n", pg_value(pg, 0, 1));
+	if (pg_value(pg, 0, 5)[0] != '\0')
+		html_printf(&r->body, "<p>%s</p>\n", pg_value(pg, 0, 5));
 	if (strcmp(state, "blocked") == 0)
 		html_raw(&r->body, "<p class=\"hint\">쿠팡은 서버에서 보내는 요청을 자주 막습니다. 내 브라우저에 확장 프로그램 "
 		    "‘revlens로 보내기’를 설치하고 <a href=\"/me/tokens\">수집 토큰</a>을 설정한 뒤, 쿠팡 상품 페이지에서 "

@@ -121,6 +121,7 @@ for my $k (1 .. 6) {
 	my $pid = fork() // die "fork: $!";
 	if ($pid == 0) {
 		my $x = ingest('reviews', $body);
+		diag("sender: $x->{status} $x->{content}") unless $x->{status} == 200 && $x->{json}{stored} == 200;
 		POSIX::_exit($x->{status} == 200 && $x->{json}{stored} == 200 ? 0 : 1);
 	}
 	push @pids, $pid;
@@ -130,6 +131,8 @@ for (@pids) { waitpid($_, 0); $okc++ if $? == 0 }
 is($okc, 6, 'six concurrent senders each hear that all 200 are stored');
 is(scalar @{ reviews(700011) }, 200, 'and 200 are stored once');
 is(sql("SELECT count(*) FROM products WHERE coupang_product_id = 700011"), 1, 'the product was created once');
+is(sql("SELECT s.reviews FROM product_review_stats s JOIN products p ON p.id = s.product_id WHERE p.coupang_product_id = 700011"),
+	200, 'ingestion counts each of them once for the product');
 
 # an edited review replaces the text and clears the analysis
 $r = ingest('reviews', { items => [ { %{ $batch[0] }, content => '한 달 써 보니 별로예요', rating => 2 } ] });
@@ -138,6 +141,10 @@ my ($edited) = grep { $_->{review_id} eq 'idem-1' } @{ reviews(700010) };
 is($edited->{text}, '한 달 써 보니 별로예요', 'the new text is stored');
 is($edited->{rating}, 2, 'the new rating is stored');
 is(scalar @{ reviews(700010) }, 300, 'the edit added no review');
+is(sql("SELECT s.reviews || '|' || to_char(s.first_review_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') || '|' || "
+	. "to_char(s.last_review_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') FROM product_review_stats s "
+	. "JOIN products p ON p.id = s.product_id WHERE p.coupang_product_id = 700010"),
+	'300|2024-04-30 18:01|2024-04-30 23:00', 'the product counts 300 reviews and their date range');
 
 # ---------------------------------------------------------------- products
 my $pid = sql("SELECT id FROM products WHERE coupang_product_id = 700010");
@@ -234,8 +241,12 @@ my $page = decode('UTF-8', $s->get("/products/$pid")->{content});
 like($page, qr/쿠팡이 차단함/, 'the product page shows the crawl was blocked');
 like($page, qr/쿠팡이 막았습니다\. 확장 프로그램으로 보내 주세요\./, '... with the collector\'s message');
 like($page, qr/revlens로 보내기/, '... and points to the extension');
+like($page, qr/저장된 리뷰 301개/, '... and how many reviews revlens holds');
 like(decode('UTF-8', $s->get('/products/' . sql("SELECT id FROM products WHERE coupang_product_id = 700011"))->{content}),
-	qr/아직 이 상품의 리뷰를 수집한 적이 없습니다/, 'a product never crawled says so');
+	qr/저장된 리뷰 200개.*작성일 2024-05-01 ~ 2024-05-01/s, 'a product never crawled but sent reviews shows them');
+my $fresh_pid = sql("INSERT INTO products (coupang_product_id, url) VALUES (700012, 'https://www.coupang.com/vp/products/700012') RETURNING id");
+like(decode('UTF-8', $s->get("/products/$fresh_pid")->{content}),
+	qr/아직 이 상품의 리뷰를 수집한 적이 없습니다/, 'a product nothing was ever sent for says so');
 
 # ---------------------------------------------------------------- tokens and scopes
 $r = ingest('reviews', { items => [ rev(review_id => 's1') ] }, $u->{token});
