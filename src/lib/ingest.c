@@ -577,30 +577,28 @@ out:
  * A review's or survey tag's document has an _id made from what identifies it
  * ("<product>:<review id>", or a hash of product, day, question and answer), so that
  * finding what is stored and writing go through the _id index alone: one find of the
- * batch's ids, then one unordered bulk of upserts by _id for what is new or changed.
+ * batch's ids, then one unordered bulk of inserts (new) and updates by _id (changed).
  * (mongo-java-server, the local stand-in, uses an index only when a query's keys are
  * exactly the index's; any other filter would scan the collection for every item.)
  */
 
-/* BLAKE2b-128 of what makes a review what it is, as hex. */
-static void review_hash(const struct review *r, char hex[33])
+/* Hex BLAKE2b-128 of head and the strings parts[0..n) (NULL as ""), each after its
+ * length, so that no two different lists hash alike by moving text across a border. */
+static void hash_parts(const char *head, const char *const *parts, int n, char hex[33])
 {
 	crypto_generichash_state st;
 	unsigned char h[16];
-	const char *parts[4] = { r->content, r->title, r->option, r->author };
-	char head[64];
 
 	crypto_generichash_init(&st, NULL, 0, sizeof(h));
-	snprintf(head, sizeof(head), "%d|%lld|", r->rating, r->written_ms);
 	crypto_generichash_update(&st, (const unsigned char *)head, strlen(head));
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < n; i++) {
 		const char *s = parts[i] != NULL ? parts[i] : "";
 		unsigned char len[8];
-		size_t n = strlen(s);
+		size_t l = strlen(s);
 		for (int b = 0; b < 8; b++)
-			len[b] = (unsigned char)(n >> (8 * b));
+			len[b] = (unsigned char)(l >> (8 * b));
 		crypto_generichash_update(&st, len, sizeof(len));
-		crypto_generichash_update(&st, (const unsigned char *)s, n);
+		crypto_generichash_update(&st, (const unsigned char *)s, l);
 	}
 	crypto_generichash_final(&st, h, sizeof(h));
 	sodium_bin2hex(hex, 33, h, sizeof(h));
@@ -629,7 +627,12 @@ static void seoul_date(long long ms, char out[16])
 
 static void review_prepare(struct item *it)
 {
-	review_hash(&it->u.r, it->u.r.hash);
+	const struct review *r = &it->u.r;
+	const char *parts[4] = { r->content, r->title, r->option, r->author };
+	char head[64];
+
+	snprintf(head, sizeof(head), "%d|%lld|", r->rating, r->written_ms);
+	hash_parts(head, parts, 4, it->u.r.hash);
 	snprintf(it->key, sizeof(it->key), "%lld:%s", it->pid, it->u.r.id);
 	it->order = it->index;                  /* the batch's last copy wins */
 }
@@ -664,25 +667,12 @@ static const char *const review_clear[] = { "sentiment", "keywords", "aspects", 
 static void tag_prepare(struct item *it)
 {
 	const struct tag *t = &it->u.t;
-	crypto_generichash_state st;
-	unsigned char h[16];
-	char head[48];
 	const char *parts[2] = { t->question, t->answer };
+	char head[48];
 
 	seoul_date(t->observed_ms, it->u.t.day);
 	snprintf(head, sizeof(head), "%lld|%s|", it->pid, t->day);
-	crypto_generichash_init(&st, NULL, 0, sizeof(h));
-	crypto_generichash_update(&st, (const unsigned char *)head, strlen(head));
-	for (int i = 0; i < 2; i++) {
-		unsigned char len[8];
-		size_t n = strlen(parts[i]);
-		for (int b = 0; b < 8; b++)
-			len[b] = (unsigned char)(n >> (8 * b));
-		crypto_generichash_update(&st, len, sizeof(len));
-		crypto_generichash_update(&st, (const unsigned char *)parts[i], n);
-	}
-	crypto_generichash_final(&st, h, sizeof(h));
-	sodium_bin2hex(it->key, sizeof(it->key), h, sizeof(h));
+	hash_parts(head, parts, 2, it->key);
 	/* the day's latest observation wins, then the batch's last copy */
 	it->order = t->observed_ms * 1024 + it->index;
 }
