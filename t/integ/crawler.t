@@ -22,24 +22,13 @@ die "$B/revlens-crawler is not built (run make)\n" unless -x "$B/revlens-crawler
 my $json = JSON::PP->new->utf8->canonical;
 my $s = RevlensTest->start(workers => 2);
 my $fc = FakeCoupang->start(dir => $s->rundir . '/fake-coupang');
-# the crawlers' service account is an administrator: its crawl messages are shown as sent
-my $u = $s->add_user('crawl');
-$s->cli('user', 'set-role', $u->{email}, 'admin')->{exit} == 0 or die "set-role failed\n";
-my $tok = $s->ingest_token($u->{email});
+my $tok = $s->service_token('crawl');
 my $R = $s->rundir;
 
-sub spit {
-	my ($f, $text, $mode) = @_;
-	open(my $fh, '>:raw', $f) or die "$f: $!";
-	print {$fh} $text;
-	close $fh;
-	chmod $mode, $f if defined $mode;
-}
-sub slurp { open(my $fh, '<:raw', $_[0]) or die "$_[0]: $!"; local $/; my $t = <$fh>; $t }
 
-spit("$R/crawler.token", "$tok\n", 0600);
+RevlensTest::write_file("$R/crawler.token", "$tok\n", 0600);
 (my $revlens = $s->url('')) =~ s{/+$}{};
-my $base_conf = slurp($s->conf) . join('', map { "$_\n" }
+my $base_conf = RevlensTest::read_file($s->conf) . join('', map { "$_\n" }
 	'',
 	'# revlens-crawler for this test (later lines win)',
 	'log.file = -',
@@ -52,7 +41,7 @@ my $base_conf = slurp($s->conf) . join('', map { "$_\n" }
 	'crawler.max_retries = 2',
 	'crawler.timeout_ms = 5000');
 my $conf = "$R/crawler.conf";
-spit($conf, $base_conf);
+RevlensTest::write_file($conf, $base_conf);
 
 sub sql { my ($q) = @_; decode('UTF-8', $s->psql(encode('UTF-8', $q))) }
 
@@ -113,16 +102,16 @@ sub pending { $s->redis_cli('XPENDING', 'revlens:crawl', 'crawlers') =~ /^(\d+)/
 	$r = crawler('-c', "$R/no-such.conf", '--once');
 	is($r->{exit}, 2, 'a missing configuration file: exit 2');
 	like($r->{err}, qr/no-such\.conf/, '... naming it');
-	spit("$R/nokey.conf", slurp($s->conf) . "log.file = -\ncrawler.token_file =\n");
+	RevlensTest::write_file("$R/nokey.conf", RevlensTest::read_file($s->conf) . "log.file = -\ncrawler.token_file =\n");
 	$r = crawler('-c', "$R/nokey.conf", '--once');
 	is($r->{exit}, 2, 'no crawler.token_file: exit 2');
 	like($r->{err}, qr/crawler\.token_file is not set.*revlens token create --ingest/s, '... saying how to make one');
-	spit("$R/bad.token", "hunter2\n", 0600);
-	spit("$R/badtok.conf", "$base_conf\ncrawler.token_file = $R/bad.token\n");
+	RevlensTest::write_file("$R/bad.token", "hunter2\n", 0600);
+	RevlensTest::write_file("$R/badtok.conf", "$base_conf\ncrawler.token_file = $R/bad.token\n");
 	$r = crawler('-c', "$R/badtok.conf", '--once');
 	is($r->{exit}, 2, 'a token file without an ingest token: exit 2');
 	like($r->{err}, qr/does not hold an ingest token/, '... says so');
-	spit("$R/unread.conf", "$base_conf\ncrawler.token_file = $R/none.token\n");
+	RevlensTest::write_file("$R/unread.conf", "$base_conf\ncrawler.token_file = $R/none.token\n");
 	$r = crawler('-c', "$R/unread.conf", '--once');
 	is($r->{exit}, 2, 'an unreadable token file: exit 2');
 	like($r->{err}, qr{crawler\.token_file: \Q$R\E/none\.token}, '... naming it');
@@ -167,7 +156,7 @@ is_deeply(\@badsize, [], 'every review page asked with size=10');
 	is($st->{pages}, 4, '1001: 4 pages');
 	is($st->{reviews}, 35, '1001: 35 reviews');
 	like($st->{message}, qr/리뷰 35개를 수집했습니다/, '1001: the message counts them');
-	my $pool = $json->decode(slurp(RevlensTest::srcdir() . '/t/fake-coupang/fixtures/reviews-soymilk.json'));
+	my $pool = $json->decode(RevlensTest::read_file(RevlensTest::srcdir() . '/t/fake-coupang/fixtures/reviews-soymilk.json'));
 	my ($first) = grep { $_->{review_id} eq '801001000' } @$rv;
 	ok($first, '1001: review 801001000 is there') or diag explain $rv->[0];
 	SKIP: {
@@ -314,7 +303,7 @@ is_deeply(\@badsize, [], 'every review page asked with size=10');
 	ok($gone, 'TERM: the crawler exits');
 	is($exit >> 8, 0, '... with status 0') if $gone;
 	kill 'KILL', $pid unless $gone;
-	my $e = decode('UTF-8', slurp($err));
+	my $e = decode('UTF-8', RevlensTest::read_file($err));
 	like($e, qr/stopping after 1 pages; the request stays pending/, '... after the page in progress')
 		or diag $e;
 	is(pending(), 1, '... leaving the request pending for another crawler');

@@ -17,26 +17,15 @@ die "$B/revlens-replay-crawler is not built (run make)\n" unless -x "$B/revlens-
 
 my $json = JSON::PP->new->utf8->canonical;
 my $s = RevlensTest->start(workers => 2);
-# the crawlers' service account is an administrator: its crawl messages are shown as sent
-my $u = $s->add_user('replay');
-$s->cli('user', 'set-role', $u->{email}, 'admin')->{exit} == 0 or die "set-role failed\n";
-my $tok = $s->ingest_token($u->{email});
+my $tok = $s->service_token('replay');
 my $R = $s->rundir;
 
-sub spit {
-	my ($f, $text, $mode) = @_;
-	open(my $fh, '>:raw', $f) or die "$f: $!";
-	print {$fh} $text;
-	close $fh;
-	chmod $mode, $f if defined $mode;
-}
-sub slurp { open(my $fh, '<:raw', $_[0]) or die "$_[0]: $!"; local $/; my $t = <$fh>; $t }
 sub sql { my ($q) = @_; decode('UTF-8', $s->psql(encode('UTF-8', $q))) }
 
-spit("$R/replay.token", "$tok\n", 0600);
+RevlensTest::write_file("$R/replay.token", "$tok\n", 0600);
 (my $revlens = $s->url('')) =~ s{/+$}{};
 my $conf = "$R/replay.conf";
-spit($conf, slurp($s->conf) . "\nlog.file = -\ncrawler.revlens_url = $revlens\n"
+RevlensTest::write_file($conf, RevlensTest::read_file($s->conf) . "\nlog.file = -\ncrawler.revlens_url = $revlens\n"
 	. "crawler.token_file = $R/replay.token\ncrawler.backoff_ms = 100\n");
 
 my %P;
@@ -66,7 +55,7 @@ my @lines = (
 	{ kind => 'review', product_id => 2001, review_id => 'a4', rating => 3, content => '보통',
 	  written_at => '2025-02-05' },
 );
-spit("$R/replay.jsonl", join('', map { (ref $_ ? $json->encode($_) : encode('UTF-8', $_)) . "\n" } @lines));
+RevlensTest::write_file("$R/replay.jsonl", join('', map { (ref $_ ? $json->encode($_) : encode('UTF-8', $_)) . "\n" } @lines));
 
 sub replay {
 	my $r = RevlensTest::run_cmd(["$B/revlens-replay-crawler", @_]);

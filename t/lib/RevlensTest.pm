@@ -371,6 +371,33 @@ sub ingest_token {
 	return $tok;
 }
 
+# An ingest token of the crawlers' service account "$name\@example.com": made by
+# add_user, then made an administrator (its crawl messages are shown as sent and reach
+# any request's live progress: docs/ingest.md).
+sub service_token {
+	my ($self, $name) = @_;
+	my $u = $self->add_user($name);
+	my $r = $self->cli('user', 'set-role', $u->{email}, 'admin');
+	croak "set-role $u->{email} admin: $r->{err}" if $r->{exit} != 0;
+	return $self->ingest_token($u->{email});
+}
+
+# write_file($path, $bytes, $mode?) and read_file($path): raw bytes, dying on errors.
+sub write_file {
+	my ($f, $text, $mode) = @_;
+	open(my $fh, '>:raw', $f) or croak "$f: $!";
+	print {$fh} $text;
+	close $fh or croak "$f: $!";
+	chmod $mode, $f or croak "chmod $f: $!" if defined $mode;
+	return 1;
+}
+sub read_file {
+	my ($f) = @_;
+	open(my $fh, '<:raw', $f) or croak "$f: $!";
+	local $/;
+	return scalar <$fh>;
+}
+
 sub stop_service {
 	my ($self, $name) = @_;
 	my $r = $self->stack('stop-service', $name);
