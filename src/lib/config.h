@@ -46,6 +46,16 @@ struct config {
 	int auth_login_account_limit;   /* failed log-ins per account before waits */
 	int auth_login_address_limit;   /* failed log-ins per address and hour */
 	int auth_signup_address_limit;  /* sign-ups per address and hour */
+	/* analysis worker */
+	int worker_processes;           /* analysis processes per host */
+	char *worker_model_file;        /* "" = kr_model_default_path() */
+	int worker_batch_size;          /* reviews per batch */
+	int worker_collect_timeout;     /* seconds to wait for a crawl */
+	int worker_visibility_timeout;  /* seconds before a silent job is reclaimed */
+	int worker_max_attempts;        /* before the dead-letter stream */
+	int worker_retry_backoff_ms;    /* first retry wait, doubling */
+	char *worker_pidfile;           /* "" = none */
+	char *worker_metrics_listen;    /* "" = none, else loopback host:port */
 	/* ingestion and crawlers */
 	long ingest_max_body;           /* bytes of one ingest batch */
 	char *crawler_coupang_url;      /* origin the crawler fetches from */
