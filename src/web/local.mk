@@ -28,6 +28,7 @@ revlens_web_SOURCES = \
 	src/web/req.c src/web/req.h \
 	src/web/ratelimit.c src/web/ratelimit.h \
 	src/web/request.c src/web/request.h \
+	src/web/result.c src/web/result.h \
 	src/web/route.c src/web/route.h \
 	src/web/scoreboard.c src/web/scoreboard.h \
 	src/web/session.c src/web/session.h \

@@ -1,5 +1,6 @@
 /* page_api_products.c — GET /api/products?q=&page=, POST /api/products {"url": …},
- * GET /api/products/{id}. A product answers with "id" (revlens') and
+ * GET /api/products/{id}, GET /api/products/{id}/summary (the latest done analysis,
+ * names fixed by docs/worker.md). A product answers with "id" (revlens') and
  * "coupang_product_id"; registering answers 201 when it made the row, 200
  * when the product was known already.
  */
@@ -10,6 +11,7 @@
 #include "web/pages.h"
 #include "web/product.h"
 #include "web/req.h"
+#include "web/result.h"
 
 int page_api_products(struct req *r)
 {
@@ -75,5 +77,26 @@ int page_api_product(struct req *r)
 	if (st != 0)
 		return req_error(r, 503, "unavailable", "지금은 상품을 불러올 수 없습니다.");
 	req_json(r, product_json(&p));
+	return 200;
+}
+
+int page_api_product_summary(struct req *r)
+{
+	struct product p;
+	struct result res;
+	int st = product_load(r, r->ids[0], &p);
+
+	if (st == 404)
+		return req_error(r, 404, "not_found", "없는 상품입니다.");
+	if (st != 0)
+		return req_error(r, 503, "unavailable", "지금은 상품을 불러올 수 없습니다.");
+	st = result_load_product(r, p.id, &res);
+	if (st == 404)
+		return req_error(r, 404, "no_result", "이 상품은 아직 분석 결과가 없습니다. "
+		    "POST /api/products/{id}/analyses로 분석을 요청하고, 끝난 뒤 다시 조회해 주세요.");
+	if (st != 0)
+		return req_error(r, 503, "unavailable", "지금은 분석 결과를 불러올 수 없습니다. 잠시 후 다시 시도해 주세요.");
+	req_json(r, result_json(&res));
+	result_free(&res);
 	return 200;
 }

@@ -14,6 +14,7 @@
 #include "web/product.h"
 #include "web/req.h"
 #include "web/request.h"
+#include "web/result.h"
 #include "web/session.h"
 
 /* The page number of ?page=, 1 when absent; 0 when it is no page number. */
@@ -157,7 +158,8 @@ static void analysis_card(struct req *r, const struct product *p)
 	struct pg_conn *pg = &r->app->pg;
 	char id[24];
 	const char *q[2] = { id, r->sess != NULL ? r->sess->tz : "Asia/Seoul" };
-	int active = 0;
+	struct result res;
+	int active = 0, st;
 
 	snprintf(id, sizeof(id), "%lld", p->id);
 	html_raw(&r->body, "<section class=\"card\">\n<h2>분석</h2>\n");
@@ -184,6 +186,14 @@ static void analysis_card(struct req *r, const struct product *p)
 		    "분석을 요청할 수 있습니다.</p>\n", p->id);
 	}
 	html_raw(&r->body, "</section>\n");
+	/* the latest finished analysis, whoever asked for it */
+	st = result_load_product(r, p->id, &res);
+	if (st == 0) {
+		result_render(r, &res);
+		result_free(&res);
+	} else if (st != 404) {
+		layout_notice(r, "error", "분석 결과를 불러오지 못했습니다. 잠시 후 다시 시도해 주세요.");
+	}
 }
 
 /* What revlens holds of the product's reviews, and its latest crawl as its collector

@@ -12,6 +12,7 @@
 #include "web/pages.h"
 #include "web/req.h"
 #include "web/request.h"
+#include "web/result.h"
 #include "web/session.h"
 
 #define REFRESH_SECONDS 3
@@ -28,8 +29,10 @@ static const char *stage_ko(const char *stage)
 		return "";
 	if (strcmp(stage, "collect") == 0)
 		return "리뷰 수집";
-	if (strcmp(stage, "analyze") == 0)
+	if (strcmp(stage, "analyze") == 0 || strcmp(stage, "analyse") == 0)
 		return "분석";
+	if (strcmp(stage, "summarise") == 0)
+		return "요약";
 	if (strcmp(stage, "save") == 0)
 		return "저장";
 	return stage;
@@ -93,6 +96,24 @@ int page_requests(struct req *r)
 	return 200;
 }
 
+/* The result of done request id under its progress card (docs/worker.md). */
+static void show_result(struct req *r, long long id)
+{
+	struct result res;
+	int st = result_load_request(r, id, &res);
+
+	if (st == 404) {
+		layout_notice(r, "info", "분석은 끝났지만 결과가 아직 저장되지 않았습니다. 잠시 후 이 페이지를 새로 고쳐 주세요.");
+		return;
+	}
+	if (st != 0) {
+		layout_notice(r, "error", "분석 결과를 불러오지 못했습니다. 잠시 후 다시 시도해 주세요.");
+		return;
+	}
+	result_render(r, &res);
+	result_free(&res);
+}
+
 int page_request(struct req *r)
 {
 	struct request q;
@@ -104,7 +125,7 @@ int page_request(struct req *r)
 		return req_error(r, 503, NULL, "분석 요청을 불러올 수 없습니다.");
 	if (active(&q))
 		r->refresh = REFRESH_SECONDS;
-	layout_begin(r, "분석 진행 상황");
+	layout_begin(r, strcmp(q.status, "done") == 0 ? "분석 결과" : "분석 진행 상황");
 	if (strcmp(req_query(r, "joined"), "1") == 0)
 		layout_notice(r, "info", "같은 상품의 분석이 이미 진행 중이어서 그 분석에 함께했습니다. "
 		    "같은 결과를 받게 됩니다.");
@@ -131,6 +152,8 @@ int page_request(struct req *r)
 		html_raw(&r->body, "<button type=\"submit\" class=\"button danger\">분석 취소</button></form>\n");
 	}
 	html_raw(&r->body, "</section>\n");
+	if (strcmp(q.status, "done") == 0)
+		show_result(r, q.id);
 	if (active(&q))
 		html_raw(&r->body, "<script src=\"/static/live.js\" defer></script>\n");
 	layout_end(r);

@@ -48,6 +48,7 @@ int page_history_clear(struct req *r);          /* POST /history/clear */
 int page_api_products(struct req *r);           /* GET /api/products?q=&page= */
 int page_api_product_register(struct req *r);   /* POST /api/products */
 int page_api_product(struct req *r);            /* GET /api/products/{id} */
+int page_api_product_summary(struct req *r);    /* GET /api/products/{id}/summary */
 int page_api_history(struct req *r);            /* GET /api/history */
 int page_api_history_delete(struct req *r);     /* DELETE /api/history/{id} */
 int page_api_history_clear(struct req *r);      /* DELETE /api/history */

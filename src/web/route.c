@@ -62,6 +62,7 @@ const struct route route_table[] = {
 	{ "GET",  "/api/products", page_api_products, API | AUTH },
 	{ "POST", "/api/products", page_api_product_register, API | AUTH },
 	{ "GET",  "/api/products/{id}", page_api_product, API | AUTH },
+	{ "GET",  "/api/products/{id}/summary", page_api_product_summary, API | AUTH },
 	{ "POST", "/api/products/{id}/analyses", page_api_analyze, API | AUTH },
 	{ "GET",  "/api/requests", page_api_requests, API | AUTH },
 	{ "GET",  "/api/requests/{id}", page_api_request, API | AUTH },
