@@ -1,1 +1,14 @@
 # src/worker/local.mk — revlens-worker, the analysis worker (docs/worker.md), and its tests.
+#
+# The master and its processes (worker_main.c, worker.c), one job's stages (job.c) and
+# the summary it saves (agg.c). The Korean analysis library is in librevlens.a.
+bin_PROGRAMS += revlens-worker
+revlens_worker_SOURCES = src/worker/worker_main.c \
+	src/worker/worker.c src/worker/worker.h \
+	src/worker/job.c src/worker/job.h \
+	src/worker/agg.c src/worker/agg.h
+revlens_worker_LDADD = librevlens.a $(REVLENS_LIBS)
+
+# Tests: the worker end to end against a real stack.
+TESTS += t/integ/worker.t
+EXTRA_DIST += t/integ/worker.t docs/worker.md

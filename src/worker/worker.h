@@ -1,0 +1,49 @@
+/* worker.h — one analysis process: a consumer of the job stream and the job flow of
+ * docs/worker.md (check, collect, analyze, save), with its stores and model.
+ *
+ * A struct worker belongs to one process (mongoc clients are not fork-safe): open it
+ * after fork. worker_run() returns when *stop becomes non-zero (checked between
+ * batches and while blocked on the stream, so at most about a second later plus one
+ * batch) or, with once, when the stream holds nothing more for it.
+ */
+#ifndef REVLENS_WORKER_WORKER_H
+#define REVLENS_WORKER_WORKER_H
+
+#include <signal.h>
+
+#include "kr/kr.h"
+#include "lib/config.h"
+#include "lib/mongo.h"
+#include "lib/pg.h"
+#include "lib/rds.h"
+
+#define JOB_STREAM  "revlens:jobs"
+#define JOB_GROUP   "workers"
+#define JOB_DEAD    "revlens:jobs:dead"
+
+struct worker {
+	const struct config *cfg;       /* borrowed; outlives the worker */
+	volatile sig_atomic_t *stop;    /* set by the process's signal handler */
+	struct pg_conn pg;
+	struct rds_conn queue;
+	struct mongo_conn mongo;
+	struct kr_model *model;         /* NULL when it could not be opened: model_err says why */
+	char model_err[KR_ERR_MAX];
+	char model_version[128];        /* "<file name>:<checksum hex>" */
+	char consumer[128];             /* "<hostname>-<pid>" */
+	unsigned char *arena_mem;       /* KR_ARENA_SIZE bytes */
+	struct kr_arena arena;
+	struct kr_result *res;
+	int stores_open;
+};
+
+/* Open the stores (lazily connected) and the model. -1 only when the process cannot
+ * work at all (no memory, a malformed endpoint), with the reason logged; a missing
+ * model is not an error here: every job then ends in the dead-letter stream. */
+int worker_open(struct worker *w, const struct config *cfg, volatile sig_atomic_t *stop);
+/* Consume jobs until *stop (or, once, until none is left). 0, or -1 when the stream
+ * could not be reached in once mode. */
+int worker_run(struct worker *w, int once);
+void worker_close(struct worker *w);
+
+#endif
