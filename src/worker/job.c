@@ -1,4 +1,4 @@
-/* job.c — one analysis job: check the request, collect, analyze, save (docs/worker.md).
+/* job.c — one analysis job: check the request, collect, analyse, summarise (docs/worker.md).
  *
  * job_run() returns what happened, and the caller (consume.c) acknowledges, retries
  * or dead-letters. Invariants:
@@ -310,8 +310,7 @@ static void heartbeat(struct worker *w, const struct job *j)
 }
 
 /* Write the batch's analyses. 0, or -1 with j->err. */
-static int flush(struct worker *w, struct job *j, mongoc_collection_t *coll, mongoc_bulk_operation_t **bulk,
-    int *nops)
+static int flush(struct job *j, mongoc_bulk_operation_t **bulk, int *nops)
 {
 	struct timespec t0;
 	bson_t reply;
@@ -331,19 +330,17 @@ static int flush(struct worker *w, struct job *j, mongoc_collection_t *coll, mon
 		snprintf(j->err, sizeof(j->err), "MongoDB: %s", error.message);
 		return -1;
 	}
-	(void)coll;
 	return 0;
 }
 
 /* Queue the update of one review's analysis on bulk (made on first use). */
-static int queue_update(struct worker *w, mongoc_collection_t *coll, mongoc_bulk_operation_t **bulk,
+static int queue_update(mongoc_collection_t *coll, mongoc_bulk_operation_t **bulk,
     const bson_value_t *id, const char *hash, const struct kr_result *r, int64_t at_ms, struct job *j)
 {
 	bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER, set;
 	bson_error_t error;
 	int rc = 0;
 
-	(void)w;
 	if (*bulk == NULL) {
 		bson_t opts = BSON_INITIALIZER;
 		BSON_APPEND_BOOL(&opts, "ordered", false);
@@ -410,7 +407,7 @@ static enum job_outcome one_review(struct worker *w, struct job *j, const bson_t
 		if (kr_analyze(w->model, in.text, in.textlen, w->res, &w->arena) == -1)
 			log_warn("request %lld: review %s: invalid UTF-8, counted as neutral", j->rid, in.id);
 		j->analyzed++;
-		if (queue_update(w, coll, bulk, &id, hash, w->res, at_ms, j) == -1)
+		if (queue_update(coll, bulk, &id, hash, w->res, at_ms, j) == -1)
 			return JOB_TRANSIENT;
 		(*nops)++;
 	}
@@ -449,7 +446,7 @@ static enum job_outcome analyze(struct worker *w, struct job *j, struct agg *g)
 	}
 	j->total = (long)count;
 	snprintf(msg, sizeof(msg), "리뷰 %ld개를 분석하는 중입니다.", j->total);
-	if ((r = stage(w, j, "analyze", 5, msg)) != 1) {
+	if ((r = stage(w, j, "analyse", 5, msg)) != 1) {
 		o = r == 0 ? JOB_CANCELLED : JOB_TRANSIENT;
 		goto out;
 	}
@@ -478,13 +475,13 @@ static enum job_outcome analyze(struct worker *w, struct job *j, struct agg *g)
 		if (++inbatch < w->cfg->worker_batch_size)
 			continue;
 		inbatch = 0;
-		if (flush(w, j, coll, &bulk, &nops) == -1) {
+		if (flush(j, &bulk, &nops) == -1) {
 			o = JOB_TRANSIENT;
 			goto out;
 		}
 		heartbeat(w, j);
 		snprintf(msg, sizeof(msg), "리뷰 %ld개 중 %ld개를 분석했습니다.", j->total, j->done);
-		if ((r = stage(w, j, "analyze", 5 + (int)(85 * (j->done < j->total ? j->done : j->total) / j->total), msg)) != 1) {
+		if ((r = stage(w, j, "analyse", 5 + (int)(85 * (j->done < j->total ? j->done : j->total) / j->total), msg)) != 1) {
 			o = r == 0 ? JOB_CANCELLED : JOB_TRANSIENT;
 			goto out;
 		}
@@ -497,7 +494,7 @@ static enum job_outcome analyze(struct worker *w, struct job *j, struct agg *g)
 		o = fail_with(j, JOB_TRANSIENT, "MongoDB: %s", error.message);
 		goto out;
 	}
-	if (flush(w, j, coll, &bulk, &nops) == -1) {
+	if (flush(j, &bulk, &nops) == -1) {
 		o = JOB_TRANSIENT;
 		goto out;
 	}
@@ -627,7 +624,7 @@ static void write_keywords(struct worker *w, struct job *j, const struct agg *g)
 	mongoc_collection_t *coll;
 	mongoc_bulk_operation_t *bulk;
 	const struct agg_kw **kws = agg_sorted_keywords(g);
-	bson_t bopts = BSON_INITIALIZER, uopts = BSON_INITIALIZER, filter = BSON_INITIALIZER, reply, lt, older;
+	bson_t bopts = BSON_INITIALIZER, uopts = BSON_INITIALIZER, filter = BSON_INITIALIZER, reply, older;
 	bson_error_t error;
 	int64_t at = now_ms();
 
@@ -670,7 +667,6 @@ static void write_keywords(struct worker *w, struct job *j, const struct agg *g)
 	bson_append_document_end(&filter, &older);
 	if (!mongoc_collection_delete_many(coll, &filter, NULL, NULL, &error))
 		log_error("request %lld: old keywords: MongoDB: %s", j->rid, error.message);
-	(void)lt;
 	mongoc_bulk_operation_destroy(bulk);
 	mongoc_collection_destroy(coll);
 	bson_destroy(&bopts);
@@ -690,7 +686,7 @@ static enum job_outcome save(struct worker *w, struct job *j, const struct agg *
 	int r;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if ((r = stage(w, j, "save", 92, "결과를 저장하는 중입니다.")) != 1) {
+	if ((r = stage(w, j, "summarise", 92, "결과를 저장하는 중입니다.")) != 1) {
 		o = r == 0 ? JOB_CANCELLED : JOB_TRANSIENT;
 		goto out;
 	}
@@ -723,7 +719,7 @@ static enum job_outcome save(struct worker *w, struct job *j, const struct agg *
 	    "positive_ratio = EXCLUDED.positive_ratio, avg_rating = EXCLUDED.avg_rating, "
 	    "date_from = EXCLUDED.date_from, date_to = EXCLUDED.date_to, summary = EXCLUDED.summary, "
 	    "model_version = EXCLUDED.model_version, created_at = now()", 12, p) == -1 ||
-	    pg_exec(&w->pg, "UPDATE analysis_requests SET status = 'done', stage = 'save', progress = 100 "
+	    pg_exec(&w->pg, "UPDATE analysis_requests SET status = 'done', stage = 'summarise', progress = 100 "
 	    "WHERE id = $1 AND status = 'running' RETURNING id", 1, p) == -1) {
 		snprintf(j->err, sizeof(j->err), "PostgreSQL: %s", w->pg.err);
 		pg_exec(&w->pg, "ROLLBACK", 0, NULL);

@@ -1,5 +1,5 @@
 /* worker.h — one analysis process: a consumer of the job stream and the job flow of
- * docs/worker.md (check, collect, analyze, save), with its stores and model.
+ * docs/worker.md (check, collect, analyse, summarise), with its stores and model.
  *
  * A struct worker belongs to one process (mongoc clients are not fork-safe): open it
  * after fork. worker_run() returns when *stop becomes non-zero (checked between

@@ -116,7 +116,7 @@ is(sql("SELECT status FROM analysis_requests WHERE id = $rid"), 'queued', '... q
 my $r = once();
 is($r->{exit}, 0, 'revlens-worker --once exits 0') or diag($r->{err}, RevlensTest::read_file("$R/worker.log"));
 is(sql("SELECT status || '|' || stage || '|' || progress || '|' || attempts FROM analysis_requests WHERE id = $rid"),
-	'done|save|100|1', 'the request is done after one attempt');
+	'done|summarise|100|1', 'the request is done after one attempt');
 
 my $rv = reviews($CP);
 is(scalar(keys %$rv), 25, 'the product has its 25 reviews');
@@ -268,6 +268,36 @@ SKIP: {
 	is(sql("SELECT count(*) || '|' || min(review_count) FROM analysis_results WHERE request_id = $ridk"), '1|3000',
 		'... with exactly one result of all 3,000 reviews');
 	like(RevlensTest::read_file("$R/worker.log"), qr/reclaiming job/, '... the log says it reclaimed the job');
+}
+
+# ------------------------------------------------------------------ cancelled while running
+{
+	my $CPC = 3004;
+	my $pc = product($CPC);
+	import_lines(map { { kind => 'review', product_id => $CPC, review_id => "c$_", rating => 1 + $_ % 5,
+		content => $texts[$_ % @texts] . " $_", written_at => '2026-05-01T10:00:00+09:00' } } 1 .. 2000);
+	my $ridc = analyse($pc);
+	my $w = fork() // die "fork: $!";
+	if ($w == 0) {
+		exec("$B/revlens-worker", '-c', $conf, '--once') or POSIX::_exit(127);
+	}
+	my $t0 = time;
+	my $st = '';
+	while (time - $t0 < 60) {
+		$st = sql("SELECT status || '|' || progress FROM analysis_requests WHERE id = $ridc");
+		last if ($st =~ /^running\|(\d+)$/ && $1 > 10) || $st =~ /^done/;
+		sleep 0.05;
+	}
+	like($st, qr/^running/, 'a long job is running');
+	is(api('POST', "/api/requests/$ridc/cancel")->{status}, 200, '... when its only user cancels it');
+	waitpid($w, 0);
+	is($? >> 8, 0, 'the worker stops the job and exits 0');
+	is(sql("SELECT status || '|' || (SELECT count(*) FROM analysis_results WHERE request_id = $ridc) "
+		. "FROM analysis_requests WHERE id = $ridc"), 'cancelled|0', '... the request stays cancelled, no result');
+	my $rc = reviews($CPC);
+	my $left = grep { !$_->{sentiment} } values %$rc;
+	ok($left > 0, "... and it stopped at the next batch ($left of 2000 reviews not analysed)");
+	like(RevlensTest::read_file("$R/worker.log"), qr/request $ridc: cancelled; stopped/, '... the log says so');
 }
 
 # ------------------------------------------------------------------ the master
