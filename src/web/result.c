@@ -21,7 +21,8 @@
 
 #define KEYWORDS_SHOWN   30   /* the worker writes at most 30 */
 #define REVIEWS_SHOWN    5    /* per polarity, as the worker writes them */
-#define LABEL_MIN_PCT    12   /* a bar segment narrower than this gets no label inside */
+#define LABEL_NAME_PCT   25   /* a bar segment this wide names itself ("긍정 71%") */
+#define LABEL_PCT_PCT    8    /* one this wide shows its percent alone; narrower, nothing */
 
 /* The representative reviews' written_at -> the date in the viewer's zone, as a
  * JSON object (only well-formed timestamps are converted). */
@@ -197,7 +198,7 @@ static void stack_bar(struct req *r, const char *what, const long long n[3], int
 	percents(n, pct);
 	snprintf(aria, sizeof(aria), "%s%s긍정 %d%%, 중립 %d%%, 부정 %d%%", what, what[0] ? ": " : "",
 	    pct[0], pct[1], pct[2]);
-	html_printf(b, "<div class=\"stackwrap\"><svg class=\"stack\" width=\"100%%\" height=\"%d\" "
+	html_printf(b, "<div class=\"stackwrap\"><svg class=\"sharebar\" width=\"100%%\" height=\"%d\" "
 	    "role=\"img\" aria-label=\"%s\"><title>%s</title>", height, aria, aria);
 	if (n[0] + n[1] + n[2] == 0)
 		html_printf(b, "<rect class=\"seg none\" x=\"0\" y=\"0\" width=\"100%%\" height=\"%d\"/>", height);
@@ -206,9 +207,10 @@ static void stack_bar(struct req *r, const char *what, const long long n[3], int
 			continue;
 		html_printf(b, "<rect class=\"seg %s\" x=\"%d%%\" y=\"0\" width=\"%d%%\" height=\"%d\"/>",
 		    seg_class[i], x, pct[i], height);
-		if (labels && pct[i] >= LABEL_MIN_PCT)
+		if (labels && pct[i] >= LABEL_PCT_PCT)
 			html_printf(b, "<text class=\"seg-label\" x=\"%.1f%%\" y=\"50%%\" dy=\"0.35em\" "
-			    "text-anchor=\"middle\">%s %d%%</text>", x + pct[i] / 2.0, seg_name[i], pct[i]);
+			    "text-anchor=\"middle\">%s%s%d%%</text>", x + pct[i] / 2.0,
+			    pct[i] >= LABEL_NAME_PCT ? seg_name[i] : "", pct[i] >= LABEL_NAME_PCT ? " " : "", pct[i]);
 		x += pct[i];
 	}
 	html_raw(b, "</svg></div>");
@@ -254,7 +256,7 @@ static void overview(struct req *r, const struct result *res)
 	percents(n, pct);
 	html_raw(b, "<section class=\"card result\" id=\"result\">\n<p class=\"eyebrow\">분석 결과</p>\n"
 	    "<h2 class=\"verdict\">");
-	html_printf(b, "구매자의 <strong class=\"pos\">%d%%</strong>가 만족했습니다</h2>\n", pct[0]);
+	html_printf(b, "리뷰의 <strong class=\"pos\">%d%%</strong>가 긍정적입니다</h2>\n", pct[0]);
 	/* the honest sample statement: how many reviews, from which dates */
 	html_raw(b, "<p class=\"sample\"><strong>리뷰 ");
 	layout_count(r, res->review_count, "개");
@@ -319,10 +321,10 @@ static void aspects(struct req *r, json_object *arr)
 		html_printf(b, "<li class=\"aspect\"><div class=\"aspect-head\"><h3>%s</h3>"
 		    "<span class=\"aspect-pct\">긍정 <strong>%d%%</strong></span></div>\n", name, pct[0]);
 		stack_bar(r, name, n, 14, 0);
-		html_printf(b, "<p class=\"aspect-meta muted\">긍정 %d%% · 부정 %d%% · 언급한 리뷰 ", pct[0], pct[2]);
+		html_printf(b, "<p class=\"aspect-meta muted\">부정 %d%% · 리뷰 ", pct[2]);
 		layout_count(r, mentions > 0 ? mentions : total, "개");
 		if (number(a, "share", -1) >= 0)
-			html_printf(b, " (전체 언급의 %.0f%%)", number(a, "share", 0) * 100);
+			html_printf(b, " · 언급 비중 %.0f%%", number(a, "share", 0) * 100);
 		html_raw(b, "</p>\n");
 		example(r, member(a, "examples", json_type_object), "positive", "좋아요");
 		example(r, member(a, "examples", json_type_object), "negative", "아쉬워요");

@@ -182,7 +182,7 @@ insert_result($r1, $p, n => 1234, pos => 876, neg => 222, neu => 136, avg => 4.2
 sub shows_result1 {
 	my ($text, $what) = @_;
 	like($text, qr/리뷰 1,234개 기준, 2024-01-03 ~ 2024-06-30/, "$what: the sample statement");
-	like($text, qr{<svg class="stack"[^>]*role="img"[^>]*aria-label="리뷰 감성 비율: 긍정 71%, 중립 11%, 부정 18%"},
+	like($text, qr{<svg class="sharebar"[^>]*role="img"[^>]*aria-label="리뷰 감성 비율: 긍정 71%, 중립 11%, 부정 18%"},
 		"$what: the shares as an SVG image with its label");
 	like($text, qr{<title>리뷰 감성 비율: 긍정 71%, 중립 11%, 부정 18%</title>}, "$what: ... and its title");
 	like($text, qr{>긍정 71%</text>}, "$what: ... labelled inside the bar");
