@@ -24,7 +24,7 @@ TESTS += t/unit/config t/unit/form t/unit/html t/unit/jwt t/unit/account t/unit/
 	t/integ/accounts.t t/integ/products.t t/integ/requests.t t/integ/watchlist.t t/integ/live.t \
 	t/integ/migrate_requests.t t/integ/ingest.t \
 	t/integ/results.t
-EXTRA_DIST += t/integ/results.t
+EXTRA_DIST += t/integ/results.t t/browser/results.mjs t/browser/result-summary.json
 EXTRA_DIST += t/integ/ingest.t t/integ/web.t t/integ/stack.t t/integ/user_cli.t t/integ/accounts.t \
 	t/integ/products.t t/integ/requests.t t/integ/watchlist.t t/integ/live.t t/integ/migrate_requests.t t/lib/RevlensTest.pm
 # the browser tests (headless chromium via playwright-core from t/browser/node_modules)

@@ -1,7 +1,7 @@
-# The account, product, request and watch-list pages in headless Chromium: runs
-# t/browser/accounts.mjs, t/browser/products.mjs, then t/browser/requests.mjs (which runs
-# `revlens progress-demo` itself) — playwright-core driving Debian's /usr/bin/chromium —
-# against a private stack and passes their TAP points through, one Test::More point each;
+# The account, product, request, watch-list and result pages in headless Chromium: runs
+# t/browser/accounts.mjs, t/browser/products.mjs, t/browser/requests.mjs (which runs
+# `revlens progress-demo` itself), then t/browser/results.mjs — playwright-core driving
+# Debian's /usr/bin/chromium — against a private stack and passes their TAP points through, one Test::More point each;
 # each script's exit status and plan are checked too.  Screenshots go to $REVLENS_SCREENSHOTS,
 # or $BUILDDIR/screenshots.  A missing browser or node_modules is a failure, not a skip:
 # scripts/install-deps installs both.
@@ -102,6 +102,23 @@ sub run_script {
 }
 
 run_script($_) for qw(accounts.mjs products.mjs requests.mjs);
+
+# results.mjs reads a finished analysis of a product of its own (made after products.mjs,
+# which counts the products), asked for by the products user, written as revlens-worker
+# writes it: t/browser/result-summary.json as the summary of 1,234 reviews
+$s->psql("INSERT INTO products (coupang_product_id, url, name, price) VALUES (9300000001, "
+	. "'https://www.coupang.com/vp/products/9300000001', '고소한 검은콩 음료 190ml 24팩', 15900)");
+my $res_product = $s->psql('SELECT id FROM products WHERE coupang_product_id = 9300000001');
+my $res_request = $s->psql("INSERT INTO analysis_requests (user_id, product_id, status, progress, finished_at) "
+	. "SELECT id, $res_product, 'done', 100, now() FROM users WHERE email = '$user' RETURNING id");
+$s->psql("INSERT INTO analysis_request_users (request_id, user_id) SELECT $res_request, id FROM users WHERE email = '$user'");
+my $summary = RevlensTest::read_file("$src/t/browser/result-summary.json");
+$s->psql("INSERT INTO analysis_results (request_id, product_id, review_count, positive_count, negative_count, "
+	. "neutral_count, positive_ratio, avg_rating, date_from, date_to, summary, model_version) VALUES ($res_request, "
+	. "$res_product, 1234, 876, 222, 136, 0.7099, 4.21, '2024-01-03', '2024-06-30', \$j\$$summary\$j\$::jsonb, "
+	. "'kr-sentiment-2026.11 sha256:0f3a')");
+@env{qw(REVLENS_RESULT_REQUEST REVLENS_RESULT_PRODUCT)} = ($res_request, $res_product);
+run_script('results.mjs');
 is_deeply([$s->log_alarms], [], 'no alerts or sanitizer reports in the logs');
 
 done_testing();
