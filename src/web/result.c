@@ -37,19 +37,24 @@
 	"'^[0-9]{4}-[01][0-9]-[0-3][0-9][T ][0-2][0-9]:[0-5][0-9](:[0-5][0-9](\\.[0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$'" \
 	") d)::text "
 
-#define COLUMNS "SELECT res.id, res.request_id, res.product_id, res.review_count, res.positive_count, " \
+/* The row's columns, then dates (LOCAL_DATES, or NULL when a written_at the regular
+ * expression lets through is still no date, such as 2024-02-30, and fails the cast). */
+#define COLUMNS(dates) "SELECT res.id, res.request_id, res.product_id, res.review_count, res.positive_count, " \
 	"res.negative_count, res.neutral_count, res.avg_rating::text, to_char(res.date_from, 'YYYY-MM-DD'), " \
 	"to_char(res.date_to, 'YYYY-MM-DD'), res.model_version, " \
 	"to_char(res.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
-	"to_char(res.created_at AT TIME ZONE $2, 'YYYY-MM-DD HH24:MI'), res.summary::text, " LOCAL_DATES \
+	"to_char(res.created_at AT TIME ZONE $2, 'YYYY-MM-DD HH24:MI'), res.summary::text, " dates \
 	"FROM analysis_results res JOIN analysis_requests ar ON ar.id = res.request_id AND ar.status = 'done' "
+#define BY_REQUEST "WHERE res.request_id = $1"
+#define BY_PRODUCT "WHERE res.product_id = $1 ORDER BY res.created_at DESC, res.id DESC LIMIT 1"
 
 static const char *copy(struct req *r, const char *s)
 {
 	return s != NULL ? arena_strdup(&r->arena, s) : NULL;
 }
 
-static int load(struct req *r, const char *what, const char *sql, long long id, struct result *res)
+static int load(struct req *r, const char *what, const char *sql, const char *sql_nodates, long long id,
+    struct result *res)
 {
 	struct pg_conn *pg = &r->app->pg;
 	char ids[24];
@@ -59,8 +64,16 @@ static int load(struct req *r, const char *what, const char *sql, long long id, 
 	memset(res, 0, sizeof(*res));
 	snprintf(ids, sizeof(ids), "%lld", id);
 	if (pg_exec(pg, sql, 2, p) == -1) {
-		log_error("result of %s %lld: %s", what, id, pg->err);
-		return 503;
+		/* class 22, data exception: a written_at that is no timestamp */
+		if (strncmp(pg_sqlstate(pg), "22", 2) != 0) {
+			log_error("result of %s %lld: %s", what, id, pg->err);
+			return 503;
+		}
+		log_warn("result of %s %lld: review dates left out: %s", what, id, pg->err);
+		if (pg_exec(pg, sql_nodates, 2, p) == -1) {
+			log_error("result of %s %lld: %s", what, id, pg->err);
+			return 503;
+		}
 	}
 	if (pg_ntuples(pg) == 0)
 		return 404;
@@ -94,13 +107,12 @@ static int load(struct req *r, const char *what, const char *sql, long long id, 
 
 int result_load_request(struct req *r, long long request_id, struct result *res)
 {
-	return load(r, "request", COLUMNS "WHERE res.request_id = $1", request_id, res);
+	return load(r, "request", COLUMNS(LOCAL_DATES) BY_REQUEST, COLUMNS("NULL ") BY_REQUEST, request_id, res);
 }
 
 int result_load_product(struct req *r, long long product_id, struct result *res)
 {
-	return load(r, "product", COLUMNS "WHERE res.product_id = $1 "
-	    "ORDER BY res.created_at DESC, res.id DESC LIMIT 1", product_id, res);
+	return load(r, "product", COLUMNS(LOCAL_DATES) BY_PRODUCT, COLUMNS("NULL ") BY_PRODUCT, product_id, res);
 }
 
 void result_free(struct result *res)

@@ -261,5 +261,44 @@ sub shows_result1 {
 	unlike(page('alice', "/requests/$r3")->{text}, qr/기준,/, '... shows progress, not a result');
 }
 
+# ------------------------------------------------------------------ an odd summary
+# No reviews, no rating, and parts of the wrong type or missing: the page shows what
+# is there, the API answers the fixed names, nothing fails.
+{
+	my $q = do {
+		my $r = $s->request('POST', '/api/products', { headers => { authorization => "Bearer $U{alice}{token}",
+			'content-type' => 'application/json' }, content => '{"url":"https://www.coupang.com/vp/products/8100002"}' });
+		eval { $json->decode($r->{content})->{id} };
+	};
+	my $rid = done_request($q, 'done', 'alice');
+	my $odd = $json->encode({ keywords => 'x', aspects => [1, undef, { aspect => 5 }, { aspect => '가격' }],
+		survey_tags => [{ question => '용량', answers => 'bad' }, 7],
+		representative => { positive => [{ text => 5 }, { text => '날짜가 이상한 리뷰', rating => 9,
+			written_at => '2024-02-30T10:00:00Z' }], negative => 'x' } });
+	sql("INSERT INTO analysis_results (request_id, product_id, review_count, positive_count, negative_count, "
+		. "neutral_count, summary, model_version) VALUES ($rid, $q, 0, 0, 0, 0, \$j\$" . decode('UTF-8', $odd)
+		. "\$j\$::jsonb, 'kr-test')");
+	my $pg = page('alice', "/requests/$rid");
+	is($pg->{status}, 200, 'a result with no reviews and an odd summary: the page still answers');
+	like($pg->{text}, qr/리뷰 0개 기준/, '... saying it rests on no reviews');
+	unlike($pg->{text}, qr/리뷰 0개 기준,/, '... without a date range');
+	like($pg->{text}, qr/별점 정보 없음/, '... no rating');
+	like($pg->{text}, qr/<h3>가격<\/h3>/, '... the one well-formed aspect');
+	like($pg->{text}, qr/자주 나온 말이 없습니다/, '... keywords of the wrong type: none');
+	like($pg->{text}, qr/<h3>용량<\/h3>/, '... the survey question without answers');
+	like($pg->{text}, qr/날짜가 이상한 리뷰/, '... a review whose written_at is no date, shown');
+	like($pg->{text}, qr/aria-label="별점 5점"/, '... its rating clamped to 5');
+	unlike($pg->{text}, qr/<time/, '... without a date');
+	like($pg->{text}, qr/부정 리뷰가 없습니다/, '... no negative reviews');
+	my $r = api('alice', 'GET', "/api/products/$q/summary");
+	is($r->{status}, 200, 'the API answers it');
+	is($r->{json}{review_count}, 0, '... review_count 0');
+	is($r->{json}{positive_share}, 0, '... shares 0');
+	is_deeply($r->{json}{keywords}, [], '... keywords: an empty array, not the string');
+	ok(!defined $r->{json}{rating_avg} && !defined $r->{json}{first_review_at} && !defined $r->{json}{date_from},
+		'... rating_avg, first_review_at and date_from null');
+	is(ref $r->{json}{representative}, 'HASH', '... representative an object');
+}
+
 is_deeply([$s->log_alarms], [], 'no alarms in the logs');
 done_testing();
