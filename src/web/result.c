@@ -20,6 +20,8 @@
 #include "web/session.h"
 
 #define KEYWORDS_SHOWN   30   /* the worker writes at most 30 */
+#define KEYWORDS_FIRST   12   /* shown at once; the rest behind 더 보기 */
+#define ASPECTS_FIRST    6    /* the same for aspects */
 #define REVIEWS_SHOWN    5    /* per polarity, as the worker writes them */
 #define LABEL_NAME_PCT   25   /* a bar segment this wide names itself ("긍정 71%") */
 #define LABEL_PCT_PCT    8    /* one this wide shows its percent alone; narrower, nothing */
@@ -302,17 +304,51 @@ static void example(struct req *r, json_object *ex, const char *key, const char 
 
 	if (text == NULL || text[0] == '\0')
 		return;
-	html_printf(&r->body, "<blockquote class=\"example %s\"><span class=\"tag\">%s</span> %s</blockquote>",
+	html_printf(&r->body, "<blockquote class=\"example %s\"><p><span class=\"tag\">%s</span> %s</p></blockquote>",
 	    key, label, text);
 }
 
+/* Items of arr whose string member key is there (the ones a list shows). */
+static size_t valid_items(json_object *arr, const char *key)
+{
+	size_t len = arr != NULL ? json_object_array_length(arr) : 0, n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += str(json_object_array_get_idx(arr, i), key) != NULL;
+	return n;
+}
+
+static void aspect_item(struct req *r, json_object *a, const char *name)
+{
+	struct buf *b = &r->body;
+	long long n[3] = { count(a, "positive"), count(a, "neutral"), count(a, "negative") };
+	long long total = n[0] + n[1] + n[2], mentions = count(a, "reviews");
+	int pct[3];
+
+	percents(n, pct);
+	if (total == 0)
+		pct[0] = (int)(number(a, "positive_share", 0) * 100 + 0.5);
+	html_printf(b, "<li class=\"aspect\"><div class=\"aspect-head\"><h3>%s</h3>"
+	    "<span class=\"aspect-pct\">긍정 <strong>%d%%</strong></span></div>\n", name, pct[0]);
+	stack_bar(r, name, n, 14, 0);
+	html_printf(b, "<p class=\"aspect-meta muted\">부정 %d%% · 리뷰 ", pct[2]);
+	layout_count(r, mentions > 0 ? mentions : total, "개");
+	if (number(a, "share", -1) >= 0)
+		html_printf(b, " · 언급 비중 %.0f%%", number(a, "share", 0) * 100);
+	html_raw(b, "</p>\n");
+	example(r, member(a, "examples", json_type_object), "positive", "좋아요");
+	example(r, member(a, "examples", json_type_object), "negative", "아쉬워요");
+	html_raw(b, "</li>\n");
+}
+
+/* The most mentioned aspects, the rest behind 더 보기 (a <details>: no script needed). */
 static void aspects(struct req *r, json_object *arr)
 {
 	struct buf *b = &r->body;
-	size_t len = arr != NULL ? json_object_array_length(arr) : 0;
+	size_t len = arr != NULL ? json_object_array_length(arr) : 0, valid = valid_items(arr, "aspect"), shown = 0;
 
 	html_raw(b, "<section class=\"card aspects\">\n<h2>항목별 평가</h2>\n");
-	if (len == 0) {
+	if (valid == 0) {
 		html_raw(b, "<p class=\"empty\">리뷰에서 배송, 맛, 품질 같은 항목을 찾지 못했습니다.</p>\n</section>\n");
 		return;
 	}
@@ -321,63 +357,78 @@ static void aspects(struct req *r, json_object *arr)
 	for (size_t i = 0; i < len; i++) {
 		json_object *a = json_object_array_get_idx(arr, i);
 		const char *name = str(a, "aspect");
-		long long n[3] = { count(a, "positive"), count(a, "neutral"), count(a, "negative") };
-		long long total = n[0] + n[1] + n[2], mentions = count(a, "reviews");
-		int pct[3];
 
 		if (name == NULL)
 			continue;
-		percents(n, pct);
-		if (total == 0)
-			pct[0] = (int)(number(a, "positive_share", 0) * 100 + 0.5);
-		html_printf(b, "<li class=\"aspect\"><div class=\"aspect-head\"><h3>%s</h3>"
-		    "<span class=\"aspect-pct\">긍정 <strong>%d%%</strong></span></div>\n", name, pct[0]);
-		stack_bar(r, name, n, 14, 0);
-		html_printf(b, "<p class=\"aspect-meta muted\">부정 %d%% · 리뷰 ", pct[2]);
-		layout_count(r, mentions > 0 ? mentions : total, "개");
-		if (number(a, "share", -1) >= 0)
-			html_printf(b, " · 언급 비중 %.0f%%", number(a, "share", 0) * 100);
-		html_raw(b, "</p>\n");
-		example(r, member(a, "examples", json_type_object), "positive", "좋아요");
-		example(r, member(a, "examples", json_type_object), "negative", "아쉬워요");
-		html_raw(b, "</li>\n");
+		if (shown++ == ASPECTS_FIRST)
+			html_printf(b, "</ul>\n<details class=\"more\"><summary>다른 항목 %zu개 더 보기</summary>\n"
+			    "<ul class=\"aspect-list\">\n", valid - ASPECTS_FIRST);
+		aspect_item(r, a, name);
 	}
-	html_raw(b, "</ul>\n</section>\n");
+	html_raw(b, "</ul>\n");
+	if (shown > ASPECTS_FIRST)
+		html_raw(b, "</details>\n");
+	html_raw(b, "</section>\n");
 }
 
+static void keyword_head(struct req *r)
+{
+	html_raw(&r->body, "<table class=\"list kw\">\n<thead><tr><th>키워드</th><th>언급</th><th>감성</th>"
+	    "<th>긍정</th><th>부정</th></tr></thead>\n<tbody>\n");
+}
+
+static void keyword_row(struct req *r, json_object *k, const char *word)
+{
+	struct buf *b = &r->body;
+	const char *aspect = str(k, "aspect");
+	long long n[3] = { count(k, "positive"), count(k, "neutral"), count(k, "negative") };
+
+	html_printf(b, "<tr><th scope=\"row\">%s", word);
+	if (aspect != NULL && strcmp(aspect, word) != 0)
+		html_printf(b, " <span class=\"chip\">%s</span>", aspect);
+	html_raw(b, "</th><td class=\"num\">");
+	layout_count(r, count(k, "count"), "");
+	html_raw(b, "</td><td class=\"kwbar\">");
+	stack_bar(r, word, n, 10, 0);
+	html_raw(b, "</td><td class=\"num pos\">");
+	layout_count(r, n[0], "");
+	html_raw(b, "</td><td class=\"num neg\">");
+	layout_count(r, n[2], "");
+	html_raw(b, "</td></tr>\n");
+}
+
+/* The most frequent keywords, the rest behind 더 보기. */
 static void keywords(struct req *r, json_object *arr)
 {
 	struct buf *b = &r->body;
-	size_t len = arr != NULL ? json_object_array_length(arr) : 0;
+	size_t len = arr != NULL ? json_object_array_length(arr) : 0, valid = valid_items(arr, "keyword"), shown = 0;
 
 	html_raw(b, "<section class=\"card keywords\">\n<h2>자주 나온 말</h2>\n");
-	if (len == 0) {
+	if (valid == 0) {
 		html_raw(b, "<p class=\"empty\">자주 나온 말이 없습니다.</p>\n</section>\n");
 		return;
 	}
-	html_raw(b, "<table class=\"list kw\">\n<thead><tr><th>키워드</th><th>언급</th><th>감성</th>"
-	    "<th>긍정</th><th>부정</th></tr></thead>\n<tbody>\n");
-	for (size_t i = 0; i < len && i < KEYWORDS_SHOWN; i++) {
+	if (valid > KEYWORDS_SHOWN)
+		valid = KEYWORDS_SHOWN;
+	html_raw(b, "<p class=\"muted\">리뷰에 많이 나온 말과, 그 말이 나온 문장이 긍정인지 부정인지입니다.</p>\n");
+	keyword_head(r);
+	for (size_t i = 0; i < len && shown < KEYWORDS_SHOWN; i++) {
 		json_object *k = json_object_array_get_idx(arr, i);
-		const char *word = str(k, "keyword"), *aspect = str(k, "aspect");
-		long long n[3] = { count(k, "positive"), count(k, "neutral"), count(k, "negative") };
+		const char *word = str(k, "keyword");
 
 		if (word == NULL)
 			continue;
-		html_printf(b, "<tr><th scope=\"row\">%s", word);
-		if (aspect != NULL && strcmp(aspect, word) != 0)
-			html_printf(b, " <span class=\"chip\">%s</span>", aspect);
-		html_raw(b, "</th><td class=\"num\">");
-		layout_count(r, count(k, "count"), "");
-		html_raw(b, "</td><td class=\"kwbar\">");
-		stack_bar(r, word, n, 10, 0);
-		html_raw(b, "</td><td class=\"num pos\">");
-		layout_count(r, n[0], "");
-		html_raw(b, "</td><td class=\"num neg\">");
-		layout_count(r, n[2], "");
-		html_raw(b, "</td></tr>\n");
+		if (shown++ == KEYWORDS_FIRST) {
+			html_printf(b, "</tbody>\n</table>\n<details class=\"more\"><summary>키워드 %zu개 더 보기</summary>\n",
+			    valid - KEYWORDS_FIRST);
+			keyword_head(r);
+		}
+		keyword_row(r, k, word);
 	}
-	html_raw(b, "</tbody>\n</table>\n</section>\n");
+	html_raw(b, "</tbody>\n</table>\n");
+	if (shown > KEYWORDS_FIRST)
+		html_raw(b, "</details>\n");
+	html_raw(b, "</section>\n");
 }
 
 static void survey(struct req *r, json_object *arr)

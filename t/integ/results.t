@@ -300,5 +300,30 @@ sub shows_result1 {
 	is(ref $r->{json}{representative}, 'HASH', '... representative an object');
 }
 
+# ------------------------------------------------------------------ long lists
+# 30 keywords and 8 aspects: the first 12 and 6 at once, the rest behind 더 보기 (a
+# <details>, no script), every one of them in the page.
+{
+	my $q = do {
+		my $r = $s->request('POST', '/api/products', { headers => { authorization => "Bearer $U{alice}{token}",
+			'content-type' => 'application/json' }, content => '{"url":"https://www.coupang.com/vp/products/8100003"}' });
+		eval { $json->decode($r->{content})->{id} };
+	};
+	my $rid = done_request($q, 'done', 'alice');
+	my @kw = map { { keyword => "낱말$_", aspect => undef, count => 100 - $_, positive => 50, negative => 10, neutral => 40 - $_ } } 1 .. 30;
+	my @asp = map { { aspect => "항목$_", reviews => 90 - $_, share => 0.1, positive => 50, negative => 20, neutral => 20 - $_,
+		positive_share => 0.5 } } 1 .. 8;
+	insert_result($rid, $q, n => 100, pos => 60, neg => 30, neu => 10, avg => 3.9, from => '2024-01-03',
+		to => '2024-02-03', age => '1 minute', summary => { keywords => \@kw, aspects => \@asp });
+	my $t = page('alice', "/requests/$rid")->{text};
+	like($t, qr{<details class="more"><summary>키워드 18개 더 보기</summary>}, '30 keywords: 18 behind 더 보기');
+	like($t, qr{<th scope="row">낱말12</th>.*</table>\s*<details.*<th scope="row">낱말13</th>}s,
+		'... from the 13th on');
+	is(scalar(() = $t =~ /<th scope="row">낱말\d+</g), 30, '... all 30 in the page');
+	like($t, qr{<summary>다른 항목 2개 더 보기</summary>.*<h3>항목7</h3>.*<h3>항목8</h3>}s, '8 aspects: 2 behind 더 보기');
+	unlike($t, qr{<h3>항목7</h3>.*<summary>다른 항목}s, '... the 7th not before it');
+	unlike(page('alice', "/requests/$r1")->{text}, qr/더 보기/, 'short lists have no 더 보기');
+}
+
 is_deeply([$s->log_alarms], [], 'no alarms in the logs');
 done_testing();
