@@ -9,7 +9,7 @@
 	if (!root) return;
 	var id = root.getAttribute('data-live-request');
 	var names = { queued: '대기 중', running: '분석 중', done: '완료', failed: '실패', cancelled: '취소됨' };
-	var stages = { collect: '리뷰 수집', analyze: '분석', save: '저장' };
+	var stages = { collect: '리뷰 수집', analyse: '분석', analyze: '분석', summarise: '요약', save: '저장' };
 	var finished = false, poller = null, source = null, errors = 0;
 
 	function stop() {

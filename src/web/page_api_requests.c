@@ -1,24 +1,41 @@
 /* page_api_requests.c — analysis requests as JSON: POST /api/products/{id}/analyses
  * (201 when it created the request, 200 when the user joined the active one),
- * GET /api/requests, GET /api/requests/{id}, POST /api/requests/{id}/cancel.
+ * GET /api/requests, GET /api/requests/{id} (with the result once done),
+ * POST /api/requests/{id}/cancel.
  */
 #include <json-c/json.h>
+#include <string.h>
 
 #include "web/pages.h"
 #include "web/req.h"
 #include "web/request.h"
+#include "web/result.h"
 
-/* Answer with request id as the user sees it. */
+/* Answer with request id as the user sees it; a done request carries its result
+ * (the object GET /api/products/{id}/summary answers) as "result". */
 static int answer(struct req *r, long long id, int status)
 {
 	struct request q;
+	struct result res;
+	json_object *o;
 	int st = request_load(r, id, &q);
 
 	if (st == 404)
 		return req_error(r, 404, "not_found", "없는 분석 요청입니다.");
 	if (st != 0)
 		return req_error(r, 503, "unavailable", "지금은 분석 요청을 불러올 수 없습니다.");
-	req_json(r, request_json(&q));
+	o = request_json(&q);
+	if (strcmp(q.status, "done") == 0) {
+		st = result_load_request(r, id, &res);
+		if (st == 503) {
+			json_object_put(o);
+			return req_error(r, 503, "unavailable", "지금은 분석 결과를 불러올 수 없습니다.");
+		}
+		json_object_object_add(o, "result", st == 0 ? result_json(&res) : NULL);
+		if (st == 0)
+			result_free(&res);
+	}
+	req_json(r, o);
 	return status;
 }
 

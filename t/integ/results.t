@@ -140,6 +140,8 @@ $s->redis_cli('INCR', 'c:gen');
 	is($pg->{status}, 200, 'a done request without a result row: 200');
 	like($pg->{text}, qr/결과가 아직 저장되지 않았습니다/, '... says the result is not stored yet');
 	is(api('alice', 'GET', "/api/products/$p/summary")->{status}, 404, '... and the API still has none');
+	my $q = api('alice', 'GET', "/api/requests/$rid")->{json};
+	ok(exists $q->{result} && !defined $q->{result}, '... GET /api/requests/{id} says "result": null');
 }
 
 # ------------------------------------------------------------------ one result
@@ -176,6 +178,11 @@ insert_result($r1, $p, n => 1234, pos => 876, neg => 222, neu => 136, avg => 4.2
 	like($r->{headers}{'content-type'}, qr{application/json}, '... as JSON');
 	is(api('carol', 'GET', "/api/products/$p/summary")->{status}, 200,
 		'any user may read a product summary (products are public)');
+	my $q = api('bob', 'GET', "/api/requests/$r1")->{json};
+	is($q->{status}, 'done', 'GET /api/requests/{id} of the done request');
+	is($q->{result}{review_count}, 1234, '... carries its result');
+	is_deeply($q->{result}{aspects}, $S1{aspects}, '... the same as the summary API');
+	is(api('carol', 'GET', "/api/requests/$r1")->{status}, 404, '... only for the users on the request');
 }
 
 # What a page showing result 1 must contain.
