@@ -25,7 +25,8 @@ struct job {
 	long total;             /* reviews counted at the start of analyze */
 	long done;              /* reviews read so far */
 	long analyzed, kept;    /* of them: analysed now, analysis kept (unchanged) */
-	double t_read, t_analyze, t_write, t_pg;   /* seconds spent, for the log line */
+	double t_read, t_analyze, t_write, t_kw, t_pg;  /* seconds spent: MongoDB reads,
+	                         * analysis, review writes, keyword writes, PostgreSQL */
 	char err[640];          /* the reason of a non-DONE outcome */
 };
 

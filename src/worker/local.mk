@@ -11,4 +11,4 @@ revlens_worker_LDADD = librevlens.a $(REVLENS_LIBS)
 
 # Tests: the worker end to end against a real stack.
 TESTS += t/integ/worker.t
-EXTRA_DIST += t/integ/worker.t docs/worker.md
+EXTRA_DIST += t/integ/worker.t docs/worker.md bench/worker.sh
