@@ -75,6 +75,15 @@ static int classify(json_object *o, struct replay_line *l, const char **why)
 	return 0;
 }
 
+/* 1 when line[0..len) holds only spaces, tabs and CRs (a CRLF file's empty line). */
+static int blank(const char *line, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
+			return 0;
+	return 1;
+}
+
 static int cmp_line(const void *a, const void *b)
 {
 	const struct replay_line *x = a, *y = b;
@@ -113,7 +122,7 @@ int replay_index_open(struct replay_index *ix, const char *path, char *err, size
 			len--;
 		if (len > 0 && line[len - 1] == '\r')
 			len--;
-		if (strspn(line, " \t\r") == len)
+		if (blank(line, len))
 			continue;   /* empty line */
 		if (len > REPLAY_LINE_MAX)
 			why = "line too long";

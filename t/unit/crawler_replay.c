@@ -80,6 +80,19 @@ int main(void)
 	replay_index_close(&ix);
 	replay_index_close(&ix);
 
+	/* a CRLF file's empty lines ("\r\n", blanks before "\r\n") are empty, not bad */
+	f = fopen(path, "w");
+	if (f == NULL || fputs("\r\n  \r\n\t\r\n{\"kind\":\"price\",\"product_id\":10}\r\n\r\n", f) == EOF ||
+	    fclose(f) != 0) {
+		printf("Bail out! cannot write %s\n", path);
+		return 1;
+	}
+	is_int(replay_index_open(&ix, path, err, sizeof(err)), 0, "a CRLF file is indexed");
+	is_int(ix.lines_read, 5, "... 5 lines read");
+	is_int(ix.n, 1, "... 1 good line");
+	is_int(ix.bad, 0, "... its empty lines are not bad");
+	replay_index_close(&ix);
+
 	ok(replay_index_open(&ix, "/nonexistent/replay.jsonl", err, sizeof(err)) == -1, "a missing file: -1");
 	ok(strstr(err, "/nonexistent/replay.jsonl: No such file") != NULL, "... naming it");
 	unlink(path);
