@@ -29,6 +29,10 @@
 #define NO_REVIEWS_MSG "수집된 리뷰가 없어 분석할 수 없습니다. 잠시 후 다시 요청하거나 브라우저 확장 " \
 	"프로그램 ‘revlens로 보내기’로 리뷰를 보내 주세요."
 #define POLL_MS 500     /* crawl-state polling while collecting */
+/* pg_try_advisory_lock(class, request id) held while a job runs: "rlwk", private to
+ * the worker (revlens-web's request lock uses another class). A new connection after
+ * a PostgreSQL restart has lost it; the job goes on (its writes stay idempotent). */
+#define JOB_LOCK_CLASS "1919711083"
 
 static void sleep_ms(long ms)
 {
@@ -96,17 +100,29 @@ static enum job_outcome check(struct worker *w, struct job *j)
 {
 	char ids[24];
 	const char *p[1] = { ids };
-	const char *st;
+	char st[16];
 
 	snprintf(ids, sizeof(ids), "%lld", j->rid);
 	if (pg_exec(&w->pg, "SELECT status, product_id FROM analysis_requests WHERE id = $1", 1, p) == -1)
 		return fail_with(j, JOB_TRANSIENT, "PostgreSQL: %s", w->pg.err);
 	if (pg_ntuples(&w->pg) == 0)
 		return fail_with(j, JOB_SKIPPED, "request %lld is gone", j->rid);
-	st = pg_value(&w->pg, 0, 0);
+	snprintf(st, sizeof(st), "%s", pg_value(&w->pg, 0, 0));
 	if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0)
 		return fail_with(j, JOB_SKIPPED, "request %lld is %s", j->rid, st);
 	j->pid = pg_value_ll(&w->pg, 0, 1);
+	/* one worker per request at a time: a second entry of a request that another
+	 * worker is running (or one reclaimed from a worker that is slow, not dead) */
+	if (pg_exec(&w->pg, "SELECT pg_try_advisory_lock(" JOB_LOCK_CLASS ", ($1::bigint % 2147483647)::int)",
+	    1, p) == -1)
+		return fail_with(j, JOB_TRANSIENT, "PostgreSQL: %s", w->pg.err);
+	if (strcmp(pg_value(&w->pg, 0, 0), "t") != 0) {
+		if (strcmp(st, "running") == 0)
+			return fail_with(j, JOB_SKIPPED, "request %lld is being analysed by another worker", j->rid);
+		return fail_with(j, JOB_TRANSIENT, "request %lld is locked by another worker", j->rid);
+	}
+	j->lock_session = w->pg.session;
+	j->locked = 1;
 	/* queued -> running; a reclaimed job finds it running already */
 	if (pg_exec(&w->pg, "UPDATE analysis_requests SET status = 'running', stage = 'collect', "
 	    "progress = 0, attempts = attempts + 1 WHERE id = $1 AND status IN ('queued', 'running') "
@@ -529,6 +545,15 @@ static int by_percent(const void *a, const void *b)
 	return dx > dy ? -1 : dx < dy ? 1 : 0;
 }
 
+static int by_question(const void *a, const void *b)
+{
+	json_object *qa = NULL, *qb = NULL;
+
+	json_object_object_get_ex(*(json_object *const *)a, "question", &qa);
+	json_object_object_get_ex(*(json_object *const *)b, "question", &qb);
+	return strcmp(json_object_get_string(qa), json_object_get_string(qb));
+}
+
 /* The product's latest survey-tag snapshot as the summary's survey_tags array (a heap
  * string), or NULL with j->err on a MongoDB error. */
 static char *survey_tags(struct worker *w, struct job *j)
@@ -576,7 +601,8 @@ static char *survey_tags(struct worker *w, struct job *j)
 			}
 			if (q == NULL || a == NULL)
 				continue;
-			/* questions in the order first stored */
+			/* one object per question; sorted by its text below (Coupang's own
+			 * order is not stored) */
 			for (size_t i = 0; i < json_object_array_length(arr) && question == NULL; i++) {
 				json_object *e = json_object_array_get_idx(arr, i), *qv;
 				if (json_object_object_get_ex(e, "question", &qv) &&
@@ -598,6 +624,7 @@ static char *survey_tags(struct worker *w, struct job *j)
 		}
 		if (mongoc_cursor_error(cur, &error))
 			goto fail;
+		json_object_array_sort(arr, by_question);
 		for (size_t i = 0; i < json_object_array_length(arr); i++) {
 			json_object *answers;
 			json_object_object_get_ex(json_object_array_get_idx(arr, i), "answers", &answers);
@@ -763,6 +790,15 @@ enum job_outcome job_run(struct worker *w, struct job *j)
 	    (o = analyze(w, j, &g)) != JOB_DONE || (o = save(w, j, &g)) != JOB_DONE)
 		goto out;
 out:
+	if (j->locked && j->lock_session == w->pg.session) {
+		char ids[24];
+		const char *p[1] = { ids };
+		snprintf(ids, sizeof(ids), "%lld", j->rid);
+		if (pg_exec(&w->pg, "SELECT pg_advisory_unlock(" JOB_LOCK_CLASS ", ($1::bigint % 2147483647)::int)",
+		    1, p) == -1)
+			log_warn("request %lld: unlock: %s", j->rid, w->pg.err);
+	}
+	j->locked = 0;
 	agg_free(&g);
 	return o;
 }

@@ -27,6 +27,8 @@ struct job {
 	long analyzed, kept;    /* of them: analysed now, analysis kept (unchanged) */
 	double t_read, t_analyze, t_write, t_kw, t_pg;  /* seconds spent: MongoDB reads,
 	                         * analysis, review writes, keyword writes, PostgreSQL */
+	int locked;             /* holds the request's advisory lock */
+	unsigned long lock_session;     /* pg.session that took it */
 	char err[640];          /* the reason of a non-DONE outcome */
 };
 

@@ -108,6 +108,10 @@ push @items,
 	  observed_at => '2026-03-20T09:00:00+09:00' },
 	{ kind => 'tag', product_id => $CP, question => '맛', answer => '아주 맛있어요', percent => 72,
 	  observed_at => '2026-03-20T09:00:00+09:00' },
+	{ kind => 'tag', product_id => $CP, question => '양', answer => '많아요', percent => 40,
+	  observed_at => '2026-03-20T09:00:00+09:00' },
+	{ kind => 'tag', product_id => $CP, question => '양', answer => '적당해요', percent => 60,
+	  observed_at => '2026-03-20T09:00:00+09:00' },
 	{ kind => 'tag', product_id => $CP, question => '맛', answer => '옛날 답', percent => 99,
 	  observed_at => '2026-03-01T09:00:00+09:00' };
 import_lines(@items);
@@ -164,8 +168,10 @@ is($sum->{last_review_at}, '2026-03-25T01:00:00Z', 'last_review_at');
 		&& ($delivery->{examples}{positive} // $delivery->{examples}{negative})->{text} =~ /배송/, '... and an example sentence about it');
 }
 is_deeply($sum->{survey_tags}, [ { question => '맛', observed_on => '2026-03-20', answers => [
-	{ answer => '아주 맛있어요', percent => 72 }, { answer => '적당해요', percent => 22 } ] } ],
-	'survey tags: the latest snapshot, answers by percent');
+	{ answer => '아주 맛있어요', percent => 72 }, { answer => '적당해요', percent => 22 } ] },
+	{ question => '양', observed_on => '2026-03-20', answers => [
+	{ answer => '적당해요', percent => 60 }, { answer => '많아요', percent => 40 } ] } ],
+	'survey tags: the latest snapshot, questions by text, answers by percent');
 ok(@{ $sum->{representative}{positive} } >= 1 && @{ $sum->{representative}{positive} } <= 5
 	&& !grep({ $rv->{ $_->{review_id} }{sentiment}{label} ne 'pos' } @{ $sum->{representative}{positive} }),
 	'representative positive reviews are positive ones');
@@ -300,6 +306,35 @@ SKIP: {
 	my $left = grep { !$_->{sentiment} } values %$rc;
 	ok($left > 0, "... and it stopped at the next batch ($left of 2000 reviews not analysed)");
 	like(RevlensTest::read_file("$R/worker.log"), qr/request $ridc: cancelled; stopped/, '... the log says so');
+}
+
+# ------------------------------------------------------------------ one worker per request
+{
+	my $CPD = 3005;
+	my $pd = product($CPD);
+	import_lines(map { { kind => 'review', product_id => $CPD, review_id => "d$_", rating => 1 + $_ % 5,
+		content => $texts[$_ % @texts] . " $_", written_at => '2026-05-02T10:00:00+09:00' } } 1 .. 2000);
+	my $ridd = analyse($pd);
+	my $w = fork() // die "fork: $!";
+	if ($w == 0) {
+		exec("$B/revlens-worker", '-c', $conf, '--once') or POSIX::_exit(127);
+	}
+	my $t0 = time;
+	my $st = '';
+	while (time - $t0 < 60) {
+		$st = sql("SELECT status || '|' || progress FROM analysis_requests WHERE id = $ridd");
+		last if ($st =~ /^running\|(\d+)$/ && $1 > 10) || $st =~ /^done/;
+		sleep 0.05;
+	}
+	like($st, qr/^running/, 'a job is running');
+	$s->redis_cli('XADD', 'revlens:jobs', '*', 'request_id', $ridd, 'product_id', $pd);
+	is(once()->{exit}, 0, 'a second worker meets the same request on the stream');
+	like(RevlensTest::read_file("$R/worker.log"), qr/request $ridd is being analysed by another worker; skipped/,
+		'... and leaves it to the worker running it');
+	waitpid($w, 0);
+	is(sql("SELECT status || '|' || attempts || '|' || (SELECT count(*) || ':' || min(review_count) "
+		. "FROM analysis_results WHERE request_id = $ridd) FROM analysis_requests WHERE id = $ridd"),
+		'done|1|1:2000', 'the first worker finishes it: one run, one result');
 }
 
 # ------------------------------------------------------------------ the master
