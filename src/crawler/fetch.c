@@ -3,11 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "crawler/crawl_clock.h"
 #include "crawler/fetch.h"
 #include "lib/log.h"
-#include "lib/strnum.h"
 
 #define BACKOFF_CAP_MS  120000
 #define CONNECT_MAX_MS  10000
@@ -44,7 +44,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
 static size_t on_header(char *data, size_t size, size_t n, void *arg)
 {
 	struct fetch *f = arg;
-	size_t len = size * n, k = sizeof("Retry-After:") - 1;
+	size_t len = size * n, k = sizeof("Retry-After:") - 1, d;
 	long long secs;
 
 	if (len > k && strncasecmp(data, "Retry-After:", k) == 0) {
@@ -54,9 +54,25 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
 			v++, vl--;
 		while (vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
 			vl--;
-		/* delay-seconds only; an HTTP date falls back to our own back-off */
-		if (strnum_parse_n(v, vl, 10, 0, 1000000, &secs) == 0)
-			f->retry_after = secs > FETCH_RETRY_AFTER_MAX ? FETCH_RETRY_AFTER_MAX : (int)secs;
+		/* delay-seconds, however many digits (capped), or an HTTP-date (the seconds
+		 * until then); anything else falls back to our own back-off */
+		for (d = 0, secs = 0; d < vl && v[d] >= '0' && v[d] <= '9'; d++)
+			if ((secs = secs * 10 + (v[d] - '0')) > FETCH_RETRY_AFTER_MAX)
+				secs = FETCH_RETRY_AFTER_MAX;
+		if (d > 0 && d == vl) {
+			f->retry_after = (int)secs;
+		} else if (d == 0 && vl > 0 && vl < 64) {
+			char date[64];
+			time_t when;
+
+			memcpy(date, v, vl);
+			date[vl] = '\0';
+			if ((when = curl_getdate(date, NULL)) != -1) {
+				secs = (long long)when - (long long)time(NULL);
+				f->retry_after = secs < 0 ? 0 : secs > FETCH_RETRY_AFTER_MAX ?
+				    FETCH_RETRY_AFTER_MAX : (int)secs;
+			}
+		}
 	}
 	return len;
 }

@@ -8,8 +8,9 @@
  * end, so Coupang never sees two requests closer than that, however slow the answers).
  *
  * Retries: a network error, 429 or 5xx is tried again after crawler.backoff_ms
- * (doubling, with random jitter, or Retry-After seconds when Coupang says so and that
- * is longer), at most crawler.max_retries times. A 403, or a redirect, is never tried
+ * (doubling, with random jitter, or Retry-After when Coupang says so and that is
+ * longer: seconds or an HTTP-date, at most FETCH_RETRY_AFTER_MAX), at most
+ * crawler.max_retries times. A 403, or a redirect, is never tried
  * again: Coupang's bot protection answers so, and insisting only deepens the block.
  * Redirects are not followed, so nothing but crawler.coupang_url is ever contacted.
  */

@@ -97,6 +97,8 @@ static int loop(const struct crawler_ops *ops, struct crawl_run *run, int once)
 		}
 		/* left pending: a crawler claims it again once it has been idle long enough */
 		log_warn("crawl %s: outcome not reported; the request stays pending", req.id);
+		if (stop_flag)
+			break;   /* stopped by TERM/INT: exit 0, --once or not */
 		if (once)
 			return EXIT_TROUBLE;
 		clock_sleep_ms(clock_backoff_ms(TROUBLE_MIN_MS, trouble++, TROUBLE_MAX_MS), &stop_flag);

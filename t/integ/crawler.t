@@ -314,5 +314,77 @@ is_deeply(\@badsize, [], 'every review page asked with size=10');
 	is(scalar(grep { $_->{query}{page} == 3 } @rq), 0, '... and page 3 was never asked');
 }
 
+# ------------------------------------------------------------------ Retry-After forms; TERM with --once
+# A plain-HTTP stand-in answering every review page 429 with the Retry-After under test
+# (the product page 200): 1001 a delay of 20 digits (capped at 600 s, not ignored), 1002
+# an HTTP-date 100 s ahead. The wait is read from the crawler's log, then TERM ends the
+# back-off of the --once run, which exits 0 with the request pending.
+{
+	require IO::Socket::INET;
+	my $srv = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 5, ReuseAddr => 1)
+		or die "listen: $!";
+	my $port = $srv->sockport;
+	my $spid = fork() // die "fork: $!";
+	if ($spid == 0) {
+		$SIG{$_} = 'DEFAULT' for qw(TERM INT);   # not the stack's handler
+		while (my $c = $srv->accept) {
+			my $req = '';
+			while (defined(my $l = <$c>)) { $req .= $l; last if $l =~ /^\r?\n$/; }
+			my ($cp) = $req =~ m{^GET /next-api/review\?productId=(\d+)};
+			if (!defined $cp) {
+				print $c "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+			} else {
+				my $ra = $cp == 1001 ? '99999999999999999999'
+					: POSIX::strftime('%a, %d %b %Y %H:%M:%S GMT', gmtime(int(time) + 100));
+				print $c "HTTP/1.1 429 Too Many Requests\r\nRetry-After: $ra\r\nContent-Length: 0\r\n"
+					. "Connection: close\r\n\r\n";
+			}
+			close $c;
+		}
+		POSIX::_exit(0);
+	}
+	close $srv;
+	my $conf2 = "$R/crawler-ra.conf";
+	RevlensTest::write_file($conf2, "$base_conf\ncrawler.coupang_url = http://127.0.0.1:$port\n"
+		. "crawler.max_retries = 1\n");
+	for my $case ([1001, 'a 20-digit Retry-After', 600000, 600000], [1002, 'an HTTP-date Retry-After', 90000, 100000]) {
+		my ($cp, $what, $min, $max) = @$case;
+		crawl_request($cp);
+		my $err = "$R/ra-$cp.err";
+		my $pid = fork() // die "fork: $!";
+		if ($pid == 0) {
+			open(STDOUT, '>', '/dev/null');
+			open(STDERR, '>', $err);
+			{ no warnings 'exec'; exec "$B/revlens-crawler", '-c', $conf2, '--once'; }
+			POSIX::_exit(127);
+		}
+		my ($wait, $e);
+		my $deadline = time + 15;
+		while (time < $deadline) {
+			$e = -e $err ? decode('UTF-8', RevlensTest::read_file($err)) : '';
+			last if ($wait) = $e =~ /answered 429; again in (\d+) ms/;
+			sleep 0.1;
+		}
+		ok(defined $wait && $wait >= $min && $wait <= $max, "$cp: $what: waits $min..$max ms")
+			or diag "wait: " . ($wait // 'none') . "\n$e";
+		kill 'TERM', $pid;
+		my $t = time;
+		my $gone;
+		while (time - $t < 10) {
+			last if $gone = waitpid($pid, POSIX::WNOHANG()) == $pid;
+			sleep 0.05;
+		}
+		my $exit = $?;
+		ok($gone, "$cp: TERM in the back-off of --once: the crawler exits");
+		is($exit >> 8, 0, '... with status 0') if $gone;
+		kill 'KILL', $pid unless $gone;
+		$e = decode('UTF-8', RevlensTest::read_file($err));
+		unlike($e, qr/AddressSanitizer|runtime error:|LeakSanitizer/, '... no sanitizer report');
+		like(status($cp)->{message}, qr/수집기가 종료되어 멈췄습니다/, '... the request left pending, running');
+	}
+	kill 'TERM', $spid;
+	waitpid($spid, 0);
+}
+
 is_deeply([$s->log_alarms], [], 'no alarms in the logs');
 done_testing();
