@@ -228,6 +228,15 @@ static enum crawl_outcome crawl_pages(struct crawl *c, struct fetch *f, const ch
 	return report(c, "done", msg);
 }
 
+/* Reset the idle time of the crawl's entry (fetch's hook during a long back-off), so
+ * no other crawler claims it as orphaned while Coupang makes us wait. */
+static void touch_entry(void *arg)
+{
+	const struct crawl *c = arg;
+
+	queue_touch(c->run->queue, c->req->id);
+}
+
 static enum crawl_outcome crawl(void *ctx, struct crawl_run *run, const struct crawl_req *req)
 {
 	struct crawler *cr = ctx;
@@ -245,6 +254,8 @@ static enum crawl_outcome crawl(void *ctx, struct crawl_run *run, const struct c
 		log_error("crawl %s: out of memory", req->id);
 		return CRAWL_UNREPORTED;
 	}
+	f.touch = touch_entry;
+	f.touch_arg = &c;
 	out = crawl_pages(&c, &f, cr->base);
 	log_info("crawl %s: %d requests to Coupang", req->id, f.requests);
 	fetch_close(&f);

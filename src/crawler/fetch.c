@@ -161,6 +161,22 @@ static int once(struct fetch *f, const char *url, int json, const char *referer)
 	return 0;
 }
 
+/* The back-off before a retry, calling f->touch before it and every FETCH_TOUCH_MS.
+ * Returns 0, or -1 when stopped. */
+static int backoff(struct fetch *f, long long wait)
+{
+	while (wait > 0) {
+		long long step = wait < FETCH_TOUCH_MS ? wait : FETCH_TOUCH_MS;
+
+		if (f->touch != NULL)
+			f->touch(f->touch_arg);
+		if (clock_sleep_ms(step, f->stop) == -1)
+			return -1;
+		wait -= step;
+	}
+	return 0;
+}
+
 enum fetch_result fetch_get(struct fetch *f, const char *url, int json, const char *referer, int retry)
 {
 	int max = retry ? f->cfg->crawler_max_retries : 0;
@@ -191,7 +207,7 @@ enum fetch_result fetch_get(struct fetch *f, const char *url, int json, const ch
 			log_warn("fetch %s: answered %ld; again in %lld ms", url, f->status, wait);
 		else
 			log_warn("fetch %s: %s; again in %lld ms", url, f->error, wait);
-		if (clock_sleep_ms(wait, f->stop) == -1)
+		if (backoff(f, wait) == -1)
 			return FETCH_STOPPED;
 	}
 }

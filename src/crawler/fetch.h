@@ -13,6 +13,8 @@
  * crawler.max_retries times. A 403, or a redirect, is never tried
  * again: Coupang's bot protection answers so, and insisting only deepens the block.
  * Redirects are not followed, so nothing but crawler.coupang_url is ever contacted.
+ * A back-off can last minutes (Retry-After): f->touch, when set, is called before it and
+ * every FETCH_TOUCH_MS during it (the crawl touches its stream entry, see queue.h).
  */
 #ifndef REVLENS_FETCH_H
 #define REVLENS_FETCH_H
@@ -25,6 +27,7 @@
 
 #define FETCH_BODY_MAX        (4 * 1024 * 1024)  /* bytes of one answer (REVIEW_PAGE_MAX_BYTES) */
 #define FETCH_RETRY_AFTER_MAX 600                /* seconds of Retry-After we honour at most */
+#define FETCH_TOUCH_MS        60000              /* f->touch during a long back-off */
 
 enum fetch_result {
 	FETCH_OK,           /* 200: the body is in f->body */
@@ -41,6 +44,8 @@ struct fetch {
 	long long *last_ms;                  /* end of the last request (see above) */
 	const volatile sig_atomic_t *stop;
 	int requests;                        /* made by this crawl */
+	void (*touch)(void *arg);            /* called before and during a back-off; NULL: none */
+	void *touch_arg;
 	/* the last answer */
 	long status;                         /* 0 when there was none */
 	char *body;                          /* NUL-terminated; owned */

@@ -318,7 +318,8 @@ is_deeply(\@badsize, [], 'every review page asked with size=10');
 # A plain-HTTP stand-in answering every review page 429 with the Retry-After under test
 # (the product page 200): 1001 a delay of 20 digits (capped at 600 s, not ignored), 1002
 # an HTTP-date 100 s ahead. The wait is read from the crawler's log, then TERM ends the
-# back-off of the --once run, which exits 0 with the request pending.
+# back-off of the --once run, which exits 0 with the request pending. The entry is touched
+# when the back-off begins (and every minute of it).
 {
 	require IO::Socket::INET;
 	my $srv = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 5, ReuseAddr => 1)
@@ -346,7 +347,7 @@ is_deeply(\@badsize, [], 'every review page asked with size=10');
 	close $srv;
 	my $conf2 = "$R/crawler-ra.conf";
 	RevlensTest::write_file($conf2, "$base_conf\ncrawler.coupang_url = http://127.0.0.1:$port\n"
-		. "crawler.max_retries = 1\n");
+		. "crawler.max_retries = 1\ncrawler.page_interval_ms = 3000\n");
 	for my $case ([1001, 'a 20-digit Retry-After', 600000, 600000], [1002, 'an HTTP-date Retry-After', 90000, 100000]) {
 		my ($cp, $what, $min, $max) = @$case;
 		crawl_request($cp);
@@ -367,6 +368,11 @@ is_deeply(\@badsize, [], 'every review page asked with size=10');
 		}
 		ok(defined $wait && $wait >= $min && $wait <= $max, "$cp: $what: waits $min..$max ms")
 			or diag "wait: " . ($wait // 'none') . "\n$e";
+		# the entry was touched as the back-off began (at the page's start it was, then
+		# came the pace of 3 s): a long Retry-After does not make it look orphaned
+		my @p = split /\n/, $s->redis_cli('XPENDING', 'revlens:crawl', 'crawlers', '-', '+', '100');
+		my $idle = @p >= 4 ? $p[-2] : -1;
+		ok($idle >= 0 && $idle < 2000, "$cp: its entry touched for the back-off") or diag "XPENDING: @p";
 		kill 'TERM', $pid;
 		my $t = time;
 		my $gone;
