@@ -93,11 +93,30 @@ static int cmp_line(const void *a, const void *b)
 	return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
+/* The next line of f into buf (cap bytes: at most cap - 1 kept, NUL-terminated), however
+ * long it is: what does not fit is read past, never held. Returns the line's length in
+ * the file, its newline included (0 at the end of the file); *kept: the bytes in buf. */
+static size_t next_line(FILE *f, char *buf, size_t cap, size_t *kept)
+{
+	size_t total = 0, k = 0;
+	int ch;
+
+	while ((ch = getc_unlocked(f)) != EOF) {
+		if (k + 1 < cap)
+			buf[k++] = (char)ch;
+		total++;
+		if (ch == '\n')
+			break;
+	}
+	buf[k] = '\0';
+	*kept = k;
+	return total;
+}
+
 int replay_index_open(struct replay_index *ix, const char *path, char *err, size_t errlen)
 {
 	char *line = NULL;
-	size_t cap = 0, alloc = 0;
-	ssize_t got;
+	size_t alloc = 0, got, len;
 	off_t at = 0;
 	int rc = -1;
 
@@ -106,25 +125,26 @@ int replay_index_open(struct replay_index *ix, const char *path, char *err, size
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	if ((ix->buf = malloc(REPLAY_LINE_MAX + 1)) == NULL) {
+	/* a line of REPLAY_LINE_MAX bytes, its CR LF and a NUL */
+	if ((ix->buf = malloc(REPLAY_LINE_MAX + 1)) == NULL || (line = malloc(REPLAY_LINE_MAX + 3)) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
-	while ((got = getline(&line, &cap, ix->f)) != -1) {
+	while ((got = next_line(ix->f, line, REPLAY_LINE_MAX + 3, &len)) > 0) {
 		struct replay_line l = { 0 };
-		size_t len = (size_t)got;
 		const char *why = NULL;
+		int whole = len == got;
 
 		ix->lines_read++;
 		l.offset = at;
-		at += got;
+		at += (off_t)got;
 		if (len > 0 && line[len - 1] == '\n')
 			len--;
 		if (len > 0 && line[len - 1] == '\r')
 			len--;
-		if (blank(line, len))
+		if (whole && blank(line, len))
 			continue;   /* empty line */
-		if (len > REPLAY_LINE_MAX)
+		if (!whole || len > REPLAY_LINE_MAX)
 			why = "line too long";
 		else if (memchr(line, '\0', len) != NULL)
 			why = "NUL byte";

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "crawler/replay_index.h"
@@ -22,6 +23,73 @@ static const char FILE_TEXT[] =
     "[1,2]\n"
     "{\"kind\":\"review\",\"product_id\":20} trailing\n"
     "{\"kind\":\"review\",\"product_id\":20,\"review_id\":\"b\",\"rating\":1,\"content\":\"\",\"written_at\":1}";
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+#define HUGE_LINE (64 * 1024 * 1024)
+
+/* Limit the address space to 32 MiB more than now (not under ASan, whose shadow memory
+ * needs more). Returns 1 with the old limit in *old when limited, else 0. */
+static int limit_memory(struct rlimit *old)
+{
+	int limited = 0;
+#ifndef UNDER_ASAN
+	struct rlimit lim;
+	long pages;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f != NULL && fscanf(f, "%ld", &pages) == 1 && getrlimit(RLIMIT_AS, old) == 0) {
+		lim = *old;
+		lim.rlim_cur = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + 32 * 1024 * 1024;
+		limited = setrlimit(RLIMIT_AS, &lim) == 0;
+	}
+	if (f != NULL)
+		fclose(f);
+#else
+	(void)old;
+#endif
+	return limited;
+}
+
+/* A file with a line of HUGE_LINE bytes between two good ones, read with the memory
+ * limited: the index must not hold a line to find it too long. */
+static void huge_line(const char *path)
+{
+	struct replay_index ix;
+	struct rlimit old;
+	char err[300];
+	size_t first;
+	int limited;
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL) {
+		printf("Bail out! cannot write %s\n", path);
+		exit(1);
+	}
+	fputs("{\"kind\":\"price\",\"product_id\":10}\n{\"kind\":\"review\",\"product_id\":30,\"x\":\"", f);
+	for (size_t i = 0; i < HUGE_LINE / 64; i++)
+		fputs("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", f);
+	fputs("\"}\n{\"kind\":\"price\",\"product_id\":40}\n", f);
+	if (fclose(f) != 0) {
+		printf("Bail out! cannot write %s\n", path);
+		exit(1);
+	}
+	limited = limit_memory(&old);
+	is_int(replay_index_open(&ix, path, err, sizeof(err)), 0, "a file with a 64 MiB line is indexed");
+	if (limited)
+		setrlimit(RLIMIT_AS, &old);
+	is_int(ix.lines_read, 3, "... every line read");
+	is_int(ix.bad, 1, "... the long one left out");
+	is_int(replay_index_find(&ix, 40, &first), 1, "... the line after it indexed");
+	is_int(ix.n, 2, "... 2 good lines");
+	replay_index_close(&ix);
+}
 
 int main(void)
 {
@@ -92,6 +160,8 @@ int main(void)
 	is_int(ix.n, 1, "... 1 good line");
 	is_int(ix.bad, 0, "... its empty lines are not bad");
 	replay_index_close(&ix);
+
+	huge_line(path);
 
 	ok(replay_index_open(&ix, "/nonexistent/replay.jsonl", err, sizeof(err)) == -1, "a missing file: -1");
 	ok(strstr(err, "/nonexistent/replay.jsonl: No such file") != NULL, "... naming it");
