@@ -4,7 +4,10 @@
 # of the imported snapshot; a job seen again is skipped (one result); unchanged reviews
 # keep their analysis and an edited one is analysed again; a product without reviews
 # fails with the Korean message; a cancelled request is skipped; usage errors exit 2;
-# a worker killed mid-job is finished by another with exactly one result.
+# a worker killed mid-job is finished by another with exactly one result; a cancel
+# mid-job stops it; a second entry of a running request is skipped; collect waits for
+# the replay crawler; PostgreSQL down means retries, then done; the master restarts,
+# reloads (HUP) and stops (TERM).
 use strict;
 use warnings;
 use utf8;
@@ -55,6 +58,12 @@ sub api {
 sub analyse {
 	my ($pid) = @_;
 	my $r = api('POST', "/api/products/$pid/analyses");
+	# after the PostgreSQL restart below, each revlens-web worker's first query on its
+	# old connection fails (5xx) before it reconnects: ask again
+	for (1 .. 4) {
+		last if $r->{status} < 500;
+		$r = api('POST', "/api/products/$pid/analyses");
+	}
 	return ($r->{json}{request} // $r->{json})->{id};
 }
 sub import_lines {
@@ -335,6 +344,61 @@ SKIP: {
 	is(sql("SELECT status || '|' || attempts || '|' || (SELECT count(*) || ':' || min(review_count) "
 		. "FROM analysis_results WHERE request_id = $ridd) FROM analysis_requests WHERE id = $ridd"),
 		'done|1|1:2000', 'the first worker finishes it: one run, one result');
+}
+
+# ------------------------------------------------------------------ collect: the replay crawler
+SKIP: {
+	skip 'revlens-replay-crawler is not built', 6 unless -x "$B/revlens-replay-crawler";
+	my $tok = $s->service_token('replay');
+	RevlensTest::write_file("$R/replay.token", "$tok\n", 0600);
+	(my $revlens = $s->url('')) =~ s{/+$}{};
+	my $rconf = "$R/replay.conf";
+	RevlensTest::write_file($rconf, RevlensTest::read_file($s->conf) . "\nlog.file = $R/replay.log\n"
+		. "crawler.revlens_url = $revlens\ncrawler.token_file = $R/replay.token\ncrawler.backoff_ms = 100\n");
+	my $CPR = 3006;
+	my $pr = product($CPR);
+	RevlensTest::write_file("$R/replay.jsonl", join('', map { $json->encode({ kind => 'review', product_id => $CPR,
+		review_id => "p$_", rating => 1 + $_ % 5, content => $texts[$_ % @texts], written_at => '2026-06-01' }) . "\n" } 1 .. 12));
+	my $cconf = "$R/collect.conf";
+	RevlensTest::write_file($cconf, RevlensTest::read_file($conf) . "worker.collect_timeout = 60\n");
+	my $crawls = $s->redis_cli('XLEN', 'revlens:crawl');
+	my $ridr = analyse($pr);
+	my $w = fork() // die "fork: $!";
+	if ($w == 0) {
+		exec("$B/revlens-worker", '-c', $cconf, '--once') or POSIX::_exit(127);
+	}
+	my $t0 = time;
+	sleep 0.05 while time - $t0 < 20 && $s->redis_cli('XLEN', 'revlens:crawl') == $crawls;
+	is($s->redis_cli('XLEN', 'revlens:crawl'), $crawls + 1, 'collect: the worker puts a crawl request on the stream');
+	is(sql("SELECT status || '|' || stage FROM analysis_requests WHERE id = $ridr"), 'running|collect', '... and waits in stage collect');
+	my $c = RevlensTest::run_cmd(["$B/revlens-replay-crawler", '-c', $rconf, '--once', '--file', "$R/replay.jsonl"]);
+	is($c->{exit}, 0, 'the replay crawler answers it') or diag $c->{err};
+	waitpid($w, 0);
+	is($? >> 8, 0, 'the worker exits 0');
+	is(sql("SELECT status || '|' || (SELECT review_count FROM analysis_results WHERE request_id = $ridr) "
+		. "FROM analysis_requests WHERE id = $ridr"), 'done|12', 'the request is done with the 12 collected reviews');
+	like(RevlensTest::read_file("$R/worker.log"), qr/request $ridr: crawl done/, '... after the crawl reported done');
+}
+
+# ------------------------------------------------------------------ PostgreSQL down: retry
+{
+	my $rconf = "$R/retry.conf";
+	RevlensTest::write_file($rconf, RevlensTest::read_file($conf) . "worker.retry_backoff_ms = 300\nworker.max_attempts = 10\n");
+	my $ridp = analyse($pid);
+	$s->stop_service('postgres');
+	my $w = fork() // die "fork: $!";
+	if ($w == 0) {
+		exec("$B/revlens-worker", '-c', $rconf, '--once') or POSIX::_exit(127);
+	}
+	my $t0 = time;
+	sleep 0.1 while time - $t0 < 20 && RevlensTest::read_file("$R/worker.log") !~ /request $ridp: attempt 1 failed: PostgreSQL/;
+	like(RevlensTest::read_file("$R/worker.log"), qr/request $ridp: attempt 1 failed: PostgreSQL.*retrying in 300 ms/,
+		'PostgreSQL down: the job is retried with back-off');
+	$s->start_service('postgres');
+	waitpid($w, 0);
+	is($? >> 8, 0, 'the worker exits 0');
+	is(sql("SELECT status || '|' || (SELECT count(*) FROM analysis_results WHERE request_id = $ridp) "
+		. "FROM analysis_requests WHERE id = $ridp"), 'done|1', '... and PostgreSQL back, the request is done with one result');
 }
 
 # ------------------------------------------------------------------ the master
