@@ -3,10 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "crawler/crawl_clock.h"
 #include "crawler/ingest.h"
 #include "lib/file.h"
+#include "lib/ingest_token.h"
 #include "lib/log.h"
 
 #define BACKOFF_CAP_MS  60000   /* longest wait between two tries of a batch */
@@ -48,11 +50,13 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
 	return add;
 }
 
-/* The token: the file's one line, trimmed; it must look like an ingest token. */
+/* The token: the file's one line, trimmed; it must have an ingest token's shape. A file
+ * other users may read is used, with a warning. */
 static char *read_token(const char *path, char *err, size_t errlen)
 {
 	char ferr[256];
 	size_t len = 0, i;
+	struct stat st;
 	char *s;
 
 	if (path == NULL || path[0] == '\0') {
@@ -67,15 +71,19 @@ static char *read_token(const char *path, char *err, size_t errlen)
 	}
 	while (len > 0 && isspace((unsigned char)s[len - 1]))
 		s[--len] = '\0';
-	for (i = 0; i < len; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
-			break;
-	if (len == 0 || i != len || strncmp(s, "rli_", 4) != 0) {
+	for (i = 0; i < len && isspace((unsigned char)s[i]); i++)
+		;
+	if (!ingest_token_shape(s + i, len - i)) {
 		snprintf(err, errlen, "crawler.token_file: %s does not hold an ingest token (rli_...): "
 		    "make one with `revlens token create --ingest --user EMAIL`", path);
+		memset(s, 0, len);
 		free(s);
 		return NULL;
 	}
+	memmove(s, s + i, len - i + 1);
+	if (stat(path, &st) == 0 && (st.st_mode & 077) != 0)
+		log_warn("crawler.token_file %s can be read by other users: make it the crawler's alone "
+		    "(chmod 600 %s)", path, path);
 	return s;
 }
 

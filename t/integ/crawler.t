@@ -115,6 +115,16 @@ sub pending { $s->redis_cli('XPENDING', 'revlens:crawl', 'crawlers') =~ /^(\d+)/
 	$r = crawler('-c', "$R/unread.conf", '--once');
 	is($r->{exit}, 2, 'an unreadable token file: exit 2');
 	like($r->{err}, qr{crawler\.token_file: \Q$R\E/none\.token}, '... naming it');
+	RevlensTest::write_file("$R/short.token", "rli_short\n", 0600);
+	RevlensTest::write_file("$R/short.conf", "$base_conf\ncrawler.token_file = $R/short.token\n");
+	$r = crawler('-c', "$R/short.conf", '--once');
+	is($r->{exit}, 2, 'a token file with a cut token (rli_ and 5 characters): exit 2');
+	like($r->{err}, qr/does not hold an ingest token/, '... says so at start');
+	RevlensTest::write_file("$R/open.token", "  $tok \n", 0644);
+	RevlensTest::write_file("$R/open.conf", "$base_conf\ncrawler.token_file = $R/open.token\n");
+	$r = crawler('-c', "$R/open.conf", '--once');
+	is($r->{exit}, 0, 'a token between blanks in a file others may read: used (the stream is empty)') or diag $r->{err};
+	like($r->{err}, qr{crawler\.token_file \Q$R\E/open\.token can be read by other users.*chmod 600}, '... with a warning saying what to do');
 	my $h = crawler('--help');
 	is($h->{exit}, 0, '--help: exit 0');
 	like($h->{out}, qr/--once/, '... lists --once');
