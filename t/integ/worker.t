@@ -7,7 +7,8 @@
 # a worker killed mid-job is finished by another with exactly one result; a cancel
 # mid-job stops it; a second entry of a running request is skipped; collect waits for
 # the replay crawler; PostgreSQL down means retries, then done; the master restarts,
-# reloads (HUP) and stops (TERM).
+# reloads (HUP), survives a Redis restart and stops (TERM); TERM during a batch leaves
+# the job pending for the next worker.
 use strict;
 use warnings;
 use utf8;
@@ -433,6 +434,14 @@ SKIP: {
 		sleep 0.1;
 	}
 	ok(@after == 2 && !grep({ my $k = $_; grep { $_ == $k } @now } @after), 'HUP replaces every process');
+	# Redis restarted under the running processes: they reconnect, no job is lost
+	$s->stop_service('redis');
+	sleep 1.5;
+	$s->start_service('redis');
+	my $rid7 = analyse($empty);
+	$t0 = time;
+	sleep 0.1 while time - $t0 < 20 && sql("SELECT status FROM analysis_requests WHERE id = $rid7") eq 'queued';
+	is(sql("SELECT status FROM analysis_requests WHERE id = $rid7"), 'failed', 'after a Redis restart the processes take the next job');
 	kill 'TERM', $m;
 	$t0 = time;
 	my $gone = 0;
@@ -442,6 +451,38 @@ SKIP: {
 	}
 	ok($gone && $? == 0, 'TERM stops the master and its processes, exit 0');
 	ok(!-e "$R/worker.pid", '... and removes its pidfile');
+}
+
+# ------------------------------------------------------------------ TERM during a batch
+{
+	my $CPT = 3007;
+	my $pt = product($CPT);
+	import_lines(map { { kind => 'review', product_id => $CPT, review_id => "t$_", rating => 1 + $_ % 5,
+		content => $texts[$_ % @texts] . " $_", written_at => '2026-05-03T10:00:00+09:00' } } 1 .. 2000);
+	my $ridt = analyse($pt);
+	my $m = fork() // die "fork: $!";
+	if ($m == 0) {
+		exec("$B/revlens-worker", '-c', $conf) or POSIX::_exit(127);
+	}
+	my $t0 = time;
+	my $st = '';
+	while (time - $t0 < 60) {
+		$st = sql("SELECT status || '|' || progress FROM analysis_requests WHERE id = $ridt");
+		last if ($st =~ /^running\|(\d+)$/ && $1 > 10) || $st =~ /^done/;
+		sleep 0.05;
+	}
+	like($st, qr/^running/, 'TERM during a batch: a job is running');
+	kill 'TERM', $m;
+	waitpid($m, 0);
+	is($?, 0, '... the master exits 0');
+	is(sql("SELECT status || '|' || (SELECT count(*) FROM analysis_results WHERE request_id = $ridt) "
+		. "FROM analysis_requests WHERE id = $ridt"), 'queued|0', '... the request is back in the queue, no result');
+	like($s->redis_cli('XPENDING', 'revlens:jobs', 'workers'), qr/^1\n/, '... its job stays pending');
+	sleep 10.5;
+	is(once()->{exit}, 0, 'after the visibility timeout a worker runs');
+	is(sql("SELECT status || '|' || attempts || '|' || (SELECT count(*) || ':' || min(review_count) "
+		. "FROM analysis_results WHERE request_id = $ridt) FROM analysis_requests WHERE id = $ridt"),
+		'done|2|1:2000', '... and finishes the job: one result of all 2,000 reviews');
 }
 
 my @alarms = grep { /Sanitizer|runtime error:/ } split /\n/, RevlensTest::read_file("$R/worker.log") . $stderr;
