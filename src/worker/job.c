@@ -767,6 +767,7 @@ static enum job_outcome save(struct worker *w, struct job *j, const struct agg *
 	j->t_pg += secs_since(&t0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	write_keywords(w, j, g);
+	j->keywords = (long)g->nkw;
 	j->t_kw += secs_since(&t0);
 	job_publish(w, j, "done", NULL, 100, "분석이 끝났습니다.");
 	o = JOB_DONE;
@@ -783,7 +784,7 @@ enum job_outcome job_run(struct worker *w, struct job *j)
 
 	agg_init(&g);
 	j->pid = 0;
-	j->total = j->done = j->analyzed = j->kept = 0;
+	j->total = j->done = j->analyzed = j->kept = j->keywords = 0;
 	j->t_read = j->t_analyze = j->t_write = j->t_kw = j->t_pg = 0;
 	j->err[0] = '\0';
 	if ((o = check(w, j)) != JOB_DONE || (o = collect(w, j)) != JOB_DONE ||

@@ -25,6 +25,7 @@ struct job {
 	long total;             /* reviews counted at the start of analyze */
 	long done;              /* reviews read so far */
 	long analyzed, kept;    /* of them: analysed now, analysis kept (unchanged) */
+	long keywords;          /* distinct keywords written to `keywords` */
 	double t_read, t_analyze, t_write, t_kw, t_pg;  /* seconds spent: MongoDB reads,
 	                         * analysis, review writes, keyword writes, PostgreSQL */
 	int locked;             /* holds the request's advisory lock */

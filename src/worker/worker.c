@@ -230,9 +230,9 @@ static void handle(struct worker *w, const char *entry, const redisReply *fields
 		switch (o) {
 		case JOB_DONE:
 			log_info("request %lld: done: %ld reviews (%ld analysed, %ld unchanged) in %.3f s "
-			    "(read %.3f, analyse %.3f, write %.3f, keywords %.3f, postgres %.3f)", j.rid, j.done,
+			    "(read %.3f, analyse %.3f, write %.3f, %ld keywords %.3f, postgres %.3f)", j.rid, j.done,
 			    j.analyzed, j.kept, j.t_read + j.t_analyze + j.t_write + j.t_kw + j.t_pg, j.t_read,
-			    j.t_analyze, j.t_write, j.t_kw, j.t_pg);
+			    j.t_analyze, j.t_write, j.keywords, j.t_kw, j.t_pg);
 			ack(w, &j);
 			return;
 		case JOB_SKIPPED:
