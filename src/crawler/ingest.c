@@ -259,19 +259,28 @@ static enum ingest_rc post_batch(struct ingest *in, enum ingest_kind kind, const
 enum ingest_rc ingest_post(struct ingest *in, enum ingest_kind kind, json_object *items,
     struct ingest_tally *t)
 {
-	size_t n = json_object_array_length(items);
+	const int flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
+	size_t n = json_object_array_length(items), count;
 	enum ingest_rc rc = INGEST_OK;
 
-	for (size_t off = 0; off < n && rc == INGEST_OK; off += INGEST_BATCH_MAX) {
-		size_t count = n - off < INGEST_BATCH_MAX ? n - off : INGEST_BATCH_MAX;
-		json_object *batch = json_object_new_object(), *arr = json_object_new_array_ext((int)count);
+	for (size_t off = 0; off < n && rc == INGEST_OK; off += count) {
+		json_object *batch = json_object_new_object(), *arr = json_object_new_array();
+		size_t bytes = 0;
 
 		json_object_object_add(batch, "collector", json_object_new_string(in->collector));
-		for (size_t i = 0; i < count; i++)
-			json_object_array_add(arr, json_object_get(json_object_array_get_idx(items, off + i)));
+		/* up to INGEST_BATCH_MAX items, and as many as fit in INGEST_BATCH_BYTES: a
+		 * thousand long reviews would pass ingest.max_body and be refused whole */
+		for (count = 0; off + count < n && count < INGEST_BATCH_MAX; count++) {
+			json_object *it = json_object_array_get_idx(items, off + count);
+			size_t b = strlen(json_object_to_json_string_ext(it, flags)) + 1;
+
+			if (count > 0 && bytes + b > INGEST_BATCH_BYTES)
+				break;
+			bytes += b;
+			json_object_array_add(arr, json_object_get(it));
+		}
 		json_object_object_add(batch, "items", arr);
-		rc = post_batch(in, kind, json_object_to_json_string_ext(batch, JSON_C_TO_STRING_PLAIN |
-		    JSON_C_TO_STRING_NOSLASHESCAPE), off, count, t);
+		rc = post_batch(in, kind, json_object_to_json_string_ext(batch, flags), off, count, t);
 		json_object_put(batch);
 	}
 	return rc;

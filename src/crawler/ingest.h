@@ -16,6 +16,7 @@
 #include "lib/config.h"
 
 #define INGEST_BATCH_MAX   1000              /* items per batch (the endpoint's limit) */
+#define INGEST_BATCH_BYTES (4 * 1024 * 1024) /* bytes of items per batch (ingest.max_body: 8 MiB) */
 #define INGEST_ANSWER_MAX  (4 * 1024 * 1024) /* bytes of an answer we read */
 #define INGEST_TOKEN_MAX   256               /* bytes of the token file */
 
@@ -45,7 +46,8 @@ struct ingest {
 int ingest_init(struct ingest *in, const struct config *cfg, const char *collector,
     char *err, size_t errlen);
 
-/* Post the items of the array (any length; split into batches). Adds to *t. */
+/* Post the items of the array (any length; split into batches of at most
+ * INGEST_BATCH_MAX items and INGEST_BATCH_BYTES bytes, or of one bigger item). Adds to *t. */
 enum ingest_rc ingest_post(struct ingest *in, enum ingest_kind kind, json_object *items,
     struct ingest_tally *t);
 

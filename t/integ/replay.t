@@ -143,5 +143,27 @@ is($s->redis_cli('XPENDING', 'revlens:crawl', 'crawlers') =~ /^(\d+)/ ? $1 : -1,
 	is(scalar @{ reviews(2001) }, 3, '2001: still 3 reviews');
 }
 
+# ------------------------------------------------------------------ a thousand long reviews
+# 1,000 reviews of 9,500 bytes: one batch of them would pass ingest.max_body (8 MiB) and be
+# refused whole (413); they go in batches small enough
+{
+	my $cp = 2004;
+	$P{$cp} = sql("INSERT INTO products (coupang_product_id, url, name) VALUES "
+		. "($cp, 'https://www.coupang.com/vp/products/$cp', '상품 $cp') RETURNING id");
+	RevlensTest::write_file("$R/long.jsonl", join('', map {
+		$json->encode({ kind => 'review', product_id => $cp, review_id => "L$_", rating => 1 + $_ % 5,
+			content => sprintf('%04d ', $_) . ('x' x 9495), written_at => 1738371600000 + $_ * 1000 }) . "\n"
+	} 1 .. 1000));
+	my $c = $s->cli('crawl', $P{$cp});
+	is($c->{exit}, 0, "revlens crawl $cp") or diag $c->{err};
+	my $r3 = replay('-c', $conf, '--once', '--file', "$R/long.jsonl");
+	is($r3->{exit}, 0, 'a thousand reviews of 9.5 KB: exits 0') or diag $r3->{err};
+	unlike($r3->{err}, qr/refused \(413\)/, '... no batch refused as too large');
+	my $st = status($cp);
+	is($st->{state}, 'done', "$cp: done");
+	is($st->{reviews}, 1000, "$cp: 1000 reviews");
+	is(scalar @{ reviews($cp) }, 1000, "$cp: 1000 reviews stored");
+}
+
 is_deeply([$s->log_alarms], [], 'no alarms in the logs');
 done_testing();
