@@ -324,10 +324,11 @@ is_deeply(\@badsize, [], 'every review page asked with size=10');
 	is(scalar(grep { $_->{query}{page} == 3 } @rq), 0, '... and page 3 was never asked');
 }
 
-# ------------------------------------------------------------------ Retry-After forms; TERM with --once
-# A plain-HTTP stand-in answering every review page 429 with the Retry-After under test
-# (the product page 200): 1001 a delay of 20 digits (capped at 600 s, not ignored), 1002
-# an HTTP-date 100 s ahead. The wait is read from the crawler's log, then TERM ends the
+# ------------------------------------------------------------------ a plain-HTTP stand-in
+# Retry-After forms, TERM with --once, a redirect, an endless answer. The stand-in answers
+# product pages 200 and review pages: 1001 429 with a Retry-After of 20 digits (capped at
+# 600 s, not ignored), 1002 429 with an HTTP-date 100 s ahead, 1003 a redirect to
+# another path, 1006 an answer that never ends; it logs the paths asked. The wait is read from the crawler's log, then TERM ends the
 # back-off of the --once run, which exits 0 with the request pending. The entry is touched
 # when the back-off begins (and every minute of it).
 {
@@ -338,11 +339,21 @@ is_deeply(\@badsize, [], 'every review page asked with size=10');
 	my $spid = fork() // die "fork: $!";
 	if ($spid == 0) {
 		$SIG{$_} = 'DEFAULT' for qw(TERM INT);   # not the stack's handler
+		$SIG{PIPE} = 'IGNORE';
 		while (my $c = $srv->accept) {
 			my $req = '';
 			while (defined(my $l = <$c>)) { $req .= $l; last if $l =~ /^\r?\n$/; }
+			if (open(my $lf, '>>', "$R/stand-in.log")) { print $lf $req =~ /^GET (\S+)/ ? "$1\n" : "?\n"; close $lf }
 			my ($cp) = $req =~ m{^GET /next-api/review\?productId=(\d+)};
-			if (!defined $cp) {
+			if (defined $cp && $cp == 1003) {
+				print $c "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:$port/elsewhere?productId=1003\r\n"
+					. "Content-Length: 0\r\nConnection: close\r\n\r\n";
+			} elsif (defined $cp && $cp == 1006) {   # an endless answer
+				print $c "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+					. '{"rData":{"paging":{"contents":[';
+				my $chunk = '{"reviewId":1,"rating":5},' x 1000;
+				1 while print $c $chunk;
+			} elsif (!defined $cp) {
 				print $c "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
 			} else {
 				my $ra = $cp == 1001 ? '99999999999999999999'
@@ -398,6 +409,23 @@ is_deeply(\@badsize, [], 'every review page asked with size=10');
 		unlike($e, qr/AddressSanitizer|runtime error:|LeakSanitizer/, '... no sanitizer report');
 		like(status($cp)->{message}, qr/수집기가 종료되어 멈췄습니다/, '... the request left pending, running');
 	}
+
+	# a redirect is not followed (blocked), an endless answer is cut at 4 MiB (failed)
+	crawl_request($_) for 1003, 1006;
+	my $r = crawler('-c', $conf2, '--once');
+	is($r->{exit}, 0, 'a redirect and an endless answer: --once exits 0') or diag $r->{err};
+	unlike($r->{err}, qr/AddressSanitizer|runtime error:|LeakSanitizer/, '... no sanitizer report');
+	my $st = status(1003);
+	is($st->{state}, 'blocked', '1003 redirected: blocked');
+	like($st->{message}, qr/\(302, 다른 주소로 보냄\)/, '... saying so');
+	my @asked = split /\n/, RevlensTest::read_file("$R/stand-in.log");
+	is(scalar(grep { m{^/elsewhere} } @asked), 0, '... the redirect not followed');
+	is(scalar(grep { m{^/next-api/review\?productId=1003&} } @asked), 1, '... nor the page asked again');
+	$st = status(1006);
+	is($st->{state}, 'failed', '1006 endless: failed');
+	like($st->{message}, qr/쿠팡의 응답이 너무 커서 1쪽을 읽지 않았습니다/, '... the answer too big');
+	like($r->{err}, qr/answer over 4194304 bytes/, '... cut at 4 MiB');
+	is(scalar(grep { m{^/next-api/review\?productId=1006&} } @asked), 1, '... and not asked again');
 	kill 'TERM', $spid;
 	waitpid($spid, 0);
 }
