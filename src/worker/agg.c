@@ -7,6 +7,7 @@
  */
 #include "worker/agg.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -239,10 +240,19 @@ static double share(long part, long whole)
 	return whole > 0 ? (double)part / (double)whole : 0.0;
 }
 
-/* A ratio rounded to 4 places, so the JSON reads 0.7143 rather than 0.71428571428571. */
+/* v printed with places decimals: the JSON reads 0.7143, not 0.71430000000000005
+ * (json-c prints doubles with 17 significant digits). */
+static json_object *fixed(double v, int places)
+{
+	char s[32];
+
+	snprintf(s, sizeof(s), "%.*f", places, v);
+	return json_object_new_double_s(strtod(s, NULL), s);
+}
+
 static json_object *ratio(long part, long whole)
 {
-	return json_object_new_double((double)(long)(share(part, whole) * 10000.0 + 0.5) / 10000.0);
+	return fixed(share(part, whole), 4);
 }
 
 static json_object *review_json(const struct agg_review *r, int full)
@@ -281,7 +291,7 @@ char *agg_summary_json(const struct agg *g, const char *tags_json)
 	json_object_object_add(o, "neutral", ratio(g->neu, g->reviews));
 	json_object_object_add(root, "shares", o);
 	json_object_object_add(root, "rating_avg", g->rated > 0 ?
-	    json_object_new_double((double)(long)((double)g->rating_sum / (double)g->rated * 100.0 + 0.5) / 100.0) : NULL);
+	    fixed((double)g->rating_sum / (double)g->rated, 2) : NULL);
 	json_object_object_add(root, "first_review_at", g->reviews > 0 ? iso_time(g->first_ms) : NULL);
 	json_object_object_add(root, "last_review_at", g->reviews > 0 ? iso_time(g->last_ms) : NULL);
 
