@@ -51,8 +51,8 @@ sub once { worker('-c', $conf, '--once') }
 my $alice = $s->add_user('alice');
 sub api {
 	my ($method, $path) = @_;
-	my $r = $s->request($method, $path, { headers => { authorization => "Bearer $alice->{token}",
-		'content-type' => 'application/json' }, content => '{}' });
+	my $r = $s->request($method, $path, $method eq 'POST' ? { headers => { authorization => "Bearer $alice->{token}",
+		'content-type' => 'application/json' }, content => '{}' } : { headers => { authorization => "Bearer $alice->{token}" } });
 	$r->{json} = eval { $json->decode($r->{content}) } || {};
 	return $r;
 }
@@ -189,6 +189,18 @@ ok(!grep({ $rv->{ $_->{review_id} }{sentiment}{label} ne 'neg' } @{ $sum->{repre
 	'representative negative reviews are negative ones');
 like(decode('UTF-8', $s->redis_cli('HGET', "progress:$rid", 'status')), qr/^done$/, 'the live progress says done');
 ok(sql("SELECT count(*) FROM analysis_results WHERE request_id = $rid") == 1, 'one result row');
+
+# what users read: the summary API and the request page, from this result
+{
+	my $a = api('GET', "/api/products/$pid/summary");
+	is($a->{status}, 200, 'GET /api/products/{id}/summary answers the result');
+	is($a->{json}{review_count}, 25, '... review_count');
+	ok(abs($a->{json}{positive_share} - $lab{pos} / 25) < 0.001, '... positive_share');
+	is($a->{json}{request_id}, $rid, '... of this request');
+	is(scalar @{ $a->{json}{survey_tags} }, 2, '... with the survey tags');
+	my $page = decode('UTF-8', $s->get("/requests/$rid", { cookie => $alice->{cookie} })->{content} // '');
+	like($page, qr/25\s*개 기준/, 'the request page states the sample: 25 reviews');
+}
 
 # ------------------------------------------------------------------ the same job again
 my $created = sql("SELECT created_at FROM analysis_results WHERE request_id = $rid");
