@@ -46,7 +46,8 @@ static void model_version(const char *path, char *out, size_t outlen)
 		close(fd);
 }
 
-int worker_open(struct worker *w, const struct config *cfg, volatile sig_atomic_t *stop)
+int worker_open(struct worker *w, const struct config *cfg, volatile sig_atomic_t *stop,
+    volatile sig_atomic_t *drain)
 {
 	const char *model = cfg->worker_model_file[0] ? cfg->worker_model_file : kr_model_default_path();
 	char host[64];
@@ -54,6 +55,7 @@ int worker_open(struct worker *w, const struct config *cfg, volatile sig_atomic_
 	memset(w, 0, sizeof(*w));
 	w->cfg = cfg;
 	w->stop = stop;
+	w->drain = drain;
 	if (gethostname(host, sizeof(host)) == -1)
 		snprintf(host, sizeof(host), "worker");
 	host[sizeof(host) - 1] = '\0';
@@ -357,7 +359,7 @@ int worker_run(struct worker *w, int once)
 		wait_ms(w, 1000);
 	}
 	log_info("consumer %s of %s/%s ready", w->consumer, JOB_STREAM, JOB_GROUP);
-	while (!*w->stop) {
+	while (!*w->stop && !*w->drain) {
 		if ((r = reclaim(w)) == 1)
 			continue;
 		if (r == 0 && (r = read_new(w, once ? 0 : block_ms)) == 1)

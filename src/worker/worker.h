@@ -23,7 +23,8 @@
 
 struct worker {
 	const struct config *cfg;       /* borrowed; outlives the worker */
-	volatile sig_atomic_t *stop;    /* set by the process's signal handler */
+	volatile sig_atomic_t *stop;    /* set by TERM/INT: leave the job at the next batch */
+	volatile sig_atomic_t *drain;   /* set by QUIT: finish the job, take no other */
 	struct pg_conn pg;
 	struct rds_conn queue;
 	struct mongo_conn mongo;
@@ -40,8 +41,9 @@ struct worker {
 /* Open the stores (lazily connected) and the model. -1 only when the process cannot
  * work at all (no memory, a malformed endpoint), with the reason logged; a missing
  * model is not an error here: every job then ends in the dead-letter stream. */
-int worker_open(struct worker *w, const struct config *cfg, volatile sig_atomic_t *stop);
-/* Consume jobs until *stop (or, once, until none is left). 0, or -1 when the stream
+int worker_open(struct worker *w, const struct config *cfg, volatile sig_atomic_t *stop,
+    volatile sig_atomic_t *drain);
+/* Consume jobs until *stop or *drain (or, once, until none is left). 0, or -1 when the stream
  * could not be reached in once mode. */
 int worker_run(struct worker *w, int once);
 void worker_close(struct worker *w);

@@ -7,8 +7,8 @@
  * crash loop does not spin. TERM or INT: the processes are told to stop (each leaves
  * its job at the next batch boundary, pending for the next worker) and are killed
  * after STOP_GRACE_S. HUP: the configuration is read again; when valid, every process
- * is replaced by one running the new configuration; when not, the old one stays and
- * the error is logged. Signal handlers only set flags; the master waits in pselect()
+ * finishes its job (QUIT) and is replaced by one running the new configuration; when
+ * not, the old one stays and the error is logged. Signal handlers only set flags; the master waits in pselect()
  * with its signals unblocked, so none is lost between checks.
  */
 #include <errno.h>
@@ -32,7 +32,7 @@
 #define YOUNG_MS        10000   /* a process dying sooner counts as a crash loop */
 #define STOP_GRACE_S    30      /* TERM to KILL */
 
-static volatile sig_atomic_t got_term, got_hup, got_chld, child_stop;
+static volatile sig_atomic_t got_term, got_hup, got_chld, child_stop, child_drain;
 static struct config cfg;
 static const char *conf_path;
 
@@ -56,8 +56,10 @@ static void on_master_signal(int sig)
 
 static void on_child_signal(int sig)
 {
-	(void)sig;
-	child_stop = 1;
+	if (sig == SIGQUIT)
+		child_drain = 1;
+	else
+		child_stop = 1;
 }
 
 static int64_t mono_ms(void)
@@ -93,11 +95,12 @@ static void child_main(const sigset_t *unblocked)
 
 	set_handler(SIGTERM, on_child_signal);
 	set_handler(SIGINT, on_child_signal);
+	set_handler(SIGQUIT, on_child_signal);
 	set_handler(SIGHUP, SIG_IGN);
 	set_handler(SIGCHLD, SIG_DFL);
 	sigprocmask(SIG_SETMASK, unblocked, NULL);
 	log_after_fork();
-	if (worker_open(&w, &cfg, &child_stop) == 0 && worker_run(&w, 0) == 0)
+	if (worker_open(&w, &cfg, &child_stop, &child_drain) == 0 && worker_run(&w, 0) == 0)
 		rc = 0;
 	worker_close(&w);
 	log_close();
@@ -186,8 +189,8 @@ static void reload(void)
 	cfg = next;
 	if (log_open(cfg.log_file, cfg.log_level) == -1)
 		fprintf(stderr, ME ": cannot open log %s: %s\n", cfg.log_file, strerror(errno));
-	log_info("HUP: configuration reloaded; replacing %d processes", running());
-	signal_all(SIGTERM);
+	log_info("HUP: configuration reloaded; replacing %d processes as they finish their jobs", running());
+	signal_all(SIGQUIT);
 }
 
 static int write_pidfile(void)
@@ -211,7 +214,7 @@ static int run_once(void)
 
 	set_handler(SIGTERM, on_child_signal);
 	set_handler(SIGINT, on_child_signal);
-	if (worker_open(&w, &cfg, &child_stop) == 0 && worker_run(&w, 1) == 0)
+	if (worker_open(&w, &cfg, &child_stop, &child_drain) == 0 && worker_run(&w, 1) == 0)
 		rc = 0;
 	worker_close(&w);
 	return rc;

@@ -8,7 +8,7 @@
 # mid-job stops it; a second entry of a running request is skipped; collect waits for
 # the replay crawler; PostgreSQL down means retries, then done; the master restarts,
 # reloads (HUP), survives a Redis restart and stops (TERM); TERM during a batch leaves
-# the job pending for the next worker.
+# the job pending for the next worker; HUP during a job lets it finish first.
 use strict;
 use warnings;
 use utf8;
@@ -495,6 +495,45 @@ SKIP: {
 	is(sql("SELECT status || '|' || attempts || '|' || (SELECT count(*) || ':' || min(review_count) "
 		. "FROM analysis_results WHERE request_id = $ridt) FROM analysis_requests WHERE id = $ridt"),
 		'done|2|1:2000', '... and finishes the job: one result of all 2,000 reviews');
+}
+
+# ------------------------------------------------------------------ HUP during a job
+{
+	my $CPH = 3008;
+	my $ph = product($CPH);
+	import_lines(map { { kind => 'review', product_id => $CPH, review_id => "h$_", rating => 1 + $_ % 5,
+		content => $texts[$_ % @texts] . " $_", written_at => '2026-05-04T10:00:00+09:00' } } 1 .. 2000);
+	my $ridh = analyse($ph);
+	my $m = fork() // die "fork: $!";
+	if ($m == 0) {
+		exec("$B/revlens-worker", '-c', $conf) or POSIX::_exit(127);
+	}
+	my $t0 = time;
+	my $st = '';
+	while (time - $t0 < 60) {
+		$st = sql("SELECT status || '|' || progress FROM analysis_requests WHERE id = $ridh");
+		last if ($st =~ /^running\|(\d+)$/ && $1 > 10) || $st =~ /^done/;
+		sleep 0.05;
+	}
+	like($st, qr/^running/, 'HUP during a job: a job is running');
+	my @before = grep { /^\d+$/ } split /\s+/, `pgrep -P $m`;
+	kill 'HUP', $m;
+	$t0 = time;
+	sleep 0.1 while time - $t0 < 60 && sql("SELECT status FROM analysis_requests WHERE id = $ridh") eq 'running';
+	is(sql("SELECT status || '|' || attempts || '|' || (SELECT count(*) || ':' || min(review_count) "
+		. "FROM analysis_results WHERE request_id = $ridh) FROM analysis_requests WHERE id = $ridh"),
+		'done|1|1:2000', '... the process finishes it first (one attempt, one result)');
+	$t0 = time;
+	my @after;
+	while (time - $t0 < 10) {
+		@after = grep { /^\d+$/ } split /\s+/, `pgrep -P $m`;
+		last if @after == 1 && $after[0] != $before[0];
+		sleep 0.1;
+	}
+	ok(@after == 1 && @before == 1 && $after[0] != $before[0], '... and is then replaced');
+	kill 'TERM', $m;
+	waitpid($m, 0);
+	is($?, 0, 'the master stops');
 }
 
 my @alarms = grep { /Sanitizer|runtime error:/ } split /\n/, RevlensTest::read_file("$R/worker.log") . $stderr;
