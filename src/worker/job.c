@@ -446,25 +446,27 @@ static enum job_outcome analyze(struct worker *w, struct job *j, struct agg *g)
 	bson_error_t error;
 	enum job_outcome o = JOB_DONE;
 	struct timespec t0;
-	int64_t count, at_ms = now_ms();
+	int64_t at_ms = now_ms();
 	int nops = 0, inbatch = 0, r;
-	char msg[160];
+	char msg[160], pids[24];
+	const char *pp[1] = { pids };
 
 	coll = mongoc_client_get_collection(w->mongo.client, w->mongo.dbname, "product_reviews_raw");
 	BSON_APPEND_INT64(&filter, "product_id", j->pid);
+	/* the total for the progress bar from what ingestion counts (product_review_stats):
+	 * counting the documents would cost the stand-in one more scan of the collection */
+	snprintf(pids, sizeof(pids), "%lld", j->pid);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	count = mongoc_collection_count_documents(coll, &filter, NULL, NULL, NULL, &error);
-	j->t_read += secs_since(&t0);
-	if (count < 0) {
-		o = fail_with(j, JOB_TRANSIENT, "MongoDB: %s", error.message);
+	if (pg_exec(&w->pg, "SELECT reviews FROM product_review_stats WHERE product_id = $1", 1, pp) == -1) {
+		o = fail_with(j, JOB_TRANSIENT, "PostgreSQL: %s", w->pg.err);
 		goto out;
 	}
-	if (count == 0) {
-		o = fail_with(j, JOB_FAILED, "%s", NO_REVIEWS_MSG);
-		goto out;
-	}
-	j->total = (long)count;
-	snprintf(msg, sizeof(msg), "리뷰 %ld개를 분석하는 중입니다.", j->total);
+	j->t_pg += secs_since(&t0);
+	j->total = pg_ntuples(&w->pg) > 0 ? (long)pg_value_ll(&w->pg, 0, 0) : 0;
+	if (j->total > 0)
+		snprintf(msg, sizeof(msg), "리뷰 %ld개를 분석하는 중입니다.", j->total);
+	else
+		snprintf(msg, sizeof(msg), "리뷰를 분석하는 중입니다.");
 	if ((r = stage(w, j, "analyse", 5, msg)) != 1) {
 		o = r == 0 ? JOB_CANCELLED : JOB_TRANSIENT;
 		goto out;
@@ -499,8 +501,12 @@ static enum job_outcome analyze(struct worker *w, struct job *j, struct agg *g)
 			goto out;
 		}
 		heartbeat(w, j);
-		snprintf(msg, sizeof(msg), "리뷰 %ld개 중 %ld개를 분석했습니다.", j->total, j->done);
-		if ((r = stage(w, j, "analyse", 5 + (int)(85 * (j->done < j->total ? j->done : j->total) / j->total), msg)) != 1) {
+		if (j->total > 0)
+			snprintf(msg, sizeof(msg), "리뷰 %ld개 중 %ld개를 분석했습니다.", j->total, j->done);
+		else
+			snprintf(msg, sizeof(msg), "리뷰 %ld개를 분석했습니다.", j->done);
+		if ((r = stage(w, j, "analyse", 5 + (j->total > 0 ?
+		    (int)(85 * (j->done < j->total ? j->done : j->total) / j->total) : 40), msg)) != 1) {
 			o = r == 0 ? JOB_CANCELLED : JOB_TRANSIENT;
 			goto out;
 		}
@@ -517,7 +523,7 @@ static enum job_outcome analyze(struct worker *w, struct job *j, struct agg *g)
 		o = JOB_TRANSIENT;
 		goto out;
 	}
-	if (j->done == 0)   /* deleted between the count and the read */
+	if (j->done == 0)
 		o = fail_with(j, JOB_FAILED, "%s", NO_REVIEWS_MSG);
 out:
 	if (bulk != NULL)

@@ -22,7 +22,7 @@ struct job {
 	long long rid, pid;     /* analysis_requests.id, products.id */
 	long long attempts;     /* runs so far, this one included */
 	int64_t start_ms;       /* PostgreSQL's clock when this run started */
-	long total;             /* reviews counted at the start of analyze */
+	long total;             /* reviews ingestion counted (product_review_stats); 0: unknown */
 	long done;              /* reviews read so far */
 	long analyzed, kept;    /* of them: analysed now, analysis kept (unchanged) */
 	long keywords;          /* distinct keywords written to `keywords` */
