@@ -304,11 +304,16 @@ static int reclaim(struct worker *w)
 	}
 	if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 2) {
 		log_error("Redis: XAUTOCLAIM: %s", rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
+		/* a Redis that lost its data (restarted without its AOF) has no group:
+		 * make it again, or no read would ever succeed */
+		rc = rep->type == REDIS_REPLY_ERROR && strncmp(rep->str, "NOGROUP", 7) == 0 && ensure_group(w) == 0 ? 0 : -1;
 		freeReplyObject(rep);
-		return -1;
+		return rc;
 	}
 	if (rep->element[1]->type == REDIS_REPLY_ARRAY && rep->element[1]->elements > 0 &&
-	    rep->element[1]->element[0]->type == REDIS_REPLY_ARRAY)
+	    rep->element[1]->element[0]->type == REDIS_REPLY_ARRAY &&
+	    rep->element[1]->element[0]->elements > 0 &&
+	    rep->element[1]->element[0]->element[0]->type == REDIS_REPLY_STRING)
 		log_warn("reclaiming job %s from a worker that went silent",
 		    rep->element[1]->element[0]->element[0]->str);
 	rc = take_first(w, rep->element[1]);

@@ -454,6 +454,12 @@ SKIP: {
 	$t0 = time;
 	sleep 0.1 while time - $t0 < 20 && sql("SELECT status FROM analysis_requests WHERE id = $rid7") eq 'queued';
 	is(sql("SELECT status FROM analysis_requests WHERE id = $rid7"), 'failed', 'after a Redis restart the processes take the next job');
+	# a Redis that lost the stream and its group: the processes make the group again
+	$s->redis_cli('DEL', 'revlens:jobs');
+	my $rid8 = analyse($empty);
+	$t0 = time;
+	sleep 0.1 while time - $t0 < 20 && sql("SELECT status FROM analysis_requests WHERE id = $rid8") eq 'queued';
+	is(sql("SELECT status FROM analysis_requests WHERE id = $rid8"), 'failed', 'the stream and group lost: the processes make the group again and take the job');
 	kill 'TERM', $m;
 	$t0 = time;
 	my $gone = 0;
