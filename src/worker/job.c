@@ -62,16 +62,29 @@ static enum job_outcome fail_with(struct job *j, enum job_outcome o, const char 
 }
 
 /* Publish the request's live progress; failures are logged, never fatal (nobody
- * watching must not fail an analysis). */
+ * watching must not fail an analysis). A publisher that failed (nginx down, or nchan
+ * reconnecting to Redis and holding each message for PROGRESS_TIMEOUT_MS) is left
+ * alone for NCHAN_QUIET_MS for running progress, so the batches do not wait on it;
+ * the final done/failed is always tried. The Redis hash is always written. */
+#define NCHAN_QUIET_MS 10000
 void job_publish(struct worker *w, const struct job *j, const char *status, const char *stage,
     int percent, const char *message)
 {
 	struct progress p = { j->rid, status, stage, percent, message };
 	char err[300];
 
-	if (progress_store(&w->queue, &p, err, sizeof(err)) == -1 ||
-	    progress_publish(w->cfg->nchan_publish_socket, &p, err, sizeof(err)) == -1)
+	if (progress_store(&w->queue, &p, err, sizeof(err)) == -1) {
 		log_warn("request %lld: progress: %s", j->rid, err);
+		return;
+	}
+	if (strcmp(status, "running") == 0 && now_ms() < w->nchan_quiet_until_ms)
+		return;
+	if (progress_publish(w->cfg->nchan_publish_socket, &p, err, sizeof(err)) == -1) {
+		log_warn("request %lld: progress: %s", j->rid, err);
+		w->nchan_quiet_until_ms = now_ms() + NCHAN_QUIET_MS;
+	} else {
+		w->nchan_quiet_until_ms = 0;
+	}
 }
 
 /* Record stage and percent on the request and publish them. 1 while the request is

@@ -10,6 +10,7 @@
 #define REVLENS_WORKER_WORKER_H
 
 #include <signal.h>
+#include <stdint.h>
 
 #include "kr/kr.h"
 #include "lib/config.h"
@@ -36,6 +37,8 @@ struct worker {
 	struct kr_arena arena;
 	struct kr_result *res;
 	int stores_open;
+	int64_t nchan_quiet_until_ms;   /* after a failed publish, running progress skips
+	                                 * nchan until then (each try can take 2 s) */
 };
 
 /* Open the stores (lazily connected) and the model. -1 only when the process cannot

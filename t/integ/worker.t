@@ -544,6 +544,20 @@ SKIP: {
 	is($?, 0, 'the master stops');
 }
 
+# ------------------------------------------------------------------ nginx down
+{
+	my $pt = sql("SELECT id FROM products WHERE coupang_product_id = 3007");
+	my $ridn = analyse($pt);
+	$s->stop_service('nginx');
+	my $w = once();
+	$s->start_service('nginx');
+	is($w->{exit}, 0, 'nginx down: the worker runs a job of 200 batches');
+	is(sql("SELECT status FROM analysis_requests WHERE id = $ridn"), 'done', '... and finishes it');
+	my $n = () = RevlensTest::read_file("$R/worker.log") =~ /request $ridn: progress: nchan/g;
+	ok($n >= 1 && $n <= 5, "... trying the publisher again only now and then ($n failed publishes, not one per batch)");
+	is(decode('UTF-8', $s->redis_cli('HGET', "progress:$ridn", 'status')), 'done', '... the progress hash is still kept');
+}
+
 my @alarms = grep { /Sanitizer|runtime error:/ } split /\n/, RevlensTest::read_file("$R/worker.log") . $stderr;
 is(scalar(@alarms), 0, 'no sanitizer reports from the worker') or diag(join("\n", @alarms));
 
