@@ -71,6 +71,19 @@ out:
 	return rc;
 }
 
+/* An idle connection has nothing to read: if it is readable, the server closed it (a
+ * restart, an idle timeout: its last words are a FATAL message, and libpq notices the
+ * end only when it sends) or sent something unasked. Either way it is replaced, so a
+ * statement is never sent into a dead connection (the first request after a
+ * PostgreSQL restart failed on every process). revlens uses no LISTEN and no SET that
+ * would make the server speak first. */
+static int idle_ok(const struct pg_conn *pg)
+{
+	struct pollfd p = { .fd = PQsocket(pg->conn), .events = POLLIN };
+
+	return p.fd >= 0 && poll(&p, 1, 0) == 0;
+}
+
 int pg_connect(struct pg_conn *pg, int connect_timeout_s)
 {
 	/* dbname comes first so that expand_dbname parses the whole conninfo there and
@@ -81,7 +94,7 @@ int pg_connect(struct pg_conn *pg, int connect_timeout_s)
 	int n = 0;
 
 	if (pg->conn != NULL) {
-		if (PQstatus(pg->conn) == CONNECTION_OK)
+		if (PQstatus(pg->conn) == CONNECTION_OK && idle_ok(pg))
 			return 0;
 		drop_conn(pg);
 	}

@@ -367,5 +367,13 @@ ok($e{newest_review_at} > 1714500000000, '... the newest stored review');
 ok($e{deadline} > time + 500 && $e{deadline} <= time + 601, '... and the deadline');
 is($s->cli('crawl', 999999)->{exit}, 1, 'crawl of an unknown product fails');
 
+# PostgreSQL restarted under the web workers: no request fails on a stale connection
+is_deeply([ map { ingest('reviews', { items => [] })->{status} } 1 .. 12 ], [ (200) x 12 ],
+	'every web worker holds a PostgreSQL connection');
+$s->stop_service('postgres');
+$s->start_service('postgres');
+my @st = map { ingest('reviews', { items => [] })->{status} } 1 .. 12;
+is_deeply(\@st, [ (200) x 12 ], 'after a PostgreSQL restart every worker reconnects before its next statement');
+
 is_deeply([ $s->log_alarms ], [], 'no alarms in the logs');
 done_testing();

@@ -59,12 +59,6 @@ sub api {
 sub analyse {
 	my ($pid) = @_;
 	my $r = api('POST', "/api/products/$pid/analyses");
-	# after the PostgreSQL restart below, each revlens-web worker's first query on its
-	# old connection fails (5xx) before it reconnects: ask again
-	for (1 .. 4) {
-		last if $r->{status} < 500;
-		$r = api('POST', "/api/products/$pid/analyses");
-	}
 	return ($r->{json}{request} // $r->{json})->{id};
 }
 sub import_lines {
