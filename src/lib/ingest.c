@@ -468,21 +468,16 @@ static void bump_cache(struct ingest_ctx *c)
 		freeReplyObject(rep);
 }
 
-/* The JSON array of the distinct Coupang ids of the ok items. */
+/* The JSON array of the Coupang ids of the ok items (repeats are harmless: the look-up
+ * takes them as a set). */
 static char *cp_list(const struct item *v, int n)
 {
 	json_object *a = json_object_new_array();
 	char *out;
 
-	for (int i = 0; i < n; i++) {
-		int dup = 0;
-		if (!v[i].ok)
-			continue;
-		for (int j = 0; j < i && !dup; j++)
-			dup = v[j].ok && v[j].cp == v[i].cp;
-		if (!dup)
+	for (int i = 0; i < n; i++)
+		if (v[i].ok)
 			json_object_array_add(a, json_object_new_int64(v[i].cp));
-	}
 	out = strdup(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN));
 	json_object_put(a);
 	return out;

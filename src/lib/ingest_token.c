@@ -5,17 +5,21 @@
 
 #include "lib/ingest_token.h"
 
-int ingest_token_shape(const char *s, size_t len)
+int token_base64url(const char *s, size_t len)
 {
-	if (len != INGEST_TOKEN_LEN || memcmp(s, INGEST_TOKEN_PREFIX, 4) != 0)
-		return 0;
-	for (size_t i = 4; i < len; i++) {
+	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		    c == '-' || c == '_'))
 			return 0;
 	}
 	return 1;
+}
+
+int ingest_token_shape(const char *s, size_t len)
+{
+	return len == INGEST_TOKEN_LEN && memcmp(s, INGEST_TOKEN_PREFIX, 4) == 0 &&
+	    token_base64url(s + 4, len - 4);
 }
 
 static void hash_hex(const char *tok, size_t len, char hex[65])

@@ -14,6 +14,10 @@
 #define INGEST_TOKEN_LEN    47          /* prefix + 43 */
 #define INGEST_TOKEN_NAME_MAX 100       /* characters of a token's name */
 
+/* 1 when s[0..len) are all base64url characters (A-Z a-z 0-9 - _), as every random
+ * token revlens makes is. */
+int token_base64url(const char *s, size_t len);
+
 /* 1 when s[0..len) has the shape of an ingest token. */
 int ingest_token_shape(const char *s, size_t len);
 

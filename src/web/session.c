@@ -79,15 +79,7 @@ static void random_token(char out[SESSION_TOKEN_LEN + 1])
 /* 1 when s is a token of ours by its shape (43 base64url characters). */
 static int token_shape(const char *s, int len)
 {
-	if (len != SESSION_TOKEN_LEN)
-		return 0;
-	for (int i = 0; i < len; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '_'))
-			return 0;
-	}
-	return 1;
+	return len == SESSION_TOKEN_LEN && token_base64url(s, (size_t)len);
 }
 
 /* The client address when it looks like one (PostgreSQL's inet parses it), else NULL. */

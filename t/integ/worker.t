@@ -467,13 +467,15 @@ SKIP: {
 	ok(!-e "$R/worker.pid", '... and removes its pidfile');
 }
 
-# ------------------------------------------------------------------ TERM during a batch
-{
-	my $CPT = 3007;
-	my $pt = product($CPT);
-	import_lines(map { { kind => 'review', product_id => $CPT, review_id => "t$_", rating => 1 + $_ % 5,
-		content => $texts[$_ % @texts] . " $_", written_at => '2026-05-03T10:00:00+09:00' } } 1 .. 2000);
-	my $ridt = analyse($pt);
+# A master on $conf in the middle of analysing 2,000 reviews of Coupang product $cp
+# (review ids "$prefix<n>", written on $day): returns (master pid, request id, the
+# request's "status|progress" when it was caught running).
+sub master_mid_job {
+	my ($cp, $prefix, $day) = @_;
+	my $pid = product($cp);
+	import_lines(map { { kind => 'review', product_id => $cp, review_id => "$prefix$_", rating => 1 + $_ % 5,
+		content => $texts[$_ % @texts] . " $_", written_at => "${day}T10:00:00+09:00" } } 1 .. 2000);
+	my $rid = analyse($pid);
 	my $m = fork() // die "fork: $!";
 	if ($m == 0) {
 		exec("$B/revlens-worker", '-c', $conf) or POSIX::_exit(127);
@@ -481,10 +483,16 @@ SKIP: {
 	my $t0 = time;
 	my $st = '';
 	while (time - $t0 < 60) {
-		$st = sql("SELECT status || '|' || progress FROM analysis_requests WHERE id = $ridt");
+		$st = sql("SELECT status || '|' || progress FROM analysis_requests WHERE id = $rid");
 		last if ($st =~ /^running\|(\d+)$/ && $1 > 10) || $st =~ /^done/;
 		sleep 0.05;
 	}
+	return ($m, $rid, $st);
+}
+
+# ------------------------------------------------------------------ TERM during a batch
+{
+	my ($m, $ridt, $st) = master_mid_job(3007, 't', '2026-05-03');
 	like($st, qr/^running/, 'TERM during a batch: a job is running');
 	kill 'TERM', $m;
 	waitpid($m, 0);
@@ -501,22 +509,8 @@ SKIP: {
 
 # ------------------------------------------------------------------ HUP during a job
 {
-	my $CPH = 3008;
-	my $ph = product($CPH);
-	import_lines(map { { kind => 'review', product_id => $CPH, review_id => "h$_", rating => 1 + $_ % 5,
-		content => $texts[$_ % @texts] . " $_", written_at => '2026-05-04T10:00:00+09:00' } } 1 .. 2000);
-	my $ridh = analyse($ph);
-	my $m = fork() // die "fork: $!";
-	if ($m == 0) {
-		exec("$B/revlens-worker", '-c', $conf) or POSIX::_exit(127);
-	}
-	my $t0 = time;
-	my $st = '';
-	while (time - $t0 < 60) {
-		$st = sql("SELECT status || '|' || progress FROM analysis_requests WHERE id = $ridh");
-		last if ($st =~ /^running\|(\d+)$/ && $1 > 10) || $st =~ /^done/;
-		sleep 0.05;
-	}
+	my ($m, $ridh, $st) = master_mid_job(3008, 'h', '2026-05-04');
+	my $t0;
 	like($st, qr/^running/, 'HUP during a job: a job is running');
 	my @before = grep { /^\d+$/ } split /\s+/, `pgrep -P $m`;
 	kill 'HUP', $m;
