@@ -12,11 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+
 #include "lib/config.h"
 #include "lib/file.h"
 #include "lib/strnum.h"
 
-enum ctype { CT_STR, CT_INT, CT_LONG, CT_OCTAL, CT_LEVEL };
+enum ctype { CT_STR, CT_INT, CT_LONG, CT_OCTAL, CT_LEVEL, CT_LOOPBACK };
 
 struct ckey {
 	const char *name;
@@ -108,7 +110,7 @@ static const struct ckey keys[] = {
 	  "First wait before a failed attempt is retried (ms); doubles with each attempt, with jitter" },
 	{ "worker.pidfile", CT_STR, 0, 0, "", F(worker_pidfile),
 	  "File revlens-worker writes its PID to; empty for none" },
-	{ "worker.metrics_listen", CT_STR, 0, 0, "", F(worker_metrics_listen),
+	{ "worker.metrics_listen", CT_LOOPBACK, 0, 0, "", F(worker_metrics_listen),
 	  "Loopback host:port where revlens-worker serves GET /metrics (Prometheus text); empty for none" },
 	{ "crawler.coupang_url", CT_STR, 0, 0, "https://www.coupang.com", F(crawler_coupang_url),
 	  "Origin revlens-crawler fetches product pages and reviews from (tests point it at a local server)" },
@@ -156,6 +158,33 @@ static const struct ckey *find_key(const char *name, size_t len)
 	return NULL;
 }
 
+/* A loopback listening address: "" (none), or HOST:PORT with HOST an address of
+ * 127.0.0.0/8, "localhost" or "[::1]" and PORT 1..65535. 0 when it is one. */
+static int loopback_ok(const char *v)
+{
+	const char *colon = strrchr(v, ':');
+	char host[64];
+	size_t hl;
+	long long port;
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (v[0] == '\0')
+		return 0;
+	if (colon == NULL || (hl = (size_t)(colon - v)) == 0 || hl >= sizeof(host) ||
+	    strnum_parse(colon + 1, 10, 1, 65535, &port) == -1)
+		return -1;
+	memcpy(host, v, hl);
+	host[hl] = '\0';
+	if (strcmp(host, "localhost") == 0)
+		return 0;
+	if (host[0] == '[' && host[hl - 1] == ']') {
+		host[hl - 1] = '\0';
+		return inet_pton(AF_INET6, host + 1, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6) ? 0 : -1;
+	}
+	return inet_pton(AF_INET, host, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127 ? 0 : -1;
+}
+
 /* Store value (NUL-terminated) into the field described by k. */
 static int set_value(struct config *cfg, const struct ckey *k, const char *value,
     const char *name, int line, char *err, size_t errlen)
@@ -164,6 +193,12 @@ static int set_value(struct config *cfg, const struct ckey *k, const char *value
 	long long n;
 
 	switch (k->type) {
+	case CT_LOOPBACK:
+		if (loopback_ok(value) == -1)
+			return fail(err, errlen, name, line,
+			    "%s: \"%s\" is not a loopback HOST:PORT (127.0.0.1:9464, [::1]:9464 or localhost:9464; "
+			    "empty for none): metrics are served to this host only", k->name, value);
+		/* FALLTHROUGH */
 	case CT_STR: {
 		char *copy = strdup(value);
 		if (copy == NULL)
@@ -284,7 +319,7 @@ int config_parse(struct config *cfg, const char *name, const char *text, char *e
 			    key->name, sizeof(value) - 1);
 		memcpy(value, v, (size_t)(vend - v));
 		value[vend - v] = '\0';
-		if (key->type != CT_STR && value[0] == '\0')
+		if (key->type != CT_STR && key->type != CT_LOOPBACK && value[0] == '\0')
 			return fail(err, errlen, name, line, "%s: empty value", key->name);
 		if (set_value(cfg, key, value, name, line, err, errlen) == -1)
 			return -1;
@@ -316,7 +351,7 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 void config_free(struct config *cfg)
 {
 	for (size_t i = 0; i < NKEYS; i++)
-		if (keys[i].type == CT_STR) {
+		if (keys[i].type == CT_STR || keys[i].type == CT_LOOPBACK) {
 			char **s = (char **)(void *)((char *)cfg + keys[i].off);
 			free(*s);
 			*s = NULL;
@@ -334,6 +369,7 @@ int config_dump(const struct config *cfg, char *buf, size_t len)
 
 		switch (keys[i].type) {
 		case CT_STR:
+		case CT_LOOPBACK:
 			n = snprintf(buf + used, room, "# %s\n%s = %s\n", keys[i].doc, keys[i].name,
 			    *(char *const *)(const void *)base);
 			break;

@@ -94,6 +94,7 @@ static int stage(struct worker *w, struct job *j, const char *name, int percent,
 	char ids[24], pct[16];
 	const char *p[3] = { ids, name, pct };
 
+	worker_note(w, j, name);        /* metrics: stage times, reviews so far */
 	snprintf(ids, sizeof(ids), "%lld", j->rid);
 	snprintf(pct, sizeof(pct), "%d", percent);
 	if (pg_exec(&w->pg, "UPDATE analysis_requests SET stage = $2, progress = $3 "

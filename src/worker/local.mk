@@ -1,12 +1,18 @@
 # src/worker/local.mk — revlens-worker, the analysis worker (docs/worker.md), and its tests.
 #
-# The master and its processes (worker_main.c, worker.c), one job's stages (job.c) and
-# the summary it saves (agg.c). The Korean analysis library is in librevlens.a.
+# The master and its processes (worker_main.c, worker.c), one job's stages (job.c),
+# the summary it saves (agg.c), the counters and their endpoint (metrics.c,
+# metrics_server.c). The Korean analysis library is in librevlens.a, and so is the
+# parser of the metrics request (metrics_http.c), for fuzz/metrics_http_fuzz.c.
+librevlens_a_SOURCES += src/worker/metrics_http.c src/worker/metrics_http.h
+
 bin_PROGRAMS += revlens-worker
 revlens_worker_SOURCES = src/worker/worker_main.c \
 	src/worker/worker.c src/worker/worker.h \
 	src/worker/job.c src/worker/job.h \
-	src/worker/agg.c src/worker/agg.h
+	src/worker/agg.c src/worker/agg.h \
+	src/worker/metrics.c src/worker/metrics.h \
+	src/worker/metrics_server.c src/worker/metrics_server.h
 revlens_worker_LDADD = librevlens.a $(REVLENS_LIBS)
 
 # Tests: the summary aggregate in C; the worker end to end against a real stack.

@@ -47,7 +47,7 @@ static void model_version(const char *path, char *out, size_t outlen)
 }
 
 int worker_open(struct worker *w, const struct config *cfg, volatile sig_atomic_t *stop,
-    volatile sig_atomic_t *drain)
+    volatile sig_atomic_t *drain, struct wm_slot *m)
 {
 	const char *model = cfg->worker_model_file[0] ? cfg->worker_model_file : kr_model_default_path();
 	char host[64];
@@ -56,6 +56,8 @@ int worker_open(struct worker *w, const struct config *cfg, volatile sig_atomic_
 	w->cfg = cfg;
 	w->stop = stop;
 	w->drain = drain;
+	w->m = m;
+	w->stage = -1;
 	if (gethostname(host, sizeof(host)) == -1)
 		snprintf(host, sizeof(host), "worker");
 	host[sizeof(host) - 1] = '\0';
@@ -104,6 +106,44 @@ void worker_close(struct worker *w)
 		mongo_global_cleanup();
 		w->stores_open = 0;
 	}
+}
+
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The running stage ends now: its time goes to the metrics. */
+static void stage_end(struct worker *w, int64_t now_us)
+{
+	if (w->stage >= 0)
+		wm_stage_time(w->m, w->stage, (uint64_t)(now_us - w->stage_t0_us));
+	w->stage = -1;
+}
+
+/* Count the reviews of j read since the last note. */
+static void note_reviews(struct worker *w, const struct job *j)
+{
+	if (j->analyzed > w->noted_analyzed || j->kept > w->noted_kept)
+		wm_reviews(w->m, (uint64_t)(j->analyzed - w->noted_analyzed), (uint64_t)(j->kept - w->noted_kept));
+	w->noted_analyzed = j->analyzed;
+	w->noted_kept = j->kept;
+}
+
+void worker_note(struct worker *w, const struct job *j, const char *stage)
+{
+	int st = wm_stage_index(stage);
+	int64_t now = mono_us();
+
+	note_reviews(w, j);
+	if (st == w->stage)
+		return;
+	stage_end(w, now);
+	w->stage = st;
+	w->stage_t0_us = now;
 }
 
 /* Sleep ms, waking early when the process is told to stop. */
@@ -163,8 +203,9 @@ static int fail_request(struct worker *w, struct job *j, const char *msg)
 }
 
 /* Move the job to the dead-letter stream and fail its request; acknowledged only when
- * both are written, so a store that is down leaves it pending for a later worker. */
-static void dead_letter(struct worker *w, struct job *j, const char *pids)
+ * both are written, so a store that is down leaves it pending for a later worker.
+ * The outcome for the metrics: dead once it is on the dead-letter stream, else released. */
+static enum wm_outcome dead_letter(struct worker *w, struct job *j, const char *pids)
 {
 	char ids[24], att[24], at[24], msg[1200];
 	const char *argv[] = { "XADD", JOB_DEAD, "MAXLEN", "~", "100000", "*", "request_id", ids,
@@ -179,12 +220,13 @@ static void dead_letter(struct worker *w, struct job *j, const char *pids)
 	if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
 		log_error("request %lld: XADD %s: %s", j->rid, JOB_DEAD, rep ? rep->str : w->queue.err);
 		freeReplyObject(rep);
-		return;
+		return WM_RELEASED;
 	}
 	freeReplyObject(rep);
 	snprintf(msg, sizeof(msg), FAILED_MSG, j->err);
 	if (fail_request(w, j, msg) == 0)
 		ack(w, j);
+	return WM_DEAD;
 }
 
 /* A run stopped by TERM: the request goes back to the queue, the entry stays pending. */
@@ -200,13 +242,29 @@ static void release(struct worker *w, struct job *j)
 	log_info("request %lld: stopping; left for another worker", j->rid);
 }
 
-/* One stream entry: run its job until it is finished one way or another. */
-static void handle(struct worker *w, const char *entry, const redisReply *fields)
+/* One run of j: its stages timed and its reviews counted into the metrics. */
+static enum job_outcome run_attempt(struct worker *w, struct job *j)
+{
+	enum job_outcome o;
+
+	w->stage = -1;
+	w->noted_analyzed = w->noted_kept = 0;
+	o = job_run(w, j);
+	note_reviews(w, j);
+	stage_end(w, mono_us());
+	return o;
+}
+
+/* One stream entry: run its job until it is finished one way or another. The
+ * outcome for the metrics. */
+static enum wm_outcome run_entry(struct worker *w, const char *entry, const redisReply *fields)
 {
 	struct job j;
 	const char *rids = NULL, *pids = "";
 	long backoff = w->cfg->worker_retry_backoff_ms;
 	enum job_outcome o;
+	int64_t t0 = mono_us();
+	struct timespec now;
 
 	memset(&j, 0, sizeof(j));
 	snprintf(j.entry, sizeof(j.entry), "%s", entry);
@@ -224,11 +282,11 @@ static void handle(struct worker *w, const char *entry, const redisReply *fields
 		log_error("job %s: no valid request_id (%s); acknowledged", entry,
 		    log_safe(safe, sizeof(safe), rids ? rids : "none", rids ? strlen(rids) : 4));
 		ack(w, &j);
-		return;
+		return WM_SKIPPED;
 	}
 	for (;;) {
 		j.attempts++;
-		o = job_run(w, &j);
+		o = run_attempt(w, &j);
 		switch (o) {
 		case JOB_DONE:
 			log_info("request %lld: done: %ld reviews (%ld analysed, %ld unchanged) in %.3f s "
@@ -236,47 +294,57 @@ static void handle(struct worker *w, const char *entry, const redisReply *fields
 			    j.analyzed, j.kept, j.t_read + j.t_analyze + j.t_write + j.t_kw + j.t_pg, j.t_read,
 			    j.t_analyze, j.t_write, j.keywords, j.t_kw, j.t_pg);
 			ack(w, &j);
-			return;
+			clock_gettime(CLOCK_REALTIME, &now);
+			wm_last_job(w->m, (uint64_t)j.done, (uint64_t)(mono_us() - t0),
+			    (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000);
+			return WM_DONE;
 		case JOB_SKIPPED:
 			log_info("job %s: %s; skipped", entry, j.err);
 			ack(w, &j);
-			return;
+			return WM_SKIPPED;
 		case JOB_CANCELLED:
 			log_info("request %lld: cancelled; stopped", j.rid);
 			ack(w, &j);
-			return;
+			return WM_CANCELLED;
 		case JOB_FAILED:
 			log_info("request %lld: failed: %s", j.rid, j.err);
-			if (fail_request(w, &j, j.err) == 0)
+			if (fail_request(w, &j, j.err) == 0) {
 				ack(w, &j);
-			return;
+				return WM_FAILED;
+			}
+			return WM_RELEASED;
 		case JOB_STOPPED:
 			release(w, &j);
-			return;
+			return WM_RELEASED;
 		case JOB_PERMANENT:
-			dead_letter(w, &j, pids);
-			return;
+			return dead_letter(w, &j, pids);
 		case JOB_TRANSIENT:
-			if (j.attempts >= w->cfg->worker_max_attempts) {
-				dead_letter(w, &j, pids);
-				return;
-			}
+			if (j.attempts >= w->cfg->worker_max_attempts)
+				return dead_letter(w, &j, pids);
 			log_warn("request %lld: attempt %lld failed: %s; retrying in %ld ms", j.rid, j.attempts,
 			    j.err, backoff);
 			wait_ms(w, backoff);
 			if (*w->stop) {
 				release(w, &j);
-				return;
+				return WM_RELEASED;
 			}
+			wm_retry(w->m);
 			backoff = backoff > 3600000 / 2 ? 3600000 : backoff * 2;
 			break;
 		}
 	}
 }
 
+static void handle(struct worker *w, const char *entry, const redisReply *fields)
+{
+	wm_busy(w->m, 1);
+	wm_job(w->m, run_entry(w, entry, fields));
+	wm_busy(w->m, 0);
+}
+
 /* The first entry of a stream-entries array ([[id, [field, value, …]], …]): handled
- * when present. 1 when one was, 0 when none. */
-static int take_first(struct worker *w, const redisReply *entries)
+ * when present (a reclaimed one counted as such). 1 when one was, 0 when none. */
+static int take_first(struct worker *w, const redisReply *entries, int reclaimed)
 {
 	const redisReply *e;
 
@@ -285,6 +353,8 @@ static int take_first(struct worker *w, const redisReply *entries)
 	e = entries->element[0];
 	if (e->type != REDIS_REPLY_ARRAY || e->elements < 2 || e->element[0]->type != REDIS_REPLY_STRING)
 		return 0;
+	if (reclaimed)
+		wm_reclaim(w->m);
 	handle(w, e->element[0]->str, e->element[1]);
 	return 1;
 }
@@ -316,7 +386,7 @@ static int reclaim(struct worker *w)
 	    rep->element[1]->element[0]->element[0]->type == REDIS_REPLY_STRING)
 		log_warn("reclaiming job %s from a worker that went silent",
 		    rep->element[1]->element[0]->element[0]->str);
-	rc = take_first(w, rep->element[1]);
+	rc = take_first(w, rep->element[1], 1);
 	freeReplyObject(rep);
 	return rc;
 }
@@ -346,7 +416,7 @@ static int read_new(struct worker *w, int block_ms)
 		rc = strncmp(rep->str, "NOGROUP", 7) == 0 ? ensure_group(w) : -1;
 	} else if (rep->type == REDIS_REPLY_ARRAY && rep->elements > 0 &&
 	    rep->element[0]->type == REDIS_REPLY_ARRAY && rep->element[0]->elements == 2) {
-		rc = take_first(w, rep->element[0]->element[1]);
+		rc = take_first(w, rep->element[0]->element[1], 0);
 	}
 	freeReplyObject(rep);
 	return rc;

@@ -17,6 +17,7 @@
 #include "lib/mongo.h"
 #include "lib/pg.h"
 #include "lib/rds.h"
+#include "worker/metrics.h"
 
 #define JOB_STREAM  "revlens:jobs"
 #define JOB_GROUP   "workers"
@@ -39,16 +40,25 @@ struct worker {
 	int stores_open;
 	int64_t nchan_quiet_until_ms;   /* after a failed publish, running progress skips
 	                                 * nchan until then (each try can take 2 s) */
+	struct wm_slot *m;              /* this process's counters (metrics.h); borrowed */
+	int stage;                      /* the job's current stage (enum wm_stage), -1 none */
+	int64_t stage_t0_us;            /* when it began, monotonic */
+	long noted_analyzed, noted_kept;        /* the job's reviews counted in m so far */
 };
+
+struct job;
 
 /* Open the stores (lazily connected) and the model. -1 only when the process cannot
  * work at all (no memory, a malformed endpoint), with the reason logged; a missing
  * model is not an error here: every job then ends in the dead-letter stream. */
 int worker_open(struct worker *w, const struct config *cfg, volatile sig_atomic_t *stop,
-    volatile sig_atomic_t *drain);
+    volatile sig_atomic_t *drain, struct wm_slot *m);
 /* Consume jobs until *stop or *drain (or, once, until none is left). 0, or -1 when the stream
  * could not be reached in once mode. */
 int worker_run(struct worker *w, int once);
 void worker_close(struct worker *w);
+/* Called by job.c as a stage begins (and at each analyse batch): times the stages
+ * and counts the reviews read so far into the process's metrics. */
+void worker_note(struct worker *w, const struct job *j, const char *stage);
 
 #endif

@@ -10,6 +10,12 @@
  * finishes its job (QUIT) and is replaced by one running the new configuration; when
  * not, the old one stays and the error is logged. Signal handlers only set flags; the master waits in pselect()
  * with its signals unblocked, so none is lost between checks.
+ *
+ * Metrics (docs/worker.md "## Metrics"): the master maps the counters' shared
+ * memory (metrics.h) before the first fork and gives process slot i counter slot i;
+ * with worker.metrics_listen set it serves GET /metrics from the same pselect()
+ * loop (metrics_server.h), reading the queue's numbers from Redis at each scrape.
+ * --once keeps its counters to itself and serves nothing.
  */
 #include <errno.h>
 #include <signal.h>
@@ -23,10 +29,13 @@
 
 #include "lib/config.h"
 #include "lib/log.h"
+#include "lib/rds.h"
+#include "worker/metrics.h"
+#include "worker/metrics_server.h"
 #include "worker/worker.h"
 
 #define ME "revlens-worker"
-#define MAX_PROCS       64      /* worker.processes' maximum */
+#define MAX_PROCS       WM_SLOTS        /* worker.processes' maximum */
 #define BACKOFF_MIN_MS  1000
 #define BACKOFF_MAX_MS  60000
 #define YOUNG_MS        10000   /* a process dying sooner counts as a crash loop */
@@ -35,6 +44,10 @@
 static volatile sig_atomic_t got_term, got_hup, got_chld, child_stop, child_drain;
 static struct config cfg;
 static const char *conf_path;
+static struct wm_board *board;          /* shared with the processes */
+static struct msrv msrv;                /* GET /metrics, lfd -1 when not served */
+static struct rds_conn mq;              /* the master's own queue connection, for scrapes */
+static int mq_ok;                       /* mq initialised */
 
 static struct slot {
 	pid_t pid;              /* 0 when not running */
@@ -74,7 +87,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: " ME " -c CONF [--once]\n"
 	    "  -c CONF  configuration file (worker.* keys, the stores)\n"
-	    "  --once   one process: handle the jobs on the stream now, then exit\n");
+	    "  --once   one process: handle the jobs on the stream now, then exit\n"
+	    "           (serves no metrics)\n");
 }
 
 static void set_handler(int sig, void (*fn)(int))
@@ -87,12 +101,18 @@ static void set_handler(int sig, void (*fn)(int))
 	sigaction(sig, &sa, NULL);
 }
 
-/* One analysis process; never returns. */
-static void child_main(const sigset_t *unblocked)
+/* One analysis process in slot i; never returns. */
+static void child_main(int i, const sigset_t *unblocked)
 {
 	struct worker w;
 	int rc = 1;
 
+	/* the master's sockets are not the process's: a process outliving its master
+	 * must not keep the metrics port */
+	msrv_close(&msrv);
+	if (mq_ok)
+		rds_close(&mq);
+	mq_ok = 0;
 	set_handler(SIGTERM, on_child_signal);
 	set_handler(SIGINT, on_child_signal);
 	set_handler(SIGQUIT, on_child_signal);
@@ -100,7 +120,7 @@ static void child_main(const sigset_t *unblocked)
 	set_handler(SIGCHLD, SIG_DFL);
 	sigprocmask(SIG_SETMASK, unblocked, NULL);
 	log_after_fork();
-	if (worker_open(&w, &cfg, &child_stop, &child_drain) == 0 && worker_run(&w, 0) == 0)
+	if (worker_open(&w, &cfg, &child_stop, &child_drain, &board->slot[i]) == 0 && worker_run(&w, 0) == 0)
 		rc = 0;
 	worker_close(&w);
 	log_close();
@@ -117,7 +137,7 @@ static void start_slot(int i, const sigset_t *unblocked)
 		return;
 	}
 	if (pid == 0)
-		child_main(unblocked);
+		child_main(i, unblocked);
 	slots[i].pid = pid;
 	slots[i].started_ms = mono_ms();
 	slots[i].told = 0;
@@ -153,6 +173,7 @@ static void reap(int stopping)
 			if (s->pid != pid)
 				continue;
 			s->pid = 0;
+			wm_busy(&board->slot[i], 0);
 			lived = mono_ms() - s->started_ms;
 			if (s->told || stopping) {
 				s->start_at_ms = 0;
@@ -170,23 +191,61 @@ static void reap(int stopping)
 			else if ((s->backoff_ms *= 2) > BACKOFF_MAX_MS)
 				s->backoff_ms = BACKOFF_MAX_MS;
 			s->start_at_ms = mono_ms() + s->backoff_ms;
+			__atomic_add_fetch(&board->restarts, 1, __ATOMIC_RELAXED);
 			log_info("restarting it in %ld ms", s->backoff_ms);
 			break;
 		}
 	}
 }
 
+/* The master's queue connection for scrapes, on cfg.redis_queue. */
+static void queue_conn(void)
+{
+	if (mq_ok)
+		rds_close(&mq);
+	mq_ok = rds_init(&mq, "queue", cfg.redis_queue, cfg.redis_timeout_ms) == 0;
+	if (!mq_ok)
+		log_error("metrics: Redis: %s", mq.err);
+}
+
+/* GET /metrics' body: the counters and the queue as Redis tells it now. */
+static int render(void *arg, FILE *f)
+{
+	struct wm_queue q;
+
+	(void)arg;
+	if (mq_ok) {
+		wm_queue_read(&mq, &q);
+	} else {
+		memset(&q, 0, sizeof(q));
+	}
+	return wm_render(board, &q, running(), f);
+}
+
 static void reload(void)
 {
 	struct config next;
+	struct msrv fresh;
 	char err[CONFIG_ERR_MAX];
 
 	if (config_load(&next, conf_path, err, sizeof(err)) == -1) {
 		log_error("HUP: keeping the running configuration: %s", err);
 		return;
 	}
+	if (strcmp(next.worker_metrics_listen, msrv.spec) != 0) {
+		/* the old port is released only once the new one is held */
+		if (msrv_open(&fresh, next.worker_metrics_listen, err, sizeof(err)) == -1) {
+			log_error("HUP: keeping the running configuration: %s", err);
+			config_free(&next);
+			return;
+		}
+		msrv_close(&msrv);
+		msrv = fresh;
+	}
 	config_free(&cfg);
 	cfg = next;
+	queue_conn();
+	__atomic_add_fetch(&board->reloads, 1, __ATOMIC_RELAXED);
 	if (log_open(cfg.log_file, cfg.log_level) == -1)
 		fprintf(stderr, ME ": cannot open log %s: %s\n", cfg.log_file, strerror(errno));
 	log_info("HUP: configuration reloaded; replacing %d processes as they finish their jobs", running());
@@ -209,12 +268,13 @@ static int write_pidfile(void)
 
 static int run_once(void)
 {
+	static struct wm_slot counters;         /* counted, served nowhere */
 	struct worker w;
 	int rc = 1;
 
 	set_handler(SIGTERM, on_child_signal);
 	set_handler(SIGINT, on_child_signal);
-	if (worker_open(&w, &cfg, &child_stop, &child_drain) == 0 && worker_run(&w, 1) == 0)
+	if (worker_open(&w, &cfg, &child_stop, &child_drain, &counters) == 0 && worker_run(&w, 1) == 0)
 		rc = 0;
 	worker_close(&w);
 	return rc;
@@ -225,6 +285,8 @@ static int run_master(void)
 	static const int caught[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
 	sigset_t block, unblocked;
 	int64_t kill_at = 0;
+	char err[CONFIG_ERR_MAX];
+	int rc = 0;
 
 	sigemptyset(&block);
 	for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
@@ -232,12 +294,30 @@ static int run_master(void)
 	sigprocmask(SIG_BLOCK, &block, &unblocked);
 	for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
 		set_handler(caught[i], on_master_signal);
-	if (write_pidfile() == -1)
+	if ((board = wm_create()) == NULL) {
+		log_error("metrics: shared memory: %s", strerror(errno));
 		return 1;
-	log_info(ME " starting %d processes", cfg.worker_processes);
+	}
+	board->started_at = (uint64_t)time(NULL);
+	if (msrv_open(&msrv, cfg.worker_metrics_listen, err, sizeof(err)) == -1) {
+		fprintf(stderr, ME ": %s\n", err);
+		log_error("%s", err);
+		wm_destroy(board);
+		return 1;
+	}
+	queue_conn();
+	if (write_pidfile() == -1) {
+		rc = 1;
+		goto out;
+	}
+	log_info(ME " starting %d processes%s%s", cfg.worker_processes,
+	    msrv.lfd != -1 ? "; metrics on " : "", msrv.lfd != -1 ? msrv.spec : "");
 	for (;;) {
-		struct timespec ts = { 0, 500 * 1000000L };
+		struct timespec ts;
 		int64_t now = mono_ms();
+		long wait_ms = 500;
+		fd_set rd, wr;
+		int maxfd;
 
 		if (got_term && kill_at == 0) {
 			log_info("stopping %d processes", running());
@@ -264,12 +344,28 @@ static int run_master(void)
 				if (slots[i].pid == 0 && now >= slots[i].start_at_ms)
 					start_slot(i, &unblocked);
 		}
-		pselect(0, NULL, NULL, NULL, &ts, &unblocked);
+		FD_ZERO(&rd);
+		FD_ZERO(&wr);
+		maxfd = msrv_fds(&msrv, &rd, &wr, now, &wait_ms);
+		ts.tv_sec = wait_ms / 1000;
+		ts.tv_nsec = (wait_ms % 1000) * 1000000L;
+		if (pselect(maxfd + 1, &rd, &wr, NULL, &ts, &unblocked) <= 0) {
+			FD_ZERO(&rd);   /* interrupted or timed out: nothing is ready */
+			FD_ZERO(&wr);
+		}
+		msrv_step(&msrv, &rd, &wr, mono_ms(), render, NULL);
 	}
 	if (cfg.worker_pidfile[0] != '\0')
 		unlink(cfg.worker_pidfile);
 	log_info(ME " stopped");
-	return 0;
+out:
+	msrv_close(&msrv);
+	if (mq_ok)
+		rds_close(&mq);
+	mq_ok = 0;
+	wm_destroy(board);
+	board = NULL;
+	return rc;
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,268 @@
+/* metrics.c — revlens-worker's shared counters and their Prometheus text.
+ *
+ * Processes add to their own slot with relaxed atomics; the master sums the slots
+ * at scrape time, so a scrape may see one job's counters half updated (its outcome
+ * before its reviews), never a counter that went down. The stream's numbers are
+ * read from Redis at scrape time (XINFO GROUPS, XLEN), by the master.
+ */
+#include <string.h>
+#include <sys/mman.h>
+
+#include "worker/metrics.h"
+#include "worker/worker.h"
+
+const double wm_bucket_le[WM_BUCKETS] = {
+	0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300
+};
+
+static const char *const outcome_name[WM_NOUTCOMES] = {
+	"done", "failed", "dead", "cancelled", "skipped", "released"
+};
+
+static const char *const stage_name[WM_NSTAGES] = { "collect", "analyse", "summarise" };
+
+struct wm_board *wm_create(void)
+{
+	void *p = mmap(NULL, sizeof(struct wm_board), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void wm_destroy(struct wm_board *b)
+{
+	if (b != NULL)
+		munmap(b, sizeof(*b));
+}
+
+int wm_stage_index(const char *name)
+{
+	for (int i = 0; i < WM_NSTAGES; i++)
+		if (strcmp(name, stage_name[i]) == 0)
+			return i;
+	return -1;
+}
+
+static void add(uint64_t *p, uint64_t n)
+{
+	__atomic_add_fetch(p, n, __ATOMIC_RELAXED);
+}
+
+static uint64_t load(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+void wm_job(struct wm_slot *s, enum wm_outcome o)
+{
+	add(&s->jobs[o], 1);
+}
+
+void wm_retry(struct wm_slot *s)
+{
+	add(&s->retries, 1);
+}
+
+void wm_reclaim(struct wm_slot *s)
+{
+	add(&s->reclaims, 1);
+}
+
+void wm_stage_time(struct wm_slot *s, int stage, uint64_t us)
+{
+	int b = 0;
+
+	if (stage < 0 || stage >= WM_NSTAGES)
+		return;
+	while (b < WM_BUCKETS && (double)us / 1e6 > wm_bucket_le[b])
+		b++;
+	add(&s->stage_hist[stage][b], 1);
+	add(&s->stage_us[stage], us);
+}
+
+void wm_reviews(struct wm_slot *s, uint64_t analysed, uint64_t unchanged)
+{
+	if (analysed > 0)
+		add(&s->reviews_analysed, analysed);
+	if (unchanged > 0)
+		add(&s->reviews_unchanged, unchanged);
+}
+
+void wm_last_job(struct wm_slot *s, uint64_t reviews, uint64_t us, uint64_t end_ms)
+{
+	__atomic_store_n(&s->last_reviews, reviews, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->last_us, us, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->last_end_ms, end_ms, __ATOMIC_RELEASE);
+}
+
+void wm_busy(struct wm_slot *s, int busy)
+{
+	__atomic_store_n(&s->busy, busy, __ATOMIC_RELAXED);
+}
+
+/* ---------------------------------------------------------------- Redis */
+
+static redisReply *command(struct rds_conn *r, int argc, const char **argv, int *up)
+{
+	redisReply *rep;
+
+	if (!*up)
+		return NULL;
+	if ((rep = rds_command_argv(r, argc, argv, NULL)) == NULL)
+		*up = 0;
+	return rep;
+}
+
+/* An integer member of one XINFO GROUPS entry ([name, value, …]); -1 when absent or nil. */
+static long long member(const redisReply *g, const char *name)
+{
+	for (size_t i = 0; i + 1 < g->elements; i += 2) {
+		const redisReply *k = g->element[i], *v = g->element[i + 1];
+		if (k->type == REDIS_REPLY_STRING && strcmp(k->str, name) == 0)
+			return v->type == REDIS_REPLY_INTEGER ? v->integer : -1;
+	}
+	return -1;
+}
+
+void wm_queue_read(struct rds_conn *r, struct wm_queue *q)
+{
+	const char *groups[] = { "XINFO", "GROUPS", JOB_STREAM };
+	const char *len_jobs[] = { "XLEN", JOB_STREAM };
+	const char *len_dead[] = { "XLEN", JOB_DEAD };
+	redisReply *rep;
+	int found = 0;
+
+	memset(q, 0, sizeof(*q));
+	q->redis_up = 1;
+	if ((rep = command(r, 3, groups, &q->redis_up)) != NULL) {
+		if (rep->type == REDIS_REPLY_ERROR) {
+			/* no stream yet: nothing queued, nothing pending */
+			q->have_depth = strstr(rep->str, "no such key") != NULL;
+			found = 1;
+		} else if (rep->type == REDIS_REPLY_ARRAY) {
+			for (size_t i = 0; i < rep->elements; i++) {
+				const redisReply *g = rep->element[i];
+				if (g->type != REDIS_REPLY_ARRAY || g->elements < 2 ||
+				    g->element[1]->type != REDIS_REPLY_STRING || strcmp(g->element[1]->str, JOB_GROUP) != 0)
+					continue;
+				found = 1;
+				q->pending = member(g, "pending") > 0 ? member(g, "pending") : 0;
+				q->depth = member(g, "lag");
+				q->have_depth = q->depth >= 0;
+			}
+		}
+		freeReplyObject(rep);
+	}
+	/* a stream without the group (no process has started yet): every entry waits */
+	if (!found && (rep = command(r, 2, len_jobs, &q->redis_up)) != NULL) {
+		if (rep->type == REDIS_REPLY_INTEGER) {
+			q->depth = rep->integer;
+			q->have_depth = 1;
+		}
+		freeReplyObject(rep);
+	}
+	if ((rep = command(r, 2, len_dead, &q->redis_up)) != NULL) {
+		q->dead = rep->type == REDIS_REPLY_INTEGER ? rep->integer : 0;
+		freeReplyObject(rep);
+	}
+}
+
+/* ---------------------------------------------------------------- text */
+
+#define HELP(f, name, type, text) \
+	fprintf(f, "# HELP " name " " text "\n# TYPE " name " " type "\n")
+
+int wm_render(const struct wm_board *b, const struct wm_queue *q, int processes, FILE *f)
+{
+	uint64_t sum, last_end = 0, last_reviews = 0, last_us = 0;
+	int busy = 0;
+
+	HELP(f, "revlens_worker_jobs_total", "counter",
+	    "Job runs by how they ended (a retried job counts once, when it ends).");
+	for (int o = 0; o < WM_NOUTCOMES; o++) {
+		sum = 0;
+		for (int i = 0; i < WM_SLOTS; i++)
+			sum += load(&b->slot[i].jobs[o]);
+		fprintf(f, "revlens_worker_jobs_total{outcome=\"%s\"} %llu\n", outcome_name[o], (unsigned long long)sum);
+	}
+	HELP(f, "revlens_worker_retries_total", "counter", "Attempts retried after a transient error.");
+	sum = 0;
+	for (int i = 0; i < WM_SLOTS; i++)
+		sum += load(&b->slot[i].retries);
+	fprintf(f, "revlens_worker_retries_total %llu\n", (unsigned long long)sum);
+	HELP(f, "revlens_worker_reclaims_total", "counter",
+	    "Jobs taken over from a process that went silent past worker.visibility_timeout.");
+	sum = 0;
+	for (int i = 0; i < WM_SLOTS; i++)
+		sum += load(&b->slot[i].reclaims);
+	fprintf(f, "revlens_worker_reclaims_total %llu\n", (unsigned long long)sum);
+	HELP(f, "revlens_worker_stage_duration_seconds", "histogram", "Time spent in each stage of a job run.");
+	for (int st = 0; st < WM_NSTAGES; st++) {
+		uint64_t cum = 0, us = 0;
+		for (int i = 0; i < WM_SLOTS; i++)
+			us += load(&b->slot[i].stage_us[st]);
+		for (int k = 0; k <= WM_BUCKETS; k++) {
+			for (int i = 0; i < WM_SLOTS; i++)
+				cum += load(&b->slot[i].stage_hist[st][k]);
+			if (k < WM_BUCKETS)
+				fprintf(f, "revlens_worker_stage_duration_seconds_bucket{stage=\"%s\",le=\"%g\"} %llu\n",
+				    stage_name[st], wm_bucket_le[k], (unsigned long long)cum);
+			else
+				fprintf(f, "revlens_worker_stage_duration_seconds_bucket{stage=\"%s\",le=\"+Inf\"} %llu\n",
+				    stage_name[st], (unsigned long long)cum);
+		}
+		fprintf(f, "revlens_worker_stage_duration_seconds_sum{stage=\"%s\"} %.6f\n"
+		    "revlens_worker_stage_duration_seconds_count{stage=\"%s\"} %llu\n",
+		    stage_name[st], (double)us / 1e6, stage_name[st], (unsigned long long)cum);
+	}
+	HELP(f, "revlens_worker_reviews_total", "counter",
+	    "Reviews read by jobs: analysed now, or kept because their text is unchanged.");
+	sum = 0;
+	for (int i = 0; i < WM_SLOTS; i++)
+		sum += load(&b->slot[i].reviews_analysed);
+	fprintf(f, "revlens_worker_reviews_total{result=\"analysed\"} %llu\n", (unsigned long long)sum);
+	sum = 0;
+	for (int i = 0; i < WM_SLOTS; i++)
+		sum += load(&b->slot[i].reviews_unchanged);
+	fprintf(f, "revlens_worker_reviews_total{result=\"unchanged\"} %llu\n", (unsigned long long)sum);
+	for (int i = 0; i < WM_SLOTS; i++) {
+		uint64_t end = __atomic_load_n(&b->slot[i].last_end_ms, __ATOMIC_ACQUIRE);
+		if (end > last_end) {
+			last_end = end;
+			last_reviews = load(&b->slot[i].last_reviews);
+			last_us = load(&b->slot[i].last_us);
+		}
+		busy += __atomic_load_n(&b->slot[i].busy, __ATOMIC_RELAXED) != 0;
+	}
+	if (last_end > 0) {
+		HELP(f, "revlens_worker_last_job_reviews_per_second", "gauge",
+		    "Reviews per second of the job done last, from its start to its end.");
+		fprintf(f, "revlens_worker_last_job_reviews_per_second %.1f\n",
+		    last_us > 0 ? (double)last_reviews * 1e6 / (double)last_us : 0.0);
+	}
+	HELP(f, "revlens_worker_processes", "gauge", "Analysis processes running.");
+	fprintf(f, "revlens_worker_processes %d\n", processes);
+	HELP(f, "revlens_worker_busy", "gauge", "Analysis processes running a job.");
+	fprintf(f, "revlens_worker_busy %d\n", busy);
+	HELP(f, "revlens_worker_restarts_total", "counter", "Processes started again after dying.");
+	fprintf(f, "revlens_worker_restarts_total %llu\n", (unsigned long long)load(&b->restarts));
+	HELP(f, "revlens_worker_reloads_total", "counter", "Successful configuration reloads (HUP).");
+	fprintf(f, "revlens_worker_reloads_total %llu\n", (unsigned long long)load(&b->reloads));
+	HELP(f, "revlens_worker_start_time_seconds", "gauge", "When the master started, Unix time.");
+	fprintf(f, "revlens_worker_start_time_seconds %llu\n", (unsigned long long)b->started_at);
+	HELP(f, "revlens_worker_redis_up", "gauge", "1 when Redis answered this scrape's queue questions.");
+	fprintf(f, "revlens_worker_redis_up %d\n", q->redis_up);
+	if (q->redis_up && q->have_depth) {
+		HELP(f, "revlens_worker_queue_depth", "gauge",
+		    "Jobs on " JOB_STREAM " not yet delivered to any process (the group's lag).");
+		fprintf(f, "revlens_worker_queue_depth %lld\n", q->depth);
+	}
+	if (q->redis_up) {
+		HELP(f, "revlens_worker_queue_pending", "gauge",
+		    "Jobs delivered to a process and not yet acknowledged (running, or left by a dead process).");
+		fprintf(f, "revlens_worker_queue_pending %lld\n", q->pending);
+		HELP(f, "revlens_worker_dead_letters", "gauge", "Length of the dead-letter stream " JOB_DEAD ".");
+		fprintf(f, "revlens_worker_dead_letters %lld\n", q->dead);
+	}
+	return ferror(f) ? -1 : 0;
+}
