@@ -2,5 +2,6 @@
 bin_PROGRAMS += revlens
 revlens_SOURCES = src/cli/main.c src/cli/cmd_user.c src/cli/cmd_user.h \
 	src/cli/cmd_progress.c src/cli/cmd_progress.h src/cli/cmd_token.c src/cli/cmd_token.h \
-	src/cli/cmd_ingest.c src/cli/cmd_ingest.h
+	src/cli/cmd_ingest.c src/cli/cmd_ingest.h \
+	src/cli/cmd_jobs.c src/cli/cmd_jobs.h
 revlens_LDADD = librevlens.a $(REVLENS_LIBS)

@@ -5,6 +5,7 @@
 
 #include "cli/cmd_analyze.h"
 #include "cli/cmd_ingest.h"
+#include "cli/cmd_jobs.h"
 #include "cli/cmd_migrate.h"
 #include "cli/cmd_progress.h"
 #include "cli/cmd_token.h"
@@ -34,6 +35,7 @@ static const struct command commands[] = {
 	{ "import", 1, cmd_import, "store reviews, prices and survey tags from JSON lines (FILE or -)" },
 	{ "crawl", 1, cmd_crawl, "ask the crawlers to collect a product's reviews" },
 	{ "reviews", 1, cmd_reviews, "print a product's stored reviews as JSON lines" },
+	{ "jobs", 1, cmd_jobs, "list queued, running and dead-lettered analysis jobs; retry a dead one" },
 	{ "progress-demo", 1, cmd_progress_demo, "walk an analysis request through its stages to done (a stand-in worker)" },
 	{ "check-config", 1, cmd_check_config, "validate the configuration file and exit" },
 	{ "print-config", 1, cmd_print_config, "print every key with its effective value" },
