@@ -75,6 +75,7 @@ struct job {
 	char *error;                    /* dead: the worker's reason (owned) */
 	long long dead_attempts;        /* dead: attempts when it was dead-lettered */
 	long long failed_at;            /* dead: epoch seconds, 0 when absent */
+	int dead_too;                   /* an entry with no job: its request has a dead letter */
 	const struct request *req;      /* joined; NULL when the request is gone */
 };
 
@@ -386,7 +387,7 @@ static int load_requests(struct jobs *js)
 	return 0;
 }
 
-/* 1 when a queued or running entry carries request id. */
+/* 1 when an entry of state st (with a stream id) carries request id. */
 static int has_entry(const struct jobs *js, long long id, enum state st)
 {
 	for (size_t i = 0; i < js->n; i++)
@@ -434,6 +435,7 @@ static int load(struct jobs *js)
 		j = add_job(js, st);
 		j->rid = q->id;
 		j->pid = q->product_id;
+		j->dead_too = has_entry(js, q->id, ST_DEAD);
 	}
 	for (size_t i = 0; i < js->n; i++)
 		js->v[i].req = find_request(js, js->v[i].rid);
@@ -492,9 +494,12 @@ static void detail(const struct job *j, char *out, size_t outlen)
 		snprintf(out, outlen, "the entry has no valid request_id (a worker acknowledges and drops it)");
 	} else if (q == NULL) {
 		snprintf(out, outlen, "request %lld no longer exists", j->rid);
+	} else if (j->state == ST_QUEUED && j->entry[0] == '\0' && j->dead_too) {
+		snprintf(out, outlen, "no job on %s: a retry stopped before queueing it; revlens jobs retry %lld "
+		    "finishes it", JOBS_STREAM, j->rid);
 	} else if (j->state == ST_QUEUED && j->entry[0] == '\0') {
-		snprintf(out, outlen, "no job on %s: no worker will run it (revlens jobs retry %lld puts one "
-		    "there when it was dead-lettered)", JOBS_STREAM, j->rid);
+		snprintf(out, outlen, "no job on %s: no worker will run it (its job was never queued: cancel "
+		    "the request and ask again)", JOBS_STREAM);
 	} else if (j->state == ST_RUNNING && j->entry[0] == '\0') {
 		snprintf(out, outlen, "no pending entry in %s/%s: its worker acknowledged it or Redis lost it",
 		    JOBS_STREAM, JOBS_GROUP);

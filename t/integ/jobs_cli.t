@@ -144,20 +144,23 @@ ok($rA && $rB && $rA != $rB, "two requests through the API ($rA, $rB)");
 }
 
 # ------------------------------------------------------------------ dead letters
+my $pH = product(4103, 4);
+my $rH = analyse($pH);
 {
 	my $w = worker($badconf);
 	is($w->{exit}, 0, 'a worker without its model runs');
-	is(sql("SELECT string_agg(status, ',' ORDER BY id) FROM analysis_requests WHERE id IN ($rA, $rB)"),
-		'failed,failed', '... and fails both requests');
-	is_deeply([ sort { $a <=> $b } @{ dead_rids() } ], [ sort { $a <=> $b } $rA, $rB ], '... into the dead-letter stream');
+	is(sql("SELECT string_agg(status, ',' ORDER BY id) FROM analysis_requests WHERE id IN ($rA, $rB, $rH)"),
+		'failed,failed,failed', '... and fails the requests');
+	is_deeply([ sort { $a <=> $b } @{ dead_rids() } ], [ sort { $a <=> $b } $rA, $rB, $rH ], '... into the dead-letter stream');
 	my $r = jobs();
+	note($r->{out});
 	is($r->{exit}, 0, 'jobs: exit 0');
 	like(line_of($r->{out}, 'dead', $rA),
 		qr/^dead\s+\d+-\d+\s+$rA\s+$pA\s+failed\s+\S+\s+1\s+failed at 20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ after 1 attempt: model: .*missing\.model/,
 		"request $rA is listed dead with its failure time, attempts and error");
 	like(line_of($r->{out}, 'dead', $rB), qr/missing\.model/, "request $rB too");
 	is(line_of($r->{out}, 'queued', $rA), '', '... and no longer queued');
-	like($r->{out}, qr/^0 queued, 0 running, 2 dead$/m, '... counted');
+	like($r->{out}, qr/^0 queued, 0 running, 3 dead$/m, '... counted');
 	my ($jb) = grep { ($_->{request_id} // 0) == $rB } @{ jobs_json() };
 	ok($jb && $jb->{state} eq 'dead' && $jb->{status} eq 'failed' && $jb->{dead_attempts} == 1
 		&& $jb->{error} =~ /^model: .*missing\.model/ && $jb->{failed_at} =~ /^20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ$/,
@@ -174,10 +177,11 @@ my $rE = sql("INSERT INTO analysis_requests (user_id, product_id) SELECT id, $pE
 	my $read = $s->redis_cli('XREADGROUP', 'GROUP', 'workers', 'test-consumer', 'COUNT', '1', 'STREAMS', 'revlens:jobs', '>');
 	like($read, qr/request_id\n$rD\n/, "an entry of request $rD read by hand: pending for consumer test-consumer");
 	my $r = jobs();
+	note($r->{out});
 	like(line_of($r->{out}, 'running', $rD),
 		qr/^running\s+\d+-\d+\s+$rD\s+$pD\s+queued\s+-\s+0\s+consumer test-consumer, idle \d+\.\d s, delivered 1 time\b/,
 		'jobs lists it running with its consumer, idle time and deliveries');
-	like(line_of($r->{out}, 'queued', $rE), qr/^queued\s+-\s+$rE\s+$pE\s+queued\s+.*no job on revlens:jobs/,
+	like(line_of($r->{out}, 'queued', $rE), qr/^queued\s+-\s+$rE\s+$pE\s+queued\s+.*no job on revlens:jobs: no worker will run it/,
 		"a request queued in PostgreSQL with no job on the stream is listed, saying so");
 	my $j = jobs_json();
 	my ($jd) = grep { $_->{state} eq 'running' } @$j;
@@ -185,7 +189,8 @@ my $rE = sql("INSERT INTO analysis_requests (user_id, product_id) SELECT id, $pE
 		&& $jd->{idle_ms} >= 0, '--json: running with consumer, deliveries and idle_ms');
 	my ($je) = grep { ($_->{request_id} // 0) == $rE } @$j;
 	ok($je && $je->{state} eq 'queued' && !defined $je->{entry}, '--json: the request with no job has entry null');
-	is(scalar(grep { $_->{state} eq 'dead' } @$j), 2, '--json: still the two dead ones');
+	is(scalar(grep { $_->{state} eq 'dead' } @$j), 3, '--json: still the three dead ones');
+	note(jobs('--json')->{out});
 	# tidy: the hand-read entry acknowledged, both requests cancelled
 	my ($entry) = $read =~ /^(\d+-\d+)$/m;
 	$s->redis_cli('XACK', 'revlens:jobs', 'workers', $entry);
@@ -222,7 +227,7 @@ is(sql("SELECT status FROM analysis_requests WHERE id = $rF") . '|' . sql("SELEC
 	like($r->{err}, qr/product $pA already has request $rA2 queued/, '... naming that request');
 	is(sql("SELECT status FROM analysis_requests WHERE id = $rA"), 'failed', '... and the request stays failed');
 	is(api('POST', "/api/requests/$rA2/cancel")->{status}, 200, "request $rA2 cancelled");
-	is_deeply([ sort { $a <=> $b } @{ dead_rids() } ], [ sort { $a <=> $b } $rA, $rB ], 'refusals left the dead letters alone');
+	is_deeply([ sort { $a <=> $b } @{ dead_rids() } ], [ sort { $a <=> $b } $rA, $rB, $rH ], 'refusals left the dead letters alone');
 }
 
 # ------------------------------------------------------------------ the job cannot be queued
@@ -248,7 +253,7 @@ is(sql("SELECT status FROM analysis_requests WHERE id = $rF") . '|' . sql("SELEC
 	is(sql("SELECT status || '|' || attempts || '|' || coalesce(error_message, '-') || '|' || coalesce(stage, '-') || '|' "
 		. "|| (finished_at IS NULL) || '|' || (started_at IS NULL) FROM analysis_requests WHERE id = $rA"),
 		'queued|0|-|-|true|true', 'the same request is queued again: attempts 0, no error, stage or times');
-	is_deeply(dead_rids(), [ $rB ], 'its dead letter is gone, the other stays');
+	is_deeply([ sort { $a <=> $b } @{ dead_rids() } ], [ sort { $a <=> $b } $rB, $rH ], 'its dead letter is gone, the others stay');
 	like(line_of(jobs()->{out}, 'queued', $rA), qr/^queued\s+\d+-\d+\s+$rA\s+$pA\s+queued\s+-\s+0\s+waiting for a worker/,
 		'jobs lists it queued with a job on the stream');
 	is(decode('UTF-8', $s->redis_cli('HGET', "progress:$rA", 'status')), 'queued', 'its live progress says queued');
@@ -264,14 +269,25 @@ is(sql("SELECT status FROM analysis_requests WHERE id = $rF") . '|' . sql("SELEC
 	is($r->{exit}, 0, "retry by the dead-letter entry id: exit 0") or diag($r->{err});
 	like($r->{out}, qr/request $rB of product $pB queued again/, "... re-queues request $rB");
 	is(sql("SELECT status || '|' || attempts FROM analysis_requests WHERE id = $rB"), 'queued|0', '... queued, attempts 0');
+	is_deeply(dead_rids(), [ $rH ], 'its dead letter is gone');
+
+	# a retry that stopped after its commit, before its XADD: queued, no job, the dead letter kept
+	sql("SELECT set_config('revlens.retry', 'on', true); UPDATE analysis_requests SET status = 'queued', "
+		. "error_message = NULL, finished_at = NULL, attempts = 0 WHERE id = $rH");
+	like(line_of(jobs()->{out}, 'queued', $rH), qr/^queued\s+-\s+$rH\s+$pH\s+queued\s+.*no job on revlens:jobs: a retry stopped before queueing it; revlens jobs retry $rH finishes it/,
+		"an interrupted retry: request $rH is listed queued with no job");
+	$r = jobs('retry', $rH);
+	is($r->{exit}, 0, 'retry finishes it: exit 0') or diag($r->{err});
+	like($r->{out}, qr/request $rH of product $pH queued again: job \d+-\d+/, '... the job is on the stream');
 	is_deeply(dead_rids(), [], 'no dead letters left');
+	like(line_of(jobs()->{out}, 'queued', $rH), qr/^queued\s+\d+-\d+\s+$rH\s+.*waiting for a worker/, '... listed with its entry');
 
 	my $w = worker($conf);
 	is($w->{exit}, 0, 'the worker runs');
-	is(sql("SELECT string_agg(status || ':' || attempts, ',' ORDER BY id) FROM analysis_requests WHERE id IN ($rA, $rB)"),
-		'done:1,done:1', 'both retried requests are done, after one attempt each');
+	is(sql("SELECT string_agg(status || ':' || attempts, ',' ORDER BY id) FROM analysis_requests WHERE id IN ($rA, $rB, $rH)"),
+		'done:1,done:1,done:1', 'the retried requests are done, after one attempt each');
 	is(sql("SELECT string_agg(n::text, ',' ORDER BY request_id) FROM (SELECT request_id, count(*) AS n FROM analysis_results "
-		. "WHERE request_id IN ($rA, $rB) GROUP BY request_id) x"), '1,1', '... with exactly one result each');
+		. "WHERE request_id IN ($rA, $rB, $rH) GROUP BY request_id) x"), '1,1,1', '... with exactly one result each');
 	is(sql("SELECT review_count FROM analysis_results WHERE request_id = $rA"), 12, '... of all 12 reviews');
 	$r = jobs();
 	is($r->{exit} . '|' . ($r->{out} =~ /^no jobs/m ? 'none' : $r->{out}), '0|none', 'and the queue is empty again');
