@@ -15,10 +15,11 @@ revlens_worker_SOURCES = src/worker/worker_main.c \
 	src/worker/metrics_server.c src/worker/metrics_server.h
 revlens_worker_LDADD = librevlens.a $(REVLENS_LIBS)
 
-# Tests: the summary aggregate in C; the worker end to end against a real stack.
+# Tests: the summary aggregate in C; the worker and its metrics end to end against a
+# real stack.
 check_PROGRAMS += t/unit/worker_agg
 t_unit_worker_agg_SOURCES = t/unit/worker_agg.c src/worker/agg.c src/worker/agg.h
 t_unit_worker_agg_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/t
 t_unit_worker_agg_LDADD = librevlens.a $(REVLENS_LIBS)
-TESTS += t/unit/worker_agg t/integ/worker.t
-EXTRA_DIST += t/integ/worker.t docs/worker.md bench/worker.sh
+TESTS += t/unit/worker_agg t/integ/worker.t t/integ/worker_metrics.t
+EXTRA_DIST += t/integ/worker.t t/integ/worker_metrics.t docs/worker.md bench/worker.sh
