@@ -53,6 +53,7 @@
 #define JOBS_GROUP  "workers"
 #define JOBS_DEAD   "revlens:jobs:dead"
 #define PAGE        "500"           /* entries per XRANGE / XPENDING round trip */
+#define PAGE_N      500             /* the same, as a number */
 #define ENTRY_MAX   48              /* "<ms>-<seq>" is at most 41 bytes */
 #define RETRY_MSG   "관리자가 분석을 다시 대기열에 넣었습니다. 곧 다시 시작합니다."
 
@@ -230,7 +231,7 @@ static int scan_stream(struct jobs *js, const char *key, const char *start, enum
 			got++;
 		}
 		freeReplyObject(rep);
-		if (got < (size_t)atoi(PAGE))
+		if (got < PAGE_N)
 			return 0;
 	}
 }
@@ -310,7 +311,7 @@ static int scan_pending(struct jobs *js)
 			got++;
 		}
 		freeReplyObject(rep);
-		if (got < (size_t)atoi(PAGE))
+		if (got < PAGE_N)
 			break;
 	}
 	for (size_t i = first; i < js->n; i++)

@@ -301,5 +301,23 @@ is(sql("SELECT status FROM analysis_requests WHERE id = $rF") . '|' . sql("SELEC
 	like($@, qr/done -> queued is not allowed/, '... and done stays final');
 }
 
+# ------------------------------------------------------------------ more entries than one round trip reads
+{
+	my $cmds = join('', map { "XADD revlens:jobs:dead * request_id " . (900000 + $_) . " product_id 1 error e$_ attempts 3 failed_at 1700000000\n" } 1 .. 1203)
+		. join('', map { "XADD revlens:jobs * request_id " . (800000 + $_) . " product_id 1\n" } 1 .. 701);
+	my $p = RevlensTest::run_cmd(['redis-cli', '-h', '127.0.0.1', '-p', $s->port('redis')], stdin => $cmds);
+	is($p->{exit}, 0, 'redis-cli wrote 1,203 dead letters and 701 jobs');
+	my $j = jobs_json();
+	my %seen;
+	my @dead = grep { $_->{state} eq 'dead' } @$j;
+	my @queued = grep { $_->{state} eq 'queued' } @$j;
+	is(scalar(@dead) . '|' . scalar(grep { !$seen{ $_->{entry} }++ } @dead), '1203|1203', 'jobs lists all 1,203 dead letters, each once');
+	%seen = ();     # the two streams may give the same id
+	is(scalar(@queued) . '|' . scalar(grep { !$seen{ $_->{entry} }++ } @queued), '701|701', '... and all 701 queued entries, each once');
+	is_deeply([ map { $_->{request_id} } @dead[0, -1] ], [ 900001, 901203 ], '... in stream order');
+	like($queued[0]{detail}, qr/request 800001 no longer exists/, 'a job whose request is gone says so');
+	is(jobs('retry', '900001')->{exit}, 1, 'retry of a dead letter whose request is gone: exit 1');
+}
+
 unlike($stderr, qr/AddressSanitizer|runtime error:|LeakSanitizer/, 'no sanitizer reports');
 done_testing();
