@@ -15,6 +15,7 @@ use Test::More;
 use Encode qw(encode decode);
 use HTTP::Tiny;
 use IO::Socket::INET;
+use IO::Socket::IP;
 use JSON::PP;
 use POSIX ();
 use Time::HiRes qw(sleep time);
@@ -73,6 +74,14 @@ sub product {
 		. "($cp, 'https://www.coupang.com/vp/products/$cp', '상품 $cp') RETURNING id");
 }
 sub status { my ($rid) = @_; sql("SELECT status FROM analysis_requests WHERE id = $rid") }
+# a step the checks stand on, which holds without the metrics too: not a check, the
+# test stops when it does not hold
+sub need {
+	my ($ok, $what) = @_;
+	return if $ok;
+	diag(join("\n", (split /\n/, RevlensTest::read_file("$R/worker.log"))[-30 .. -1]));
+	die "precondition failed: $what\n";
+}
 sub wait_for {
 	my ($what, $secs) = @_;
 	my $t0 = time;
@@ -140,11 +149,6 @@ for my $bad ('0.0.0.0:9464', '192.0.2.1:9464', '[::]:9464', '127.0.0.1', '127.0.
 	like($r->{err}, qr/bad\.conf:\d+: worker\.metrics_listen: "\Q$bad\E" is not a loopback HOST:PORT/,
 		'... naming the key and saying what it must be');
 }
-{
-	RevlensTest::write_file("$R/v6.conf", $base . "worker.metrics_listen = [::1]:$port\n");
-	my $r = worker('-c', "$R/v6.conf", '--once');
-	is($r->{exit}, 0, '[::1]:PORT is accepted (--once runs, and serves nothing)') or diag $r->{err};
-}
 
 # ------------------------------------------------------------------ products and reviews
 my @texts = ('배송이 빠르고 맛있어요. 또 살게요', '맛이 별로예요. 너무 짜고 비싸요', '그냥 그래요',
@@ -165,17 +169,17 @@ my $p2 = product(4002);     # no reviews
 # test writes its product's crawl state, so the process is busy for as long as needed
 set_conf("worker.collect_timeout = 60\n");
 my $ridA = analyse($p1);
-ok($ridA, 'a request of a product with reviews');
+need($ridA, 'a request of a product with reviews');
 my $m = fork() // die "fork: $!";
 if ($m == 0) {
 	exec("$B/revlens-worker", '-c', $conf) or POSIX::_exit(127);
 }
 ok(wait_for(sub { defined scrape() }, 20), 'the master answers GET /metrics on worker.metrics_listen')
 	or diag(RevlensTest::read_file("$R/worker.log"));
-ok(wait_for(sub { sql("SELECT status || '|' || coalesce(stage, '') FROM analysis_requests WHERE id = $ridA") eq 'running|collect' }),
+need(wait_for(sub { sql("SELECT status || '|' || coalesce(stage, '') FROM analysis_requests WHERE id = $ridA") eq 'running|collect' }),
 	'its process takes the job and waits in collect');
 my $ridB = analyse($p2);
-ok($ridB, 'a second request while the only process is busy');
+need($ridB, 'a second request while the only process is busy');
 my $m0 = scrape();
 like($m0->{_ctype} // '', qr{^text/plain; version=0\.0\.4}, 'the Prometheus text format');
 is($m0->{revlens_worker_queue_depth}, 1, 'queue depth 1: the second job is not delivered to any process');
@@ -189,13 +193,13 @@ is($m0->{revlens_worker_restarts_total}, 0, 'no restart yet');
 ok($m0->{revlens_worker_start_time_seconds} > 1.7e9, 'the master\'s start time');
 
 # ------------------------------------------------------------------ a process killed: restarted, reclaimed
-is(api('POST', "/api/requests/$ridB/cancel")->{status}, 200, 'the second request is cancelled (its job will be skipped)');
+need(api('POST', "/api/requests/$ridB/cancel")->{status} == 200, 'the second request is cancelled (its job will be skipped)');
 {
 	# a client that connects and says nothing holds the one connection while the
 	# master must notice the killed process and start another
 	my $silent = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Proto => 'tcp') or die "connect: $!";
 	my @kids = children($m);
-	is(scalar(@kids), 1, 'one process');
+	need(@kids == 1, 'one process');
 	kill 'KILL', $kids[0];
 	my @now;
 	ok(wait_for(sub { @now = children($m); @now == 1 && $now[0] != $kids[0] }, 20),
@@ -213,18 +217,18 @@ my @back = grep { /_total\b|_count\b|_sum\b|_bucket\b/ && ($m1->{$_} // 0) < $m0
 is_deeply(\@back, [], 'no counter went backwards over the restart');
 # the replacement skips the cancelled job and, after worker.visibility_timeout,
 # reclaims the killed one, which waits in collect again
-ok(wait_for(sub { sql("SELECT status || '|' || attempts FROM analysis_requests WHERE id = $ridA") eq 'running|2' }, 40),
+need(wait_for(sub { sql("SELECT status || '|' || attempts FROM analysis_requests WHERE id = $ridA") eq 'running|2' }, 40),
 	'the killed job is reclaimed (a second attempt)');
 is(wait_metric('revlens_worker_reclaims_total', 1), 1, 'reclaims_total 1');
 sql("INSERT INTO product_crawl_status (product_id, state, collector, updated_at) VALUES ($p1, 'done', 'test', now()) "
 	. "ON CONFLICT (product_id) DO UPDATE SET state = 'done', updated_at = now()");
-ok(wait_for(sub { status($ridA) eq 'done' }), 'its crawl reported, the job is done');
+need(wait_for(sub { status($ridA) eq 'done' }), 'its crawl reported, the job is done');
 is(wait_metric('revlens_worker_jobs_total{outcome="skipped"}', 1), 1, 'jobs_total{skipped} 1: the cancelled job');
 my $m2 = scrape();
 is($m2->{'revlens_worker_jobs_total{outcome="done"}'}, 1, 'jobs_total{done} 1');
 is($m2->{'revlens_worker_reviews_total{result="analysed"}'}, $N, "reviews_total{analysed} $N: every imported review");
 is($m2->{'revlens_worker_reviews_total{result="unchanged"}'}, 0, 'reviews_total{unchanged} 0');
-is(sql("SELECT review_count FROM analysis_results WHERE request_id = $ridA"), $N, '... as many as the result counts');
+need(sql("SELECT review_count FROM analysis_results WHERE request_id = $ridA") == $N, 'the result counts every review');
 is($m2->{'revlens_worker_stage_duration_seconds_count{stage="collect"}'}, 1,
 	'one collect stage ended (the killed process never ended its own)');
 is($m2->{'revlens_worker_stage_duration_seconds_count{stage="analyse"}'}, 1, 'one analyse stage');
@@ -244,17 +248,17 @@ set_conf("worker.collect_timeout = 0\n");
 	my @before = children($m);
 	kill 'HUP', $m;
 	is(wait_metric('revlens_worker_reloads_total', 1), 1, 'HUP: reloads_total 1');
-	ok(wait_for(sub { my @k = children($m); @k == 1 && $k[0] != $before[0] }), '... the process is replaced');
+	need(wait_for(sub { my @k = children($m); @k == 1 && $k[0] != $before[0] }), 'HUP replaces the process');
 }
 my $ridC = analyse($p1);
-ok(wait_for(sub { status($ridC) eq 'done' }), 'the same product analysed again');
+need(wait_for(sub { status($ridC) eq 'done' }), 'the same product analysed again');
 is(wait_metric('revlens_worker_jobs_total{outcome="done"}', 2), 2, 'jobs_total{done} 2 (counters kept over the reload)');
 my $m3 = scrape();
 is($m3->{'revlens_worker_reviews_total{result="unchanged"}'}, $N, "reviews_total{unchanged} $N: every review kept its analysis");
 is($m3->{'revlens_worker_reviews_total{result="analysed"}'}, $N, "reviews_total{analysed} still $N");
 is($m3->{'revlens_worker_stage_duration_seconds_count{stage="collect"}'}, 2, 'two collect stages (the second one skips the crawl)');
 my $ridE = analyse($p2);
-ok(wait_for(sub { status($ridE) eq 'failed' }), 'a product without reviews fails');
+need(wait_for(sub { status($ridE) eq 'failed' }), 'a product without reviews fails');
 is(wait_metric('revlens_worker_jobs_total{outcome="failed"}', 1), 1, 'jobs_total{failed} 1');
 
 # ------------------------------------------------------------------ a dead letter: the model missing
@@ -262,10 +266,10 @@ set_conf("worker.collect_timeout = 0\nworker.model_file = $R/missing.model\n");
 {
 	my @before = children($m);
 	kill 'HUP', $m;
-	ok(wait_for(sub { my @k = children($m); @k == 1 && $k[0] != $before[0] }), 'HUP to a configuration without the model file');
+	need(wait_for(sub { my @k = children($m); @k == 1 && $k[0] != $before[0] }), 'HUP to a configuration without the model file');
 }
 my $ridD = analyse($p1);
-ok(wait_for(sub { status($ridD) eq 'failed' }), 'the job fails: no model');
+need(wait_for(sub { status($ridD) eq 'failed' }), 'the job fails: no model');
 is(wait_metric('revlens_worker_jobs_total{outcome="dead"}', 1), 1, 'jobs_total{dead} 1');
 my $m4 = scrape();
 is($m4->{revlens_worker_dead_letters}, $s->redis_cli('XLEN', 'revlens:jobs:dead'), 'dead_letters equals the dead-letter stream\'s length');
@@ -305,11 +309,29 @@ is($m5->{'revlens_worker_jobs_total{outcome="done"}'}, 2, '... the counters stil
 is(wait_metric('revlens_worker_redis_up', 1), 1, 'Redis back: redis_up 1');
 
 # ------------------------------------------------------------------ TERM
-kill 'TERM', $m;
-ok(wait_for(sub { waitpid($m, POSIX::WNOHANG()) == $m }, 40), 'TERM stops the master');
-is($?, 0, '... exit 0');
-ok(!IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Proto => 'tcp', Timeout => 2),
-	'... and the metrics port is closed');
+{
+	my $open = defined scrape();
+	kill 'TERM', $m;
+	need(wait_for(sub { waitpid($m, POSIX::WNOHANG()) == $m }, 40) && $? == 0, 'TERM stops the master, exit 0');
+	ok($open && !IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Proto => 'tcp', Timeout => 2),
+		'the metrics port, open until TERM, is closed with the master');
+}
+
+# ------------------------------------------------------------------ IPv6 loopback
+SKIP: {
+	skip 'no IPv6 loopback here', 1 unless IO::Socket::IP->can('new')
+		&& IO::Socket::IP->new(LocalHost => '::1', LocalPort => 0, Listen => 1);
+	set_conf("worker.collect_timeout = 0\nworker.metrics_listen = [::1]:$port\n");
+	my $m6 = fork() // die "fork: $!";
+	if ($m6 == 0) {
+		exec("$B/revlens-worker", '-c', $conf) or POSIX::_exit(127);
+	}
+	my $r6;
+	wait_for(sub { $r6 = $http->get("http://[::1]:$port/metrics"); $r6->{status} == 200 }, 20);
+	like($r6->{content} // '', qr/^revlens_worker_processes 1$/m, 'worker.metrics_listen = [::1]:PORT serves on the IPv6 loopback');
+	kill 'TERM', $m6;
+	waitpid($m6, 0);
+}
 
 my @alarms = grep { /Sanitizer|runtime error:/ } split /\n/, RevlensTest::read_file("$R/worker.log") . $stderr;
 is(scalar(@alarms), 0, 'no sanitizer reports from the worker') or diag(join("\n", @alarms));
