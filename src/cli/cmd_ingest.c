@@ -375,9 +375,16 @@ static json_object *bson_to_json(bson_iter_t *it, int array)
 	return out;
 }
 
-int cmd_reviews(const struct config *cfg, int argc, char **argv)
+/* What `revlens reviews` and `revlens keywords` print: a product's documents of one
+ * collection, in an order given by two sort keys. */
+struct product_docs {
+	const char *me, *usage, *collection;
+	const char *sort1, *sort2;      /* sort1 descending, sort2 ascending */
+};
+
+static int print_product_docs(const struct config *cfg, int argc, char **argv, const struct product_docs *d)
 {
-	static const char me[] = "revlens reviews";
+	const char *me = d->me;
 	long long id = 0, coupang = 0, limit = 0, pid = 0;
 	struct stores st;
 	mongoc_collection_t *coll = NULL;
@@ -401,12 +408,12 @@ int cmd_reviews(const struct config *cfg, int argc, char **argv)
 		} else if (id == 0 && strnum_parse(argv[i], 10, 1, 9223372036854775807LL, &id) == 0) {
 			continue;
 		} else {
-			fprintf(stderr, "usage: revlens [-c CONF] reviews [--limit N] PRODUCT_ID | --coupang COUPANG_ID\n");
+			fprintf(stderr, "%s\n", d->usage);
 			return EXIT_USAGE;
 		}
 	}
 	if ((id == 0) == (coupang == 0)) {
-		fprintf(stderr, "usage: revlens [-c CONF] reviews [--limit N] PRODUCT_ID | --coupang COUPANG_ID\n");
+		fprintf(stderr, "%s\n", d->usage);
 		return EXIT_USAGE;
 	}
 	if (open_stores(cfg, &st, 0, me) == -1)
@@ -427,11 +434,11 @@ int cmd_reviews(const struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "%s: no such product\n", me);
 		goto out;
 	}
-	coll = mongoc_client_get_collection(st.mongo.client, st.mongo.dbname, "product_reviews_raw");
+	coll = mongoc_client_get_collection(st.mongo.client, st.mongo.dbname, d->collection);
 	BSON_APPEND_INT64(&filter, "product_id", pid);
 	BSON_APPEND_DOCUMENT_BEGIN(&opts, "sort", &sort);
-	BSON_APPEND_INT32(&sort, "review_date", -1);
-	BSON_APPEND_INT32(&sort, "review_id", 1);
+	BSON_APPEND_INT32(&sort, d->sort1, -1);
+	BSON_APPEND_INT32(&sort, d->sort2, 1);
 	bson_append_document_end(&opts, &sort);
 	if (limit > 0)
 		BSON_APPEND_INT64(&opts, "limit", limit);
@@ -459,4 +466,22 @@ out:
 	bson_destroy(&opts);
 	close_stores(&st);
 	return rc;
+}
+
+int cmd_reviews(const struct config *cfg, int argc, char **argv)
+{
+	static const struct product_docs d = { "revlens reviews",
+		"usage: revlens [-c CONF] reviews [--limit N] PRODUCT_ID | --coupang COUPANG_ID",
+		"product_reviews_raw", "review_date", "review_id" };
+
+	return print_product_docs(cfg, argc, argv, &d);
+}
+
+int cmd_keywords(const struct config *cfg, int argc, char **argv)
+{
+	static const struct product_docs d = { "revlens keywords",
+		"usage: revlens [-c CONF] keywords [--limit N] PRODUCT_ID | --coupang COUPANG_ID",
+		"keywords", "frequency", "keyword" };
+
+	return print_product_docs(cfg, argc, argv, &d);
 }

@@ -1,4 +1,5 @@
-/* cmd_ingest.h — `revlens import`, `revlens crawl`, `revlens reviews` (docs/ingest.md). */
+/* cmd_ingest.h — `revlens import`, `revlens crawl`, `revlens reviews` (docs/ingest.md),
+ * `revlens keywords` (docs/worker.md). */
 #ifndef REVLENS_CMD_INGEST_H
 #define REVLENS_CMD_INGEST_H
 
@@ -18,5 +19,10 @@ int cmd_crawl(const struct config *cfg, int argc, char **argv);
 /* revlens -c CONF reviews [--limit N] PRODUCT_ID | --coupang COUPANG_ID
  * The stored reviews of a product, newest first, as JSON lines. Exit 0, 1, 2. */
 int cmd_reviews(const struct config *cfg, int argc, char **argv);
+
+/* revlens -c CONF keywords [--limit N] PRODUCT_ID | --coupang COUPANG_ID
+ * The product's keyword documents (what revlens-worker wrote), most frequent first,
+ * as JSON lines. Exit 0, 1, 2. */
+int cmd_keywords(const struct config *cfg, int argc, char **argv);
 
 #endif

@@ -2,11 +2,15 @@
  *
  * Keywords live in an open-addressed table (FNV-1a, linear probing, grown at 1/2
  * load) so a product with tens of thousands of reviews costs one probe per keyword.
- * Kept reviews are replaced only by a strictly more confident one, so among equals
- * the first seen stays (stable for a given read order).
+ * Kept reviews are replaced only by a strictly higher-ranked one, so among equals
+ * the first seen stays (stable for a given read order). Representative reviews rank
+ * by the review's confidence; aspect examples by how strongly the review speaks of
+ * the aspect (its clauses' summed log-odds), and each aspect keeps a few candidates
+ * so that the summary can show a different review for each aspect.
  */
 #include "worker/agg.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +35,11 @@ void agg_free(struct agg *g)
 	for (size_t i = 0; i < g->kwcap; i++)
 		free(g->kw[i].stem);
 	free(g->kw);
-	for (int a = 0; a < KR_ASPECT_COUNT; a++) {
-		review_clear(&g->asp[a].ex_pos);
-		review_clear(&g->asp[a].ex_neg);
-	}
+	for (int a = 0; a < KR_ASPECT_COUNT; a++)
+		for (int i = 0; i < AGG_EXAMPLE_CANDIDATES; i++) {
+			review_clear(&g->asp[a].ex_pos[i]);
+			review_clear(&g->asp[a].ex_neg[i]);
+		}
 	for (int i = 0; i < AGG_TOP_REVIEWS; i++) {
 		review_clear(&g->rep_pos[i]);
 		review_clear(&g->rep_neg[i]);
@@ -52,7 +57,7 @@ static size_t utf8_cut(const char *s, size_t len, size_t max)
 	return max;
 }
 
-static int review_set(struct agg_review *r, const struct agg_input *in, float confidence)
+static int review_set(struct agg_review *r, const struct agg_input *in, float rank)
 {
 	size_t n = utf8_cut(in->text, in->textlen, AGG_TEXT_MAX);
 	char *id = strdup(in->id), *text = malloc(n + 1);
@@ -69,22 +74,22 @@ static int review_set(struct agg_review *r, const struct agg_input *in, float co
 	r->text = text;
 	r->rating = in->rating;
 	r->written_ms = in->written_ms;
-	r->confidence = confidence;
+	r->rank = rank;
 	return 0;
 }
 
-/* Keep in as one of the top list (sorted by confidence, most first) when it is
- * more confident than the least there. */
-static int top_add(struct agg_review *top, const struct agg_input *in, float confidence)
+/* Keep in as one of the n in top (sorted by rank, highest first) when it ranks
+ * above the lowest there. */
+static int top_add(struct agg_review *top, int n, const struct agg_input *in, float rank)
 {
-	int i = AGG_TOP_REVIEWS - 1;
+	int i = n - 1;
 	struct agg_review tmp;
 
-	if (top[i].id != NULL && top[i].confidence >= confidence)
+	if (top[i].id != NULL && top[i].rank >= rank)
 		return 0;
-	if (review_set(&top[i], in, confidence) == -1)
+	if (review_set(&top[i], in, rank) == -1)
 		return -1;
-	for (; i > 0 && (top[i - 1].id == NULL || top[i - 1].confidence < top[i].confidence); i--) {
+	for (; i > 0 && (top[i - 1].id == NULL || top[i - 1].rank < top[i].rank); i--) {
 		tmp = top[i - 1];
 		top[i - 1] = top[i];
 		top[i] = tmp;
@@ -183,22 +188,31 @@ int agg_add(struct agg *g, const struct agg_input *in, const struct kr_result *r
 		g->asp[h->aspect].reviews++;
 		if (h->polarity > 0) {
 			g->asp[h->aspect].pos++;
-			ex = &g->asp[h->aspect].ex_pos;
+			ex = g->asp[h->aspect].ex_pos;
 		} else if (h->polarity < 0) {
 			g->asp[h->aspect].neg++;
-			ex = &g->asp[h->aspect].ex_neg;
+			ex = g->asp[h->aspect].ex_neg;
 		} else {
 			g->asp[h->aspect].neu++;
 		}
-		if (ex != NULL && (ex->id == NULL || r->confidence > ex->confidence) &&
-		    review_set(ex, in, r->confidence) == -1)
+		if (ex != NULL && top_add(ex, AGG_EXAMPLE_CANDIDATES, in, fabsf(h->score)) == -1)
 			rc = -1;
 	}
-	if (r->label > 0 && top_add(g->rep_pos, in, r->confidence) == -1)
+	if (r->label > 0 && top_add(g->rep_pos, AGG_TOP_REVIEWS, in, r->confidence) == -1)
 		rc = -1;
-	if (r->label < 0 && top_add(g->rep_neg, in, r->confidence) == -1)
+	if (r->label < 0 && top_add(g->rep_neg, AGG_TOP_REVIEWS, in, r->confidence) == -1)
 		rc = -1;
 	return rc;
+}
+
+const struct agg_kw *agg_keyword(const struct agg *g, const char *stem)
+{
+	const struct agg_kw *e;
+
+	if (g->kwcap == 0)
+		return NULL;
+	e = kw_slot(g->kw, g->kwcap, stem, strlen(stem));
+	return e->stem != NULL ? e : NULL;
 }
 
 static int by_count(const void *a, const void *b)
@@ -268,6 +282,22 @@ static json_object *review_json(const struct agg_review *r, int full)
 	return o;
 }
 
+/* The first candidate no earlier aspect shows (its id then joins used), else the
+ * strongest; NULL when there is none. */
+static const struct agg_review *example(const struct agg_review *cand, const char **used, int *nused)
+{
+	for (int i = 0; i < AGG_EXAMPLE_CANDIDATES && cand[i].id != NULL; i++) {
+		int seen = 0;
+		for (int u = 0; u < *nused && !seen; u++)
+			seen = strcmp(used[u], cand[i].id) == 0;
+		if (!seen) {
+			used[(*nused)++] = cand[i].id;
+			return &cand[i];
+		}
+	}
+	return cand[0].id != NULL ? &cand[0] : NULL;
+}
+
 static json_object *reviews_json(const struct agg_review *top)
 {
 	json_object *a = json_object_new_array();
@@ -281,7 +311,9 @@ char *agg_summary_json(const struct agg *g, const char *tags_json)
 {
 	json_object *root = json_object_new_object(), *o, *a, *tags = NULL;
 	const struct agg_kw **kws = agg_sorted_keywords(g);
-	int order[KR_ASPECT_COUNT], n = 0;
+	int order[KR_ASPECT_COUNT], n = 0, nused = 0;
+	const char *used[2 * KR_ASPECT_COUNT];
+	const struct agg_review *e;
 	long mentions = 0;
 	char *out = NULL;
 
@@ -331,10 +363,10 @@ char *agg_summary_json(const struct agg *g, const char *tags_json)
 		json_object_object_add(o, "negative", json_object_new_int64(g->asp[k].neg));
 		json_object_object_add(o, "neutral", json_object_new_int64(g->asp[k].neu));
 		json_object_object_add(o, "positive_share", ratio(g->asp[k].pos, g->asp[k].reviews));
-		if (g->asp[k].ex_pos.id != NULL)
-			json_object_object_add(ex, "positive", review_json(&g->asp[k].ex_pos, 0));
-		if (g->asp[k].ex_neg.id != NULL)
-			json_object_object_add(ex, "negative", review_json(&g->asp[k].ex_neg, 0));
+		if ((e = example(g->asp[k].ex_pos, used, &nused)) != NULL)
+			json_object_object_add(ex, "positive", review_json(e, 0));
+		if ((e = example(g->asp[k].ex_neg, used, &nused)) != NULL)
+			json_object_object_add(ex, "negative", review_json(e, 0));
 		json_object_object_add(o, "examples", ex);
 		json_object_array_add(a, o);
 	}

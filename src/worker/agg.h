@@ -17,6 +17,7 @@
 #define AGG_TEXT_MAX     500    /* bytes of a review text kept in the summary */
 #define AGG_TOP_KEYWORDS 30     /* keywords in the summary */
 #define AGG_TOP_REVIEWS  5      /* representative reviews per polarity */
+#define AGG_EXAMPLE_CANDIDATES 4 /* kept per aspect and polarity, so examples can differ */
 
 /* One kept review (an aspect example or a representative review). */
 struct agg_review {
@@ -24,7 +25,7 @@ struct agg_review {
 	char *text;             /* owned, at most AGG_TEXT_MAX bytes */
 	int rating;
 	int64_t written_ms;
-	float confidence;
+	float rank;             /* what the list is sorted by: confidence, or aspect strength */
 };
 
 struct agg_kw {
@@ -42,7 +43,8 @@ struct agg {
 	size_t nkw, kwcap;
 	struct {
 		long reviews, pos, neg, neu;
-		struct agg_review ex_pos, ex_neg;
+		/* example candidates, strongest mention of the aspect first */
+		struct agg_review ex_pos[AGG_EXAMPLE_CANDIDATES], ex_neg[AGG_EXAMPLE_CANDIDATES];
 	} asp[KR_ASPECT_COUNT];
 	struct agg_review rep_pos[AGG_TOP_REVIEWS], rep_neg[AGG_TOP_REVIEWS];
 };
@@ -65,6 +67,8 @@ char *agg_summary_json(const struct agg *g, const char *tags_json);
 /* The keywords in the table, most frequent first (ties by stem bytes): an array of
  * g->nkw pointers into g (caller frees the array only), NULL when out of memory or none. */
 const struct agg_kw **agg_sorted_keywords(const struct agg *g);
+/* The keyword stem in the table, or NULL. */
+const struct agg_kw *agg_keyword(const struct agg *g, const char *stem);
 void agg_free(struct agg *g);
 
 #endif

@@ -667,62 +667,146 @@ done:
 	return out;
 }
 
-/* The product's keyword documents: upserted by (product_id, keyword), those this run
- * did not see removed. Failures are logged: the result is saved already. */
+/* Whether the stored keyword document d holds k's counts and aspect. */
+static int keyword_same(const bson_t *d, const struct agg_kw *k)
+{
+	static const char *const field[4] = { "frequency", "positive", "negative", "neutral" };
+	const long want[4] = { k->count, k->pos, k->neg, k->neu };
+	const char *tag = k->aspect < KR_ASPECT_COUNT ? kr_aspect_name(k->aspect) : NULL;
+	bson_iter_t it, sub;
+
+	for (int i = 0; i < 4; i++)
+		if (!bson_iter_init_find(&it, d, field[i]) || !BSON_ITER_HOLDS_NUMBER(&it) ||
+		    bson_iter_as_int64(&it) != want[i])
+			return 0;
+	if (!bson_iter_init_find(&it, d, "tags") || !BSON_ITER_HOLDS_ARRAY(&it) ||
+	    !bson_iter_recurse(&it, &sub))
+		return 0;
+	if (!bson_iter_next(&sub))
+		return tag == NULL;
+	return tag != NULL && BSON_ITER_HOLDS_UTF8(&sub) && strcmp(bson_iter_utf8(&sub, NULL), tag) == 0 &&
+	    !bson_iter_next(&sub);
+}
+
+static void keyword_set(bson_t *set, const struct agg_kw *k, int64_t at)
+{
+	bson_t tags;
+
+	BSON_APPEND_INT64(set, "frequency", k->count);
+	BSON_APPEND_INT64(set, "positive", k->pos);
+	BSON_APPEND_INT64(set, "negative", k->neg);
+	BSON_APPEND_INT64(set, "neutral", k->neu);
+	BSON_APPEND_DOUBLE(set, "sentiment_ratio", k->count > 0 ? (double)k->pos / (double)k->count : 0.0);
+	BSON_APPEND_ARRAY_BEGIN(set, "tags", &tags);
+	if (k->aspect < KR_ASPECT_COUNT)
+		BSON_APPEND_UTF8(&tags, "0", kr_aspect_name(k->aspect));
+	bson_append_array_end(set, &tags);
+	BSON_APPEND_DATE_TIME(set, "updated_at", at);
+}
+
+static int run_bulk(mongoc_bulk_operation_t *bulk, long n, struct job *j, const char *what)
+{
+	bson_t reply;
+	bson_error_t error;
+	int ok;
+
+	if (n == 0)
+		return 0;
+	if (!(ok = mongoc_bulk_operation_execute(bulk, &reply, &error) != 0))
+		log_error("request %lld: %s keywords: MongoDB: %s", j->rid, what, error.message);
+	bson_destroy(&reply);
+	return ok ? 0 : -1;
+}
+
+/* The product's keyword documents (product_id, keyword, counts, tags, updated_at):
+ * one read of what is stored, then only the differences, each by _id: a keyword this
+ * run did not see is deleted, one whose counts or aspect changed is updated, a new one
+ * inserted. Deletes go first, so a keyword stored twice cannot collide with its insert
+ * on the unique (product_id, keyword) index. A re-run over unchanged reviews writes
+ * nothing (updated_at is when the counts last changed). Failures are logged: the
+ * result is saved already. */
 static void write_keywords(struct worker *w, struct job *j, const struct agg *g)
 {
 	mongoc_collection_t *coll;
-	mongoc_bulk_operation_t *bulk;
-	const struct agg_kw **kws = agg_sorted_keywords(g);
-	bson_t bopts = BSON_INITIALIZER, uopts = BSON_INITIALIZER, filter = BSON_INITIALIZER, reply, older;
+	mongoc_cursor_t *cur;
+	mongoc_bulk_operation_t *del, *put;
+	bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, proj, bopts = BSON_INITIALIZER;
+	const bson_t *d;
 	bson_error_t error;
+	bson_iter_t it;
+	unsigned char *seen = calloc(g->kwcap ? g->kwcap : 1, 1);
+	long ndel = 0, nput = 0;
 	int64_t at = now_ms();
 
-	if (kws == NULL && g->nkw > 0) {
+	if (seen == NULL) {
 		log_warn("request %lld: keywords: out of memory", j->rid);
 		return;
 	}
 	coll = mongoc_client_get_collection(w->mongo.client, w->mongo.dbname, "keywords");
 	BSON_APPEND_BOOL(&bopts, "ordered", false);
-	BSON_APPEND_BOOL(&uopts, "upsert", true);
-	bulk = mongoc_collection_create_bulk_operation_with_opts(coll, &bopts);
-	for (size_t i = 0; i < g->nkw; i++) {
-		const struct agg_kw *k = kws[i];
-		bson_t f = BSON_INITIALIZER, u = BSON_INITIALIZER, set, tags;
-		BSON_APPEND_INT64(&f, "product_id", j->pid);
-		BSON_APPEND_UTF8(&f, "keyword", k->stem);
-		BSON_APPEND_DOCUMENT_BEGIN(&u, "$set", &set);
-		BSON_APPEND_INT64(&set, "frequency", k->count);
-		BSON_APPEND_INT64(&set, "positive", k->pos);
-		BSON_APPEND_INT64(&set, "negative", k->neg);
-		BSON_APPEND_INT64(&set, "neutral", k->neu);
-		BSON_APPEND_DOUBLE(&set, "sentiment_ratio", k->count > 0 ? (double)k->pos / (double)k->count : 0.0);
-		BSON_APPEND_ARRAY_BEGIN(&set, "tags", &tags);
-		if (k->aspect < KR_ASPECT_COUNT)
-			BSON_APPEND_UTF8(&tags, "0", kr_aspect_name(k->aspect));
-		bson_append_array_end(&set, &tags);
-		BSON_APPEND_DATE_TIME(&set, "updated_at", at);
-		bson_append_document_end(&u, &set);
-		mongoc_bulk_operation_update_one_with_opts(bulk, &f, &u, &uopts, NULL);
-		bson_destroy(&f);
+	del = mongoc_collection_create_bulk_operation_with_opts(coll, &bopts);
+	put = mongoc_collection_create_bulk_operation_with_opts(coll, &bopts);
+	BSON_APPEND_INT64(&filter, "product_id", j->pid);
+	BSON_APPEND_DOCUMENT_BEGIN(&opts, "projection", &proj);
+	BSON_APPEND_INT32(&proj, "keyword", 1);
+	BSON_APPEND_INT32(&proj, "frequency", 1);
+	BSON_APPEND_INT32(&proj, "positive", 1);
+	BSON_APPEND_INT32(&proj, "negative", 1);
+	BSON_APPEND_INT32(&proj, "neutral", 1);
+	BSON_APPEND_INT32(&proj, "tags", 1);
+	bson_append_document_end(&opts, &proj);
+	cur = mongoc_collection_find_with_opts(coll, &filter, &opts, NULL);
+	while (mongoc_cursor_next(cur, &d)) {
+		const struct agg_kw *k = NULL;
+		bson_t id = BSON_INITIALIZER, u = BSON_INITIALIZER, set;
+
+		if (!bson_iter_init_find(&it, d, "_id"))
+			continue;
+		bson_append_iter(&id, "_id", 3, &it);
+		if (bson_iter_init_find(&it, d, "keyword") && BSON_ITER_HOLDS_UTF8(&it))
+			k = agg_keyword(g, bson_iter_utf8(&it, NULL));
+		if (k == NULL || seen[k - g->kw]) {
+			mongoc_bulk_operation_remove_one_with_opts(del, &id, NULL, NULL);
+			ndel++;
+		} else {
+			seen[k - g->kw] = 1;
+			if (!keyword_same(d, k)) {
+				BSON_APPEND_DOCUMENT_BEGIN(&u, "$set", &set);
+				keyword_set(&set, k, at);
+				bson_append_document_end(&u, &set);
+				mongoc_bulk_operation_update_one_with_opts(put, &id, &u, NULL, NULL);
+				nput++;
+			}
+		}
+		bson_destroy(&id);
 		bson_destroy(&u);
 	}
-	if (g->nkw > 0 && !mongoc_bulk_operation_execute(bulk, &reply, &error))
-		log_error("request %lld: keywords: MongoDB: %s", j->rid, error.message);
-	if (g->nkw > 0)
-		bson_destroy(&reply);
-	BSON_APPEND_INT64(&filter, "product_id", j->pid);
-	BSON_APPEND_DOCUMENT_BEGIN(&filter, "updated_at", &older);
-	BSON_APPEND_DATE_TIME(&older, "$lt", at);
-	bson_append_document_end(&filter, &older);
-	if (!mongoc_collection_delete_many(coll, &filter, NULL, NULL, &error))
-		log_error("request %lld: old keywords: MongoDB: %s", j->rid, error.message);
-	mongoc_bulk_operation_destroy(bulk);
+	if (mongoc_cursor_error(cur, &error)) {
+		log_error("request %lld: keywords: MongoDB: %s; left as they were", j->rid, error.message);
+	} else if (run_bulk(del, ndel, j, "old") == 0) {
+		for (size_t i = 0; i < g->kwcap; i++) {
+			const struct agg_kw *k = &g->kw[i];
+			bson_t doc = BSON_INITIALIZER;
+			if (k->stem == NULL || seen[i])
+				continue;
+			BSON_APPEND_INT64(&doc, "product_id", j->pid);
+			BSON_APPEND_UTF8(&doc, "keyword", k->stem);
+			keyword_set(&doc, k, at);
+			mongoc_bulk_operation_insert_with_opts(put, &doc, NULL, NULL);
+			bson_destroy(&doc);
+			nput++;
+		}
+		run_bulk(put, nput, j, "changed");
+	}
+	j->keywords_written = ndel + nput;
+	mongoc_cursor_destroy(cur);
+	mongoc_bulk_operation_destroy(del);
+	mongoc_bulk_operation_destroy(put);
 	mongoc_collection_destroy(coll);
-	bson_destroy(&bopts);
-	bson_destroy(&uopts);
 	bson_destroy(&filter);
-	free(kws);
+	bson_destroy(&opts);
+	bson_destroy(&bopts);
+	free(seen);
 }
 
 static enum job_outcome save(struct worker *w, struct job *j, const struct agg *g)
@@ -804,7 +888,7 @@ enum job_outcome job_run(struct worker *w, struct job *j)
 
 	agg_init(&g);
 	j->pid = 0;
-	j->total = j->done = j->analyzed = j->kept = j->keywords = 0;
+	j->total = j->done = j->analyzed = j->kept = j->keywords = j->keywords_written = 0;
 	j->t_read = j->t_analyze = j->t_write = j->t_kw = j->t_pg = 0;
 	j->err[0] = '\0';
 	if ((o = check(w, j)) != JOB_DONE || (o = collect(w, j)) != JOB_DONE ||

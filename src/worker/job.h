@@ -25,7 +25,8 @@ struct job {
 	long total;             /* reviews ingestion counted (product_review_stats); 0: unknown */
 	long done;              /* reviews read so far */
 	long analyzed, kept;    /* of them: analysed now, analysis kept (unchanged) */
-	long keywords;          /* distinct keywords written to `keywords` */
+	long keywords;          /* distinct keywords of the product */
+	long keywords_written;  /* keyword documents inserted, updated or deleted */
 	double t_read, t_analyze, t_write, t_kw, t_pg;  /* seconds spent: MongoDB reads,
 	                         * analysis, review writes, keyword writes, PostgreSQL */
 	int locked;             /* holds the request's advisory lock */

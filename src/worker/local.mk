@@ -21,6 +21,8 @@ check_PROGRAMS += t/unit/worker_agg
 t_unit_worker_agg_SOURCES = t/unit/worker_agg.c src/worker/agg.c src/worker/agg.h
 t_unit_worker_agg_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/t
 t_unit_worker_agg_LDADD = librevlens.a $(REVLENS_LIBS)
-TESTS += t/unit/worker_agg t/integ/worker.t t/integ/worker_metrics.t
-EXTRA_DIST += t/integ/worker.t t/integ/worker_metrics.t docs/worker.md bench/worker.sh \
+TESTS += t/unit/worker_agg t/integ/worker.t t/integ/worker_metrics.t t/integ/worker_faults.t \
+	t/integ/jobs_cli.t
+EXTRA_DIST += t/integ/worker.t t/integ/worker_metrics.t t/integ/worker_faults.t t/integ/jobs_cli.t \
+	docs/worker.md bench/worker.sh \
 	fuzz/metrics_http_fuzz.c

@@ -290,9 +290,9 @@ static enum wm_outcome run_entry(struct worker *w, const char *entry, const redi
 		switch (o) {
 		case JOB_DONE:
 			log_info("request %lld: done: %ld reviews (%ld analysed, %ld unchanged) in %.3f s "
-			    "(read %.3f, analyse %.3f, write %.3f, %ld keywords %.3f, postgres %.3f)", j.rid, j.done,
-			    j.analyzed, j.kept, j.t_read + j.t_analyze + j.t_write + j.t_kw + j.t_pg, j.t_read,
-			    j.t_analyze, j.t_write, j.keywords, j.t_kw, j.t_pg);
+			    "(read %.3f, analyse %.3f, write %.3f, %ld keywords (%ld written) %.3f, postgres %.3f)",
+			    j.rid, j.done, j.analyzed, j.kept, j.t_read + j.t_analyze + j.t_write + j.t_kw + j.t_pg,
+			    j.t_read, j.t_analyze, j.t_write, j.keywords, j.keywords_written, j.t_kw, j.t_pg);
 			ack(w, &j);
 			clock_gettime(CLOCK_REALTIME, &now);
 			wm_last_job(w->m, (uint64_t)j.done, (uint64_t)(mono_us() - t0),

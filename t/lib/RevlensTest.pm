@@ -7,7 +7,8 @@
 # start() makes a fresh rundir /var/tmp/revlens-test.XXXXXX (0755: postgres and www-data
 # must reach it, and the work tree may sit under /root), picks a random base port whose
 # four ports (http, pg, redis, mongo) are free, runs `scripts/stack up` with the Mongo
-# stand-in's memory backend, and (migrate => 1, the default) `revlens migrate`.  The stack
+# stand-in's memory backend (mongo_backend => 'h2' for one that survives a restart), no
+# analysis worker unless worker => 1, and (migrate => 1, the default) `revlens migrate`.  The stack
 # is stopped and the rundir removed when the object is destroyed or at END, only in the
 # process that started it (a forked child never tears it down).  REVLENS_TEST_KEEP=1
 # keeps the rundir for post-mortems.  Core modules only.
@@ -41,6 +42,8 @@ my %DEFAULTS = (
 	web         => 1,
 	mongo_heap  => '256m',
 	mongodb_uri => undef,    # an external MongoDB instead of the stand-in
+	mongo_backend => 'memory',    # or 'h2': the stand-in keeps its data across a restart
+	worker      => 0,        # 1: the stack runs revlens-worker too (logs/worker.log)
 );
 
 # ---------------------------------------------------------------- class helpers
@@ -180,7 +183,8 @@ sub stack_env {
 	my %env = (
 		REVLENS_RUNDIR        => $self->{rundir},
 		REVLENS_PORT          => $self->{port},
-		REVLENS_MONGO_BACKEND => 'memory',
+		REVLENS_MONGO_BACKEND => $o->{mongo_backend},
+		REVLENS_STACK_WORKER  => $o->{worker} ? 1 : 0,
 		REVLENS_BUILDDIR      => $BUILDDIR,
 		REVLENS_WEB_WORKERS   => $o->{workers},
 		REVLENS_MAX_BODY      => $o->{max_body},

@@ -20,11 +20,11 @@ static void kw(struct kr_result *r, const char *stem, int aspect, int pol)
 	k->polarity = (int8_t)pol;
 }
 
-static void asp(struct kr_result *r, int aspect, int pol)
+static void asp(struct kr_result *r, int aspect, int pol, float score)
 {
 	r->aspects[r->naspects].aspect = (uint8_t)aspect;
 	r->aspects[r->naspects].polarity = (int8_t)pol;
-	r->aspects[r->naspects++].score = 0;
+	r->aspects[r->naspects++].score = score;
 }
 
 static struct kr_result *result(int label, float conf)
@@ -75,21 +75,21 @@ int main(void)
 		kw(r, "배송", KR_ASPECT_DELIVERY, KR_POS);
 		if (i < 3)
 			kw(r, "맛", KR_ASPECT_TASTE, KR_POS);
-		asp(r, KR_ASPECT_DELIVERY, KR_POS);
+		asp(r, KR_ASPECT_DELIVERY, KR_POS, i == 2 ? 3.0f : 0.5f * (float)(i + 1));
 		in = (struct agg_input){ ids[i], "배송 빨라요", strlen("배송 빨라요"), 5, 1000LL * (i + 10) };
 		ok(agg_add(&g, &in, r) == 0, "positive review %d added", i);
 	}
 	r = result(KR_NEG, 0.9f);
 	kw(r, "배송", KR_ASPECT_DELIVERY, KR_NEG);
-	asp(r, KR_ASPECT_DELIVERY, KR_NEG);
-	asp(r, KR_ASPECT_PRICE, KR_NEG);
+	asp(r, KR_ASPECT_DELIVERY, KR_NEG, -2.0f);
+	asp(r, KR_ASPECT_PRICE, KR_NEG, -2.5f);
 	for (int i = 0; i < 200; i++)
 		memcpy(longtext + 3 * i, "가", 3);      /* 600 bytes of 3-byte characters */
 	in = (struct agg_input){ "n1", longtext, 600, 1, 5000 };
 	agg_add(&g, &in, r);
 	r = result(KR_NEG, 0.4f);
 	kw(r, "가격", KR_ASPECT_PRICE, KR_NEG);
-	asp(r, KR_ASPECT_PRICE, KR_NEG);
+	asp(r, KR_ASPECT_PRICE, KR_NEG, -1.0f);
 	in = (struct agg_input){ "n2", "비싸요", strlen("비싸요"), 0, 90000 };
 	agg_add(&g, &in, r);
 	r = result(KR_NEUTRAL, 0.05f);
@@ -120,8 +120,13 @@ int main(void)
 	is_str(g.rep_pos[4].id, "p1", "five kept; the least confident one dropped");
 	is_str(g.rep_neg[0].id, "n1", "the most confident negative review");
 	is_int(strlen(g.rep_neg[0].text), 498, "a 600-byte text cut at 500 bytes on a character boundary");
-	is_str(g.asp[KR_ASPECT_DELIVERY].ex_pos.id, "p5", "aspect example: the most confident positive mention");
-	is_str(g.asp[KR_ASPECT_PRICE].ex_neg.id, "n1", "aspect example: the most confident negative mention");
+	is_str(g.asp[KR_ASPECT_DELIVERY].ex_pos[0].id, "p2",
+	    "aspect example: the strongest positive mention of the aspect, not the most confident review");
+	is_str(g.asp[KR_ASPECT_DELIVERY].ex_pos[1].id, "p5", "... then the next strongest");
+	is_str(g.asp[KR_ASPECT_DELIVERY].ex_pos[AGG_EXAMPLE_CANDIDATES - 1].id, "p3",
+	    "... %d candidates kept", AGG_EXAMPLE_CANDIDATES);
+	is_str(g.asp[KR_ASPECT_PRICE].ex_neg[0].id, "n1", "aspect example: the strongest negative mention");
+	is_str(g.asp[KR_ASPECT_PRICE].ex_neg[1].id, "n2", "... and the other one");
 	is_int(g.asp[KR_ASPECT_DELIVERY].reviews, 7, "배송 mentioned by 7 reviews");
 
 	js = agg_summary_json(&g, "[{\"question\":\"맛\",\"answers\":[]}]");
@@ -141,6 +146,9 @@ int main(void)
 	is_str(str(root, "aspects.0.share"), "0.7778", "... its share of all 9 aspect mentions");
 	is_str(str(root, "aspects.0.positive_share"), "0.8571", "... its positive share");
 	is_str(str(root, "aspects.0.examples.negative.review_id"), "n1", "... its negative example");
+	is_str(str(root, "aspects.0.examples.positive.review_id"), "p2", "... its positive example");
+	is_str(str(root, "aspects.1.examples.negative.review_id"), "n2",
+	    "the next aspect shows another review than the one the first shows, though n1 speaks of it more strongly");
 	ok(get(root, "aspects.1.examples.positive") == NULL, "an aspect without a positive mention has no positive example");
 	is_str(str(root, "survey_tags.0.question"), "맛", "survey tags passed through");
 	is_str(str(root, "representative.positive.0.review_id"), "p5", "representative positive");
