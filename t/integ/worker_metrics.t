@@ -224,8 +224,11 @@ sql("INSERT INTO product_crawl_status (product_id, state, collector, updated_at)
 	. "ON CONFLICT (product_id) DO UPDATE SET state = 'done', updated_at = now()");
 need(wait_for(sub { status($ridA) eq 'done' }), 'its crawl reported, the job is done');
 is(wait_metric('revlens_worker_jobs_total{outcome="skipped"}', 1), 1, 'jobs_total{skipped} 1: the cancelled job');
+# the request is done before its process has written the keywords and acknowledged
+# the job: the counters follow
+is(wait_metric('revlens_worker_jobs_total{outcome="done"}', 1), 1, 'jobs_total{done} 1');
+wait_metric('revlens_worker_busy', 0);
 my $m2 = scrape();
-is($m2->{'revlens_worker_jobs_total{outcome="done"}'}, 1, 'jobs_total{done} 1');
 is($m2->{'revlens_worker_reviews_total{result="analysed"}'}, $N, "reviews_total{analysed} $N: every imported review");
 is($m2->{'revlens_worker_reviews_total{result="unchanged"}'}, 0, 'reviews_total{unchanged} 0');
 need(sql("SELECT review_count FROM analysis_results WHERE request_id = $ridA") == $N, 'the result counts every review');
@@ -278,6 +281,22 @@ is($m4->{revlens_worker_reloads_total}, 2, 'reloads_total 2');
 my @back2 = grep { /_total\b|_count\b|_sum\b|_bucket\b/ && ($m4->{$_} // 0) < $m2->{$_} } sort keys %$m2;
 is_deeply(\@back2, [], 'no counter went backwards over two reloads');
 ok($families_ok, 'every sample belongs to a family with HELP and TYPE lines') or diag $last_text;
+
+# ------------------------------------------------------------------ a second kill, counters in hand
+{
+	my @kids = children($m);
+	need(@kids == 1, 'one process');
+	kill 'KILL', $kids[0];
+	my @now;
+	need(wait_for(sub { @now = children($m); @now == 1 && $now[0] != $kids[0] }, 20), 'the killed process is replaced');
+	need(wait_for(sub { RevlensTest::read_file("$R/worker.log") =~ /consumer \S+-$now[0] of revlens:jobs\/workers ready/ }),
+		'the new process is ready');
+	my $m6 = scrape();
+	is($m6->{revlens_worker_restarts_total}, 2, 'a second kill: restarts_total 2');
+	my @back3 = grep { /_total\b|_count\b|_sum\b|_bucket\b/ && ($m6->{$_} // 0) < $m4->{$_} } sort keys %$m4;
+	is_deeply(\@back3, [], '... and the counters the killed process had added are still there');
+	is($m6->{'revlens_worker_jobs_total{outcome="done"}'}, 2, '... jobs_total{done} 2');
+}
 
 # ------------------------------------------------------------------ not /metrics
 like(raw("GET /other HTTP/1.1\r\nHost: x\r\n\r\n"), qr{^HTTP/1\.1 404 .*\r\nConnection: close\r\n}s, 'another path: 404');
