@@ -71,38 +71,6 @@ with open(f'{work}/import.jsonl', 'w', encoding='utf-8') as f:
 EOF
 echo "data: $(du -sh "$work" | cut -f1) in $work; demo texts ($(gzip -dc "$SRCDIR/data/demo/demo.jsonl.gz" | grep -c '"kind":"review"') distinct)"
 
-# ---------------------------------------------------------------- CPU accounting
-tck=$(getconf CLK_TCK)
-pg_pid=$(head -n 1 "$REVLENS_RUNDIR/pg/data/postmaster.pid")
-mongo_pid=$(cat "$REVLENS_RUNDIR/mongo/mongo.pid")
-web_pid=$(cat "$REVLENS_RUNDIR/web/revlens-web.pid")
-redis_pid=$(cat "$REVLENS_RUNDIR/redis/redis.pid")
-nginx_pid=$(cat "$REVLENS_RUNDIR/nginx/nginx.pid")
-tree_ticks() { # PID: utime+stime of the process, of its reaped children and of its live children
-	# (processes come and go while we read: cat skips the vanished ones)
-	{ cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v root="$1" '
-		{
-			pid = $1
-			sub(/^.*\) /, "")   # fields after the command name: $1 = state, $2 = ppid
-			if (pid == root) t += $12 + $13 + $14 + $15
-			else if ($2 == root) t += $12 + $13
-		}
-		END { print t + 0 }'
-}
-declare -A cpu0
-snap() { for s in postgres mongo web redis nginx; do cpu0[$s]=$(tree_ticks "$(pid_of $s)"); done; }
-pid_of() { case $1 in postgres) echo "$pg_pid" ;; mongo) echo "$mongo_pid" ;; web) echo "$web_pid" ;;
-	redis) echo "$redis_pid" ;; nginx) echo "$nginx_pid" ;; esac; }
-# cpu_report WALL [CLIENT_CPU]: CPU seconds of each server since the last snap, and % of WALL
-cpu_report() {
-	local wall=$1 client=${2:-} s d line=""
-	for s in postgres mongo web redis nginx; do
-		d=$(( $(tree_ticks "$(pid_of $s)") - ${cpu0[$s]} ))
-		line+=$(awk -v s="$s" -v d="$d" -v t="$tck" -v w="$wall" 'BEGIN { printf "  %s %.2fs (%.0f%%)", s, d / t, 100 * d / t / w }')
-	done
-	[[ -n $client ]] && line+=$(awk -v c="$client" -v w="$wall" 'BEGIN { printf "  client %.2fs (%.0f%%)", c, 100 * c / w }')
-	echo "    cpu:$line"
-}
 now() { date +%s.%N; }
 rate() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.0f", n / t }'; }
 

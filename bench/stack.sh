@@ -8,12 +8,16 @@
 #   to_ms LATENCY           -> wrk's "1.23ms" / "456.00us" / "1.01s" in milliseconds
 #   bench_user              -> applies the schemas, makes bench@example.com (password
 #                              in $pw) and logs it in: $token (API) and $cookie (browser)
-# (Used by bench/web.sh and bench/auth.sh.)
+#   snap; cpu_report WALL [CLIENT_CPU]
+#                           -> CPU seconds each server used since snap, and % of WALL
+# (Used by bench/web.sh, bench/auth.sh, bench/ingest.sh and bench/worker.sh.)
 export REVLENS_BUILDDIR=${REVLENS_BUILDDIR:-$SRCDIR/build/plain}
 export REVLENS_RUNDIR=$(mktemp -d /var/tmp/revlens-bench.XXXXXX)
 chmod 755 "$REVLENS_RUNDIR"
 export REVLENS_PORT=${REVLENS_PORT:-$((20000 + RANDOM % 12000))}
 export REVLENS_MONGO_BACKEND=memory REVLENS_WEB_WORKERS=${REVLENS_WEB_WORKERS:-4}
+# the benchmarks run their own revlens-worker, timed
+export REVLENS_STACK_WORKER=0
 bench_cleanup() { "$SRCDIR/scripts/stack" down >/dev/null 2>&1 || true; rm -rf "$REVLENS_RUNDIR"; }
 trap bench_cleanup EXIT
 command -v wrk >/dev/null || { echo "wrk is not installed (scripts/install-deps)"; exit 1; }
@@ -55,4 +59,37 @@ bench_user() {
 		--data-urlencode "email=bench@example.com" --data-urlencode "password=$pw" "$base/login"
 	cookie=$(awk '$6 == "rl_session" {print "rl_session=" $7}' "$jar")
 	[[ -n $cookie ]] || { echo "bench: log-in through the form failed"; exit 1; }
+}
+
+# CPU accounting: each server with its children, from /proc
+tck=$(getconf CLK_TCK)
+pg_pid=$(head -n 1 "$REVLENS_RUNDIR/pg/data/postmaster.pid")
+mongo_pid=$(cat "$REVLENS_RUNDIR/mongo/mongo.pid")
+web_pid=$(cat "$REVLENS_RUNDIR/web/revlens-web.pid")
+redis_pid=$(cat "$REVLENS_RUNDIR/redis/redis.pid")
+nginx_pid=$(cat "$REVLENS_RUNDIR/nginx/nginx.pid")
+tree_ticks() { # PID: utime+stime of the process, of its reaped children and of its live children
+	# (processes come and go while we read: cat skips the vanished ones)
+	{ cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v root="$1" '
+		{
+			pid = $1
+			sub(/^.*\) /, "")   # fields after the command name: $1 = state, $2 = ppid
+			if (pid == root) t += $12 + $13 + $14 + $15
+			else if ($2 == root) t += $12 + $13
+		}
+		END { print t + 0 }'
+}
+declare -A cpu0
+snap() { for s in postgres mongo web redis nginx; do cpu0[$s]=$(tree_ticks "$(server_pid $s)"); done; }
+server_pid() { case $1 in postgres) echo "$pg_pid" ;; mongo) echo "$mongo_pid" ;; web) echo "$web_pid" ;;
+	redis) echo "$redis_pid" ;; nginx) echo "$nginx_pid" ;; esac; }
+# cpu_report WALL [CLIENT_CPU]: CPU seconds of each server since the last snap, and % of WALL
+cpu_report() {
+	local wall=$1 client=${2:-} s d line=""
+	for s in postgres mongo web redis nginx; do
+		d=$(( $(tree_ticks "$(server_pid $s)") - ${cpu0[$s]} ))
+		line+=$(awk -v s="$s" -v d="$d" -v t="$tck" -v w="$wall" 'BEGIN { printf "  %s %.2fs (%.0f%%)", s, d / t, 100 * d / t / w }')
+	done
+	[[ -n $client ]] && line+=$(awk -v c="$client" -v w="$wall" 'BEGIN { printf "  client %.2fs (%.0f%%)", c, 100 * c / w }')
+	echo "    cpu:$line"
 }

@@ -60,23 +60,35 @@ request() {
 	curl -fsS -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d '{}' \
 		"$base/api/products/$1/analyses" | python3 -c 'import json,sys; o=json.load(sys.stdin); print((o.get("request") or o)["id"])'
 }
-now() { date +%s.%N; }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.2f s, %.0f reviews/s", s, n / s }'; }
+# timed WALLVAR CPUVAR CMD...: runs CMD, wall seconds and its CPU seconds into the variables
+timed() {
+	local tf=$work/time.out w u s
+	/usr/bin/time -f '%e %U %S' -o "$tf" "${@:3}"
+	read -r w u s < "$tf"
+	printf -v "$1" '%s' "$w"
+	printf -v "$2" '%s' "$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')"
+}
 
 p1=$(pid_of 9100001)
 echo "worker benchmark: $REVIEWS reviews per product, batches of $BATCH, collect_timeout 0"
+echo "(cpu: seconds each server used, and % of the wall time; client = revlens-worker)"
 
-r=$(request "$p1"); t0=$(now); "$worker" -c "$wconf" --once; t1=$(now)
-echo "1. first analysis:      $(rate "$REVIEWS" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')") (process start to exit)"
+r=$(request "$p1"); snap; timed wall cpu "$worker" -c "$wconf" --once
+echo "1. first analysis:      $(rate "$REVIEWS" "$wall") (process start to exit)"
 grep -o "request $r: done: .*" "$work/worker.log" | sed 's/^/   worker: /'
+cpu_report "$wall" "$cpu"
 
-r=$(request "$p1"); t0=$(now); "$worker" -c "$wconf" --once; t1=$(now)
-echo "2. unchanged reviews:   $(rate "$REVIEWS" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')")"
+r=$(request "$p1"); snap; timed wall cpu "$worker" -c "$wconf" --once
+echo "2. unchanged reviews:   $(rate "$REVIEWS" "$wall")"
 grep -o "request $r: done: .*" "$work/worker.log" | sed 's/^/   worker: /'
+cpu_report "$wall" "$cpu"
 
 p2=$(pid_of 9100002); p3=$(pid_of 9100003)
 r2=$(request "$p2"); r3=$(request "$p3")
-t0=$(now); "$worker" -c "$wconf" --once & a=$!; "$worker" -c "$wconf" --once & b=$!; wait $a $b; t1=$(now)
-echo "3. two products, two processes: $(rate $((2 * REVIEWS)) "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')") together"
+snap
+timed wall cpu bash -c '"$1" -c "$2" --once & a=$!; "$1" -c "$2" --once & b=$!; wait $a $b' - "$worker" "$wconf"
+echo "3. two products, two processes: $(rate $((2 * REVIEWS)) "$wall") together"
 grep -oE "request ($r2|$r3): done: .*" "$work/worker.log" | sed 's/^/   worker: /'
+cpu_report "$wall" "$cpu"
 echo "results: $(psql_at "SELECT string_agg(request_id || ':' || review_count || ' reviews', ', ' ORDER BY request_id) FROM analysis_results")"
