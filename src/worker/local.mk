@@ -22,7 +22,8 @@ t_unit_worker_agg_SOURCES = t/unit/worker_agg.c src/worker/agg.c src/worker/agg.
 t_unit_worker_agg_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/t
 t_unit_worker_agg_LDADD = librevlens.a $(REVLENS_LIBS)
 TESTS += t/unit/worker_agg t/integ/worker.t t/integ/worker_metrics.t t/integ/worker_faults.t \
-	t/integ/jobs_cli.t
+	t/integ/jobs_cli.t t/integ/browser_analysis.t
 EXTRA_DIST += t/integ/worker.t t/integ/worker_metrics.t t/integ/worker_faults.t t/integ/jobs_cli.t \
+	t/integ/browser_analysis.t t/browser/analysis.mjs \
 	docs/worker.md bench/worker.sh \
 	fuzz/metrics_http_fuzz.c
