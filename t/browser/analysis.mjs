@@ -377,8 +377,12 @@ async function result(browser) {
 	is(await text(page.locator('main section.card.request .status')), '완료', 'request page: 완료');
 	await checkResult(page, x, 'request page');
 	await shot(page, 'analysis-result.png');
-	await page.locator('main section.card.result').screenshot({ path: `${process.argv[3]}/analysis-overview.png` });
-	note(`screenshot: ${process.argv[3]}/analysis-overview.png`);
+	// each card of the result on its own, at full size
+	for (const [sel, name] of [['result', 'overview'], ['aspects', 'aspects'], ['keywords', 'keywords'],
+		['survey', 'survey'], ['representative', 'reviews']]) {
+		await page.locator(`main section.card.${sel}`).screenshot({ path: `${process.argv[3]}/analysis-${name}.png` });
+		note(`screenshot: ${process.argv[3]}/analysis-${name}.png`);
+	}
 	// everything behind 더 보기, opened
 	const more = page.locator('main details.more > summary');
 	for (let i = 0; i < await more.count(); i++)
