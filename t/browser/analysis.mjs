@@ -353,6 +353,17 @@ async function checkResult(page, x, where) {
 	is(over.join(','), '', `${where}: every card fits in ${vw} px`);
 }
 
+// A screenshot of the card section.card.{sel} alone: a clip of the whole page (an
+// element's own screenshot scrolls, and the sticky header then covers its top).
+async function cardShot(page, sel, name) {
+	const clip = await page.locator(`main section.card.${sel}`).first().evaluate((e) => {
+		const r = e.getBoundingClientRect();
+		return { x: r.x + window.scrollX, y: r.y + window.scrollY, width: r.width, height: r.height };
+	});
+	await page.screenshot({ path: `${process.argv[3]}/${name}`, fullPage: true, clip });
+	note(`screenshot: ${process.argv[3]}/${name}`);
+}
+
 async function result(browser) {
 	let x = null;
 	try {
@@ -380,8 +391,7 @@ async function result(browser) {
 	// each card of the result on its own, at full size
 	for (const [sel, name] of [['result', 'overview'], ['aspects', 'aspects'], ['keywords', 'keywords'],
 		['survey', 'survey'], ['representative', 'reviews']]) {
-		await page.locator(`main section.card.${sel}`).screenshot({ path: `${process.argv[3]}/analysis-${name}.png` });
-		note(`screenshot: ${process.argv[3]}/analysis-${name}.png`);
+		await cardShot(page, sel, `analysis-${name}.png`);
 	}
 	// everything behind 더 보기, opened
 	const more = page.locator('main details.more > summary');
@@ -411,6 +421,8 @@ async function result(browser) {
 		.filter((e) => e.getBoundingClientRect().right > 391).map((e) => e.className));
 	is(over.join(','), '', 'phone: every card fits in 390 px');
 	await shot(pp, 'analysis-phone.png');
+	for (const sel of ['result', 'aspects', 'keywords', 'representative'])
+		await cardShot(pp, sel, `analysis-phone-${sel}.png`);
 	await phone.close();
 
 	is(dialogs.join(' | '), '', 'no dialog opened (no review text ran as script)');
