@@ -233,6 +233,7 @@ int cmd_import(const struct config *cfg, int argc, char **argv)
 		im->ctx.pg = &st.pg;
 		im->ctx.mongo = &st.mongo;
 		im->ctx.cache = &st.cache;
+		im->ctx.zone = cfg->aggregator_timezone;
 	}
 	if ((tok = json_tokener_new_ex(LINE_JSON_DEPTH)) == NULL) {
 		rc = EXIT_FAIL;

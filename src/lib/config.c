@@ -18,7 +18,10 @@
 #include "lib/file.h"
 #include "lib/strnum.h"
 
-enum ctype { CT_STR, CT_INT, CT_LONG, CT_OCTAL, CT_LEVEL, CT_LOOPBACK };
+enum ctype { CT_STR, CT_INT, CT_LONG, CT_OCTAL, CT_LEVEL, CT_LOOPBACK, CT_ZONE };
+
+/* The types held as heap strings. */
+#define IS_STRING(t) ((t) == CT_STR || (t) == CT_LOOPBACK || (t) == CT_ZONE)
 
 struct ckey {
 	const char *name;
@@ -112,6 +115,14 @@ static const struct ckey keys[] = {
 	  "File revlens-worker writes its PID to; empty for none" },
 	{ "worker.metrics_listen", CT_LOOPBACK, 0, 0, "", F(worker_metrics_listen),
 	  "Loopback host:port where revlens-worker serves GET /metrics (Prometheus text); empty for none" },
+	{ "aggregator.timezone", CT_ZONE, 0, 0, "Asia/Seoul", F(aggregator_timezone),
+	  "IANA time zone whose calendar days and months the rollups use (and ingestion marks pending); changing it needs a back-fill" },
+	{ "aggregator.lock_ttl", CT_INT, 30, 86400, "300", F(aggregator_lock_ttl),
+	  "Seconds the aggregator's Redis lock outlives a run that stopped refreshing it (a crashed run)" },
+	{ "webhook.allow_private", CT_INT, 0, 1, "0", F(webhook_allow_private),
+	  "1 lets users' webhooks use http and loopback or private addresses (tests, a LAN); 0 wants https to public addresses" },
+	{ "webhook.timeout_ms", CT_INT, 100, 60000, "10000", F(webhook_timeout_ms),
+	  "Time revlens-notifier waits for a webhook receiver's answer (ms) before it counts the attempt failed" },
 	{ "crawler.coupang_url", CT_STR, 0, 0, "https://www.coupang.com", F(crawler_coupang_url),
 	  "Origin revlens-crawler fetches product pages and reviews from (tests point it at a local server)" },
 	{ "crawler.ca_file", CT_STR, 0, 0, "", F(crawler_ca_file),
@@ -185,6 +196,26 @@ static int loopback_ok(const char *v)
 	return inet_pton(AF_INET, host, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127 ? 0 : -1;
 }
 
+/* An IANA zone name with a compiled zone file under /usr/share/zoneinfo (tzdata):
+ * letters, digits and "/_+-", no "..", not absolute. 0 when it is one. */
+static int zone_ok(const char *v)
+{
+	char path[256];
+	FILE *f;
+	char magic[4];
+	int ok;
+
+	if (v[0] == '\0' || v[0] == '/' || strstr(v, "..") != NULL || strlen(v) > 64 ||
+	    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_+-") != strlen(v))
+		return -1;
+	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", v);
+	if ((f = fopen(path, "rb")) == NULL)
+		return -1;
+	ok = fread(magic, 1, 4, f) == 4 && memcmp(magic, "TZif", 4) == 0;
+	fclose(f);
+	return ok ? 0 : -1;
+}
+
 /* Store value (NUL-terminated) into the field described by k. */
 static int set_value(struct config *cfg, const struct ckey *k, const char *value,
     const char *name, int line, char *err, size_t errlen)
@@ -198,6 +229,12 @@ static int set_value(struct config *cfg, const struct ckey *k, const char *value
 			return fail(err, errlen, name, line,
 			    "%s: \"%s\" is not a loopback HOST:PORT (127.0.0.1:9464, [::1]:9464 or localhost:9464; "
 			    "empty for none): metrics are served to this host only", k->name, value);
+		/* FALLTHROUGH */
+	case CT_ZONE:
+		if (k->type == CT_ZONE && zone_ok(value) == -1)
+			return fail(err, errlen, name, line,
+			    "%s: \"%s\" is not a time zone of /usr/share/zoneinfo (e.g. Asia/Seoul, UTC; "
+			    "install tzdata)", k->name, value);
 		/* FALLTHROUGH */
 	case CT_STR: {
 		char *copy = strdup(value);
@@ -351,7 +388,7 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 void config_free(struct config *cfg)
 {
 	for (size_t i = 0; i < NKEYS; i++)
-		if (keys[i].type == CT_STR || keys[i].type == CT_LOOPBACK) {
+		if (IS_STRING(keys[i].type)) {
 			char **s = (char **)(void *)((char *)cfg + keys[i].off);
 			free(*s);
 			*s = NULL;
@@ -370,6 +407,7 @@ int config_dump(const struct config *cfg, char *buf, size_t len)
 		switch (keys[i].type) {
 		case CT_STR:
 		case CT_LOOPBACK:
+		case CT_ZONE:
 			n = snprintf(buf + used, room, "# %s\n%s = %s\n", keys[i].doc, keys[i].name,
 			    *(char *const *)(const void *)base);
 			break;

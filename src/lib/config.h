@@ -58,6 +58,10 @@ struct config {
 	char *worker_metrics_listen;    /* "" = none, else loopback host:port */
 	/* ingestion and crawlers */
 	long ingest_max_body;           /* bytes of one ingest batch */
+	char *aggregator_timezone;      /* IANA zone of the rollups' days */
+	int aggregator_lock_ttl;        /* seconds the run lock outlives a crash */
+	int webhook_allow_private;      /* 1: http and private addresses allowed */
+	int webhook_timeout_ms;         /* one webhook delivery attempt */
 	char *crawler_coupang_url;      /* origin the crawler fetches from */
 	char *crawler_ca_file;          /* "" = system CAs */
 	char *crawler_revlens_url;      /* where crawlers post ingest batches */

@@ -54,6 +54,7 @@ struct item {
 	                                 * or MongoDB holds it as new */
 	int stored;                     /* MongoDB has a document with its key */
 	int failed;                     /* its write was refused (a duplicate included) */
+	long long stored_ms;            /* the stored document's doc_kind.also time, 0: none */
 	long index;
 	char key[ITEM_KEY];             /* the document's _id */
 	long long order;                /* which copy of a key wins: the highest */
@@ -699,6 +700,7 @@ static const char *const tag_clear[] = { NULL };
 struct doc_kind {
 	const char *collection;
 	const char *compare;            /* the stored field fresh() looks at */
+	const char *also;               /* a stored time kept in stored_ms, or NULL */
 	void (*prepare)(struct item *it);       /* key and order */
 	int (*fresh)(const struct item *it, bson_iter_t *stored);
 	void (*fields)(const struct ingest_ctx *c, const struct item *it, bson_t *doc);
@@ -706,10 +708,10 @@ struct doc_kind {
 };
 
 static const struct doc_kind reviews_kind = {
-	"product_reviews_raw", "hash", review_prepare, review_fresh, review_fields, review_clear
+	"product_reviews_raw", "hash", "review_date", review_prepare, review_fresh, review_fields, review_clear
 };
 static const struct doc_kind tags_kind = {
-	"coupang_keyword_tags", "crawled_at", tag_prepare, tag_fresh, tag_fields, tag_clear
+	"coupang_keyword_tags", "crawled_at", NULL, tag_prepare, tag_fresh, tag_fields, tag_clear
 };
 
 static int by_key_order(const void *a, const void *b, void *items)
@@ -758,6 +760,8 @@ static int skip_stored(struct ingest_ctx *c, const struct doc_kind *k, mongoc_co
 	bson_append_document_end(&filter, &id);
 	BSON_APPEND_DOCUMENT_BEGIN(&opts, "projection", &proj);
 	BSON_APPEND_INT32(&proj, k->compare, 1);
+	if (k->also != NULL)
+		BSON_APPEND_INT32(&proj, k->also, 1);
 	bson_append_document_end(&opts, &proj);
 	cur = mongoc_collection_find_with_opts(coll, &filter, &opts, NULL);
 	while (mongoc_cursor_next(cur, &doc)) {
@@ -767,6 +771,8 @@ static int skip_stored(struct ingest_ctx *c, const struct doc_kind *k, mongoc_co
 		    (w = find_key(v, win, nwin, bson_iter_utf8(&it, NULL))) < 0)
 			continue;
 		v[win[w]].stored = 1;
+		if (k->also != NULL && bson_iter_init_find(&cmp, doc, k->also) && BSON_ITER_HOLDS_DATE_TIME(&cmp))
+			v[win[w]].stored_ms = bson_iter_date_time(&cmp);
 		if (!bson_iter_init_find(&cmp, doc, k->compare))
 			memset(&cmp, 0, sizeof(cmp));
 		if (!k->fresh(&v[win[w]], &cmp)) {
@@ -936,8 +942,64 @@ out:
 
 /* ------------------------------------------------------------------ PostgreSQL */
 
-/* Count the reviews this batch created, per product, with their date range. */
+/* Days the aggregator must roll up again (sql/011): added, or queued_at moved to now. */
+#define PENDING_INSERT "INSERT INTO rollup_pending AS r (product_id, day) "
+#define PENDING_CONFLICT "ON CONFLICT (product_id, day) DO UPDATE SET queued_at = clock_timestamp()"
+
+/* The zone of the rollups' days (aggregator.timezone). */
+static const char *zone(const struct ingest_ctx *c)
+{
+	return c->zone != NULL ? c->zone : "Asia/Seoul";
+}
+
+/* Count the reviews this batch created, per product, with their date range, and mark
+ * the days of the reviews it wrote (new or changed; a changed one's old day too)
+ * pending for the aggregator (docs/aggregator.md). */
 static int review_stats(struct ingest_ctx *c, const struct item *v, int n)
+{
+	json_object *a = json_object_new_array();
+	const char *p[2];
+	int rc = 0, any = 0;
+
+	for (int i = 0; i < n; i++) {
+		json_object *e;
+		int written = !v[i].skip && !v[i].failed;
+		if (!v[i].ok)
+			continue;
+		e = json_object_new_object();
+		json_object_object_add(e, "p", json_object_new_int64(v[i].pid));
+		json_object_object_add(e, "new", json_object_new_int(!v[i].stored && written));
+		json_object_object_add(e, "w", json_object_new_int(written));
+		json_object_object_add(e, "at", json_object_new_int64(v[i].u.r.written_ms));
+		if (v[i].stored && v[i].stored_ms != v[i].u.r.written_ms)
+			json_object_object_add(e, "old", json_object_new_int64(v[i].stored_ms));
+		json_object_array_add(a, e);
+		any = 1;
+	}
+	p[0] = json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN);
+	p[1] = zone(c);
+	if (any && pg_exec(c->pg, "WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb) "
+	    "  AS t(p bigint, new int, w int, at bigint, old bigint)), "
+	    "s AS (INSERT INTO product_review_stats AS s "
+	    "  (product_id, reviews, first_review_at, last_review_at, last_ingested_at) "
+	    "  SELECT p, sum(new), min(to_timestamp(at / 1000.0)) FILTER (WHERE new = 1), "
+	    "    max(to_timestamp(at / 1000.0)) FILTER (WHERE new = 1), now() FROM t GROUP BY p "
+	    "  ON CONFLICT (product_id) DO UPDATE SET reviews = s.reviews + EXCLUDED.reviews, "
+	    "    first_review_at = least(s.first_review_at, EXCLUDED.first_review_at), "
+	    "    last_review_at = greatest(s.last_review_at, EXCLUDED.last_review_at), "
+	    "    last_ingested_at = now()) "
+	    PENDING_INSERT "SELECT DISTINCT p, (to_timestamp(d / 1000.0) AT TIME ZONE $2)::date "
+	    "FROM t, LATERAL (VALUES (at), (old)) AS x(d) WHERE w = 1 AND d IS NOT NULL " PENDING_CONFLICT,
+	    2, p) == -1) {
+		store_failed(c, "postgresql", c->pg->err);
+		rc = -1;
+	}
+	json_object_put(a);
+	return rc;
+}
+
+/* Mark the snapshot days of the survey tags this batch wrote pending. */
+static int tag_days(struct ingest_ctx *c, const struct item *v, int n)
 {
 	json_object *a = json_object_new_array();
 	const char *p[1];
@@ -945,25 +1007,17 @@ static int review_stats(struct ingest_ctx *c, const struct item *v, int n)
 
 	for (int i = 0; i < n; i++) {
 		json_object *e;
-		if (!v[i].ok)
+		if (!v[i].ok || v[i].skip || v[i].failed)
 			continue;
 		e = json_object_new_object();
 		json_object_object_add(e, "p", json_object_new_int64(v[i].pid));
-		json_object_object_add(e, "new", json_object_new_int(!v[i].stored && !v[i].skip && !v[i].failed));
-		json_object_object_add(e, "at", json_object_new_int64(v[i].u.r.written_ms));
+		json_object_object_add(e, "day", json_object_new_string(v[i].u.t.day));
 		json_object_array_add(a, e);
 		any = 1;
 	}
 	p[0] = json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN);
-	if (any && pg_exec(c->pg, "INSERT INTO product_review_stats AS s "
-	    "  (product_id, reviews, first_review_at, last_review_at, last_ingested_at) "
-	    "SELECT p, sum(new), min(to_timestamp(at / 1000.0)) FILTER (WHERE new = 1), "
-	    "  max(to_timestamp(at / 1000.0)) FILTER (WHERE new = 1), now() "
-	    "FROM jsonb_to_recordset($1::jsonb) AS t(p bigint, new int, at bigint) GROUP BY p "
-	    "ON CONFLICT (product_id) DO UPDATE SET reviews = s.reviews + EXCLUDED.reviews, "
-	    "  first_review_at = least(s.first_review_at, EXCLUDED.first_review_at), "
-	    "  last_review_at = greatest(s.last_review_at, EXCLUDED.last_review_at), "
-	    "  last_ingested_at = now()", 1, p) == -1) {
+	if (any && pg_exec(c->pg, PENDING_INSERT "SELECT DISTINCT p, day FROM jsonb_to_recordset($1::jsonb) "
+	    "AS t(p bigint, day date) " PENDING_CONFLICT, 1, p) == -1) {
 		store_failed(c, "postgresql", c->pg->err);
 		rc = -1;
 	}
@@ -974,7 +1028,7 @@ static int review_stats(struct ingest_ctx *c, const struct item *v, int n)
 static int store_prices(struct ingest_ctx *c, struct item *v, int n, struct ingest_result *res)
 {
 	json_object *a = json_object_new_array();
-	const char *p[2];
+	const char *p[3];
 	long long total = 0;
 	int rc = -1;
 
@@ -1001,15 +1055,19 @@ static int store_prices(struct ingest_ctx *c, struct item *v, int n, struct inge
 	}
 	p[0] = json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN);
 	p[1] = c->collector;
-	/* one row per (product, time): the batch's last observation of a time wins */
+	p[2] = zone(c);
+	/* one row per (product, time): the batch's last observation of a time wins; the
+	 * days of the rows written are pending for the aggregator */
 	if (pg_exec(c->pg, "WITH v AS (SELECT DISTINCT ON (p, at) p, at, price "
 	    "  FROM jsonb_to_recordset($1::jsonb) AS t(i int, p bigint, at bigint, price int) ORDER BY p, at, i DESC), "
 	    "w AS (INSERT INTO price_observations AS o (product_id, observed_at, source, price) "
 	    "  SELECT p, to_timestamp(at / 1000.0), $2, price FROM v "
 	    "  ON CONFLICT (product_id, observed_at, source) DO UPDATE SET price = EXCLUDED.price, ingested_at = now() "
-	    "  WHERE o.price <> EXCLUDED.price RETURNING (xmax = 0) AS inserted) "
+	    "  WHERE o.price <> EXCLUDED.price RETURNING product_id, observed_at, (xmax = 0) AS inserted), "
+	    "d AS (" PENDING_INSERT "SELECT DISTINCT product_id, (observed_at AT TIME ZONE $3)::date FROM w "
+	    PENDING_CONFLICT ") "
 	    "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted), "
-	    "  (SELECT count(*) FROM v) FROM w", 2, p) == -1) {
+	    "  (SELECT count(*) FROM v) FROM w", 3, p) == -1) {
 		store_failed(c, "postgresql", c->pg->err);
 		goto out;
 	}
@@ -1180,7 +1238,10 @@ int ingest_items(struct ingest_ctx *c, enum ingest_kind k, json_object *const *i
 			rc = review_stats(c, v, n);
 		break;
 	case INGEST_PRICE:  rc = store_prices(c, v, n, res); break;
-	case INGEST_TAG:    rc = store_docs(c, &tags_kind, v, n, res); break;
+	case INGEST_TAG:
+		if ((rc = store_docs(c, &tags_kind, v, n, res)) == 0)
+			rc = tag_days(c, v, n);
+		break;
 	case INGEST_CRAWL:  rc = store_crawl(c, v, n, res); break;
 	}
 	res->stored = res->created + res->updated + res->unchanged;

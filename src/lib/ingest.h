@@ -65,6 +65,7 @@ struct ingest_ctx {
 	                                 * and reach only the live progress of requests its
 	                                 * user is on. */
 	const char *collector;          /* [a-z0-9_-]{1,32} */
+	const char *zone;               /* aggregator.timezone: days marked pending; NULL: Asia/Seoul */
 	long long now_ms;               /* the clock (0: read it) */
 	char err[256];                  /* why a store failed */
 };

@@ -103,6 +103,7 @@ static int ingest(struct req *r, enum ingest_kind kind)
 	c.user_id = r->ingest->user_id;
 	c.create_products = r->ingest->create_products;
 	c.trusted = r->ingest->admin;
+	c.zone = app->cfg->aggregator_timezone;
 	if (ingest_items(&c, kind, list, NULL, n, &res) == -1) {
 		log_error("ingest %s: %s", r->path, c.err);
 		st = req_error(r, 503, "store_unavailable",

@@ -367,6 +367,73 @@ ok($e{newest_review_at} > 1714500000000, '... the newest stored review');
 ok($e{deadline} > time + 500 && $e{deadline} <= time + 601, '... and the deadline');
 is($s->cli('crawl', 999999)->{exit}, 1, 'crawl of an unknown product fails');
 
+# ---------------------------------------------------------------- days pending for the aggregator
+{
+	my $cp = 700050;
+	sub pending {
+		my ($cp) = @_;
+		return sql("SELECT coalesce(string_agg(r.day::text, ',' ORDER BY r.day), '') FROM rollup_pending r "
+			. "JOIN products p ON p.id = r.product_id WHERE p.coupang_product_id = $cp");
+	}
+	sub queued { sql("SELECT r.queued_at FROM rollup_pending r JOIN products p ON p.id = r.product_id "
+		. "WHERE p.coupang_product_id = $_[0] AND r.day = '$_[1]'") }
+	my $r = ingest('reviews', { collector => 't', items => [
+		rev(product_id => $cp, review_id => 'd1', written_at => '2026-03-01T23:30:00+09:00'),
+		rev(product_id => $cp, review_id => 'd2', written_at => '2026-03-02T00:30:00+09:00'),
+		rev(product_id => $cp, review_id => 'd3', written_at => '2026-03-02T08:00:00+09:00') ] });
+	is($r->{json}{new}, 3, 'three reviews on two Seoul days');
+	is(pending($cp), '2026-03-01,2026-03-02', '... mark those two days pending (Asia/Seoul calendar days)');
+	my $q0 = queued($cp, '2026-03-02');
+	sql("DELETE FROM rollup_pending");
+	ingest('reviews', { collector => 't', items => [
+		rev(product_id => $cp, review_id => 'd1', written_at => '2026-03-01T23:30:00+09:00') ] });
+	is(pending($cp), '', 'the same review again marks nothing');
+	$r = ingest('reviews', { collector => 't', items => [
+		rev(product_id => $cp, review_id => 'd1', written_at => '2026-03-05T09:00:00+09:00') ] });
+	is($r->{json}{updated}, 1, 'a review whose date changed');
+	is(pending($cp), '2026-03-01,2026-03-05', '... marks its old day and its new one');
+	$r = ingest('reviews', { collector => 't', items => [
+		rev(product_id => $cp, review_id => 'd2', content => '고쳤어요', written_at => '2026-03-02T00:30:00+09:00') ] });
+	is(pending($cp), '2026-03-01,2026-03-02,2026-03-05', 'an edited text marks its day');
+	my $q1 = queued($cp, '2026-03-01');
+	ingest('reviews', { collector => 't', items => [
+		rev(product_id => $cp, review_id => 'd4', written_at => '2026-03-01T12:00:00+09:00') ] });
+	ok(queued($cp, '2026-03-01') gt $q1, 'new data for a pending day moves its queued_at (a run in progress leaves it pending)');
+
+	sql("DELETE FROM rollup_pending");
+	$r = ingest('prices', { collector => 't', items => [
+		{ product_id => $cp, price => 10000, observed_at => '2026-03-07T23:59:00+09:00' },
+		{ product_id => $cp, price => 10000, observed_at => '2026-03-08T00:01:00+09:00' } ] });
+	is($r->{json}{new}, 2, 'two prices');
+	is(pending($cp), '2026-03-07,2026-03-08', '... mark their days');
+	sql("DELETE FROM rollup_pending");
+	ingest('prices', { collector => 't', items => [
+		{ product_id => $cp, price => 10000, observed_at => '2026-03-07T23:59:00+09:00' } ] });
+	is(pending($cp), '', 'the same price again marks nothing');
+	ingest('prices', { collector => 't', items => [
+		{ product_id => $cp, price => 9000, observed_at => '2026-03-07T23:59:00+09:00' } ] });
+	is(pending($cp), '2026-03-07', 'a corrected price marks its day');
+
+	sql("DELETE FROM rollup_pending");
+	$r = ingest('keyword-tags', { collector => 't', items => [
+		{ product_id => $cp, question => '맛', answer => '좋아요', percent => 50, observed_at => '2026-03-09T10:00:00+09:00' } ] });
+	is(pending($cp), '2026-03-09', 'a survey snapshot marks its day');
+	sql("DELETE FROM rollup_pending");
+	ingest('keyword-tags', { collector => 't', items => [
+		{ product_id => $cp, question => '맛', answer => '좋아요', percent => 50, observed_at => '2026-03-09T09:00:00+09:00' } ] });
+	is(pending($cp), '', 'an older observation of the same day marks nothing');
+
+	# another zone: revlens import with aggregator.timezone = UTC
+	sql("DELETE FROM rollup_pending");
+	my $utc = $s->rundir . '/utc.conf';
+	RevlensTest::write_file($utc, RevlensTest::read_file($s->conf) . "\naggregator.timezone = UTC\n");
+	my $line = $json->encode({ kind => 'review', product_id => $cp, review_id => 'u1', rating => 4,
+		content => '좋네요', written_at => '2026-03-02T01:00:00+09:00' }) . "\n";
+	my $imp = RevlensTest::run_cmd([RevlensTest::builddir() . '/revlens', '-c', $utc, 'import', '-'], stdin => $line);
+	is($imp->{exit}, 0, 'an import with aggregator.timezone = UTC') or diag($imp->{err});
+	is(pending($cp), '2026-03-01', '... marks the UTC day of 2026-03-02T01:00+09:00');
+}
+
 # PostgreSQL restarted under the web workers: no request fails on a stale connection
 is_deeply([ map { ingest('reviews', { items => [] })->{status} } 1 .. 12 ], [ (200) x 12 ],
 	'every web worker holds a PostgreSQL connection');

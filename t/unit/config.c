@@ -101,6 +101,18 @@ int main(void)
 	    "NUL byte in file rejected");
 	unlink(path);
 
+	/* a time zone must be one of tzdata */
+	ok(parse(&c, "aggregator.timezone = Europe/Berlin\n", err) == 0 &&
+	    strcmp(c.aggregator_timezone, "Europe/Berlin") == 0, "aggregator.timezone: a zone of tzdata");
+	config_free(&c);
+	ok(config_defaults(&c) == 0 && strcmp(c.aggregator_timezone, "Asia/Seoul") == 0,
+	    "aggregator.timezone defaults to Asia/Seoul");
+	config_free(&c);
+	bad("aggregator.timezone = Asia/Nowhere\n", "is not a time zone", "an unknown zone");
+	bad("aggregator.timezone = ../../etc/passwd\n", "is not a time zone", "a path out of zoneinfo");
+	bad("aggregator.timezone = /etc/localtime\n", "is not a time zone", "an absolute path");
+	bad("aggregator.timezone = zone.tab\n", "is not a time zone", "a file of zoneinfo that is no zone");
+
 	/* etc/revlens.conf.example is valid and documents every key of the table */
 	{
 		const char *src = getenv("REVLENS_SRCDIR");
