@@ -398,7 +398,11 @@ async function result(browser) {
 	for (let i = 0; i < await more.count(); i++)
 		await more.nth(i).click();
 	is(await page.locator('main details.more:not([open])').count(), 0, 'request page: 더 보기 opens the rest');
+	// (scrolled back up: a full-page screenshot would show the sticky header where the page was)
+	await page.evaluate(() => window.scrollTo(0, 0));
 	await shot(page, 'analysis-result-open.png');
+	await cardShot(page, 'aspects', 'analysis-aspects-open.png');
+	await cardShot(page, 'keywords', 'analysis-keywords-open.png');
 
 	// b. the product page: its analysis card, the same result, what is stored
 	await page.goto(url(`/products/${PID}`));
@@ -410,6 +414,9 @@ async function result(browser) {
 	has(await text(page.locator('main section.card.crawl .stored')), x.stored,
 		'product page: the stored reviews and their dates');
 	await shot(page, 'analysis-product.png');
+	await page.evaluate(() => window.scrollTo(0, 0));
+	await page.screenshot({ path: `${process.argv[3]}/analysis-product-top.png` });
+	note(`screenshot: ${process.argv[3]}/analysis-product-top.png`);
 	await ctx.close();
 
 	// c. the product page on a phone, as a visitor
