@@ -273,5 +273,9 @@ cmp_ok(scalar keys %asp, '>', 0, '... and aspects');
 # ------------------------------------------------------------------ result
 run_script('result');
 is_deeply([$s->log_alarms], [], 'no alerts or sanitizer reports in the logs');
+# (log_alarms reads nginx's and the web's logs; the worker's are its own)
+my @worker_alarms = grep { /AddressSanitizer|LeakSanitizer|runtime error:/ }
+	map { split /\n/, (-e $_ ? RevlensTest::read_file($_) : '') } map { $s->rundir . "/logs/$_" } qw(worker.log worker.out);
+is_deeply(\@worker_alarms, [], 'no sanitizer reports in the worker\'s logs');
 
 done_testing();
