@@ -210,6 +210,9 @@ async function watch(browser) {
 	is(values.at(-1), 100, 'and ends at 100');
 	ok(stages.includes('분석'), 'the stage 분석 was shown while it ran', stages.join(','));
 	ok(stages.length >= 2, 'the stage text changed while it ran', stages.join(','));
+	const order = ['리뷰 수집', '분석', '요약'];
+	ok(stages.every((v, i) => order.includes(v) && (i === 0 || order.indexOf(v) > order.indexOf(stages[i - 1]))),
+		'the stages in the order 리뷰 수집 → 분석 → 요약, each once', stages.join(' → '));
 	const badges = [...new Set(rec.seen.map((s) => s.badge))];
 	ok(badges[0] === '대기 중' && badges.includes('분석 중') && badges.at(-1) === '완료',
 		'the badge went 대기 중 → 분석 중 → 완료', badges.join(' → '));
