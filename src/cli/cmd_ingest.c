@@ -486,3 +486,28 @@ int cmd_keywords(const struct config *cfg, int argc, char **argv)
 
 	return print_product_docs(cfg, argc, argv, &d);
 }
+
+int cmd_rollups(const struct config *cfg, int argc, char **argv)
+{
+	static const struct product_docs days = { "revlens rollups",
+		"usage: revlens [-c CONF] rollups [--month] [--limit N] PRODUCT_ID | --coupang COUPANG_ID",
+		"product_analysis_daily", "date", "_id" };
+	static const struct product_docs months = { "revlens rollups",
+		"usage: revlens [-c CONF] rollups [--month] [--limit N] PRODUCT_ID | --coupang COUPANG_ID",
+		"product_analysis_monthly", "month", "_id" };
+	char **args = calloc((size_t)argc + 1, sizeof(*args));
+	int n = 0, month = 0, rc;
+
+	if (args == NULL)
+		return EXIT_FAIL;
+	/* --month is ours; the rest is print_product_docs()' */
+	for (int i = 0; i < argc; i++) {
+		if (i > 0 && strcmp(argv[i], "--month") == 0)
+			month = 1;
+		else
+			args[n++] = argv[i];
+	}
+	rc = print_product_docs(cfg, n, args, month ? &months : &days);
+	free(args);
+	return rc;
+}

@@ -25,4 +25,10 @@ int cmd_reviews(const struct config *cfg, int argc, char **argv);
  * as JSON lines. Exit 0, 1, 2. */
 int cmd_keywords(const struct config *cfg, int argc, char **argv);
 
+/* revlens -c CONF rollups [--month] [--limit N] PRODUCT_ID | --coupang COUPANG_ID
+ * The product's daily (or, with --month, monthly) rollup documents that
+ * revlens-aggregator wrote (docs/aggregator.md), newest first, as JSON lines.
+ * Exit 0, 1, 2. */
+int cmd_rollups(const struct config *cfg, int argc, char **argv);
+
 #endif

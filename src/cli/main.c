@@ -36,6 +36,7 @@ static const struct command commands[] = {
 	{ "crawl", 1, cmd_crawl, "ask the crawlers to collect a product's reviews" },
 	{ "reviews", 1, cmd_reviews, "print a product's stored reviews as JSON lines" },
 	{ "keywords", 1, cmd_keywords, "print a product's keyword documents as JSON lines" },
+	{ "rollups", 1, cmd_rollups, "print a product's daily (--month: monthly) rollups as JSON lines" },
 	{ "jobs", 1, cmd_jobs, "list queued, running and dead-lettered analysis jobs; retry a dead one" },
 	{ "progress-demo", 1, cmd_progress_demo, "walk an analysis request through its stages to done (a stand-in worker)" },
 	{ "check-config", 1, cmd_check_config, "validate the configuration file and exit" },
