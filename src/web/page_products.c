@@ -173,8 +173,11 @@ static void analysis_card(struct req *r, const struct product *p)
 	} else {
 		const char *status = pg_value(pg, 0, 0);
 		active = strcmp(status, "queued") == 0 || strcmp(status, "running") == 0;
-		html_printf(&r->body, "<p>최근 분석 요청: <span class=\"status %s\">%s</span> (%s%%) · %s</p>\n",
-		    status, request_status_ko(status), pg_value(pg, 0, 1), pg_value(pg, 0, 2));
+		html_printf(&r->body, "<p>최근 분석 요청: <span class=\"status %s\">%s</span>", status,
+		    request_status_ko(status));
+		if (active)     /* a finished request's percent says nothing */
+			html_printf(&r->body, " (%s%%)", pg_value(pg, 0, 1));
+		html_printf(&r->body, " · %s</p>\n", pg_value(pg, 0, 2));
 	}
 	if (r->sess != NULL) {
 		html_printf(&r->body, "<form method=\"post\" action=\"/products/%lld/analyze\">", p->id);

@@ -276,7 +276,7 @@ static void overview(struct req *r, const struct result *res)
 	layout_count(r, res->review_count, "개");
 	html_raw(b, " 기준");
 	if (res->date_from != NULL && res->date_to != NULL)
-		html_printf(b, ", %s ~ %s", res->date_from, res->date_to);
+		html_printf(b, ", <span class=\"nowrap\">%s ~ %s</span>", res->date_from, res->date_to);
 	html_printf(b, "</strong> <span class=\"muted\">· %s 분석</span></p>\n", res->created_local);
 	html_raw(b, "<div class=\"overview\">\n<div class=\"shares\">\n");
 	stack_bar(r, "리뷰 감성 비율", n, 44, 1);

@@ -97,6 +97,26 @@ static int top_add(struct agg_review *top, int n, const struct agg_input *in, fl
 	return 0;
 }
 
+/* The share of a text's characters (spaces aside) that are bare Hangul compatibility
+ * jamo (U+3131..U+318E: ㅋㅋ, ㅠㅠ, keyboard mash): 0..1. */
+static float jamo_share(const char *s, size_t n)
+{
+	size_t chars = 0, jamo = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c & 0xC0) == 0x80 || c == ' ' || c == '\n' || c == '\t')
+			continue;
+		chars++;
+		if (c == 0xE3 && i + 2 < n) {
+			unsigned cp = ((unsigned)(c & 0x0F) << 12) | ((unsigned)((unsigned char)s[i + 1] & 0x3F) << 6) |
+			    ((unsigned char)s[i + 2] & 0x3F);
+			jamo += cp >= 0x3131 && cp <= 0x318E;
+		}
+	}
+	return chars > 0 ? (float)jamo / (float)chars : 0.0f;
+}
+
 static uint64_t fnv(const char *s, size_t n)
 {
 	uint64_t h = 1469598103934665603ULL;
@@ -198,10 +218,13 @@ int agg_add(struct agg *g, const struct agg_input *in, const struct kr_result *r
 		if (ex != NULL && top_add(ex, AGG_EXAMPLE_CANDIDATES, in, fabsf(h->score)) == -1)
 			rc = -1;
 	}
-	if (r->label > 0 && top_add(g->rep_pos, AGG_TOP_REVIEWS, in, r->confidence) == -1)
-		rc = -1;
-	if (r->label < 0 && top_add(g->rep_neg, AGG_TOP_REVIEWS, in, r->confidence) == -1)
-		rc = -1;
+	/* representative reviews: the most confident, less so the more of the text is bare
+	 * jamo (ㅋㅋㅋ, ㅠㅠ, mashed keys), which reads as noise to people */
+	if (r->label != 0) {
+		float rank = r->confidence - jamo_share(in->text, in->textlen);
+		if (top_add(r->label > 0 ? g->rep_pos : g->rep_neg, AGG_TOP_REVIEWS, in, rank) == -1)
+			rc = -1;
+	}
 	return rc;
 }
 
@@ -282,19 +305,26 @@ static json_object *review_json(const struct agg_review *r, int full)
 	return o;
 }
 
-/* The first candidate no earlier aspect shows (its id then joins used), else the
- * strongest; NULL when there is none. */
-static const struct agg_review *example(const struct agg_review *cand, const char **used, int *nused)
+static int listed(const char *const *ids, int n, const char *id)
 {
-	for (int i = 0; i < AGG_EXAMPLE_CANDIDATES && cand[i].id != NULL; i++) {
-		int seen = 0;
-		for (int u = 0; u < *nused && !seen; u++)
-			seen = strcmp(used[u], cand[i].id) == 0;
-		if (!seen) {
-			used[(*nused)++] = cand[i].id;
-			return &cand[i];
-		}
-	}
+	for (int i = 0; i < n; i++)
+		if (strcmp(ids[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+/* An aspect's example among its candidates: the strongest that neither an earlier
+ * aspect nor the representative reviews show, else the strongest no earlier aspect
+ * shows, else the strongest; NULL when there is none. Its id joins used. */
+static const struct agg_review *example(const struct agg_review *cand, const char **used, int *nused,
+    const char *const *reps, int nreps)
+{
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < AGG_EXAMPLE_CANDIDATES && cand[i].id != NULL; i++)
+			if (!listed(used, *nused, cand[i].id) && (pass == 1 || !listed(reps, nreps, cand[i].id))) {
+				used[(*nused)++] = cand[i].id;
+				return &cand[i];
+			}
 	return cand[0].id != NULL ? &cand[0] : NULL;
 }
 
@@ -312,7 +342,8 @@ char *agg_summary_json(const struct agg *g, const char *tags_json)
 	json_object *root = json_object_new_object(), *o, *a, *tags = NULL;
 	const struct agg_kw **kws = agg_sorted_keywords(g);
 	int order[KR_ASPECT_COUNT], n = 0, nused = 0;
-	const char *used[2 * KR_ASPECT_COUNT];
+	const char *used[2 * KR_ASPECT_COUNT], *reps[2 * AGG_TOP_REVIEWS];
+	int nreps = 0;
 	const struct agg_review *e;
 	long mentions = 0;
 	char *out = NULL;
@@ -351,6 +382,13 @@ char *agg_summary_json(const struct agg *g, const char *tags_json)
 			order[j] = order[j - 1];
 		order[j] = k;
 	}
+	/* aspect examples show other reviews than the representative ones where they can */
+	for (int i = 0; i < AGG_TOP_REVIEWS; i++) {
+		if (g->rep_pos[i].id != NULL)
+			reps[nreps++] = g->rep_pos[i].id;
+		if (g->rep_neg[i].id != NULL)
+			reps[nreps++] = g->rep_neg[i].id;
+	}
 	a = json_object_new_array();
 	for (int i = 0; i < n; i++) {
 		int k = order[i];
@@ -363,9 +401,9 @@ char *agg_summary_json(const struct agg *g, const char *tags_json)
 		json_object_object_add(o, "negative", json_object_new_int64(g->asp[k].neg));
 		json_object_object_add(o, "neutral", json_object_new_int64(g->asp[k].neu));
 		json_object_object_add(o, "positive_share", ratio(g->asp[k].pos, g->asp[k].reviews));
-		if ((e = example(g->asp[k].ex_pos, used, &nused)) != NULL)
+		if ((e = example(g->asp[k].ex_pos, used, &nused, reps, nreps)) != NULL)
 			json_object_object_add(ex, "positive", review_json(e, 0));
-		if ((e = example(g->asp[k].ex_neg, used, &nused)) != NULL)
+		if ((e = example(g->asp[k].ex_neg, used, &nused, reps, nreps)) != NULL)
 			json_object_object_add(ex, "negative", review_json(e, 0));
 		json_object_object_add(o, "examples", ex);
 		json_object_array_add(a, o);

@@ -188,7 +188,7 @@ insert_result($r1, $p, n => 1234, pos => 876, neg => 222, neu => 136, avg => 4.2
 # What a page showing result 1 must contain.
 sub shows_result1 {
 	my ($text, $what) = @_;
-	like($text, qr/리뷰 1,234개 기준, 2024-01-03 ~ 2024-06-30/, "$what: the sample statement");
+	like($text, qr{리뷰 1,234개 기준, <span class="nowrap">2024-01-03 ~ 2024-06-30</span>}, "$what: the sample statement");
 	like($text, qr{<svg class="sharebar"[^>]*role="img"[^>]*aria-label="리뷰 감성 비율: 긍정 71%, 중립 11%, 부정 18%"},
 		"$what: the shares as an SVG image with its label");
 	like($text, qr{<title>리뷰 감성 비율: 긍정 71%, 중립 11%, 부정 18%</title>}, "$what: ... and its title");
@@ -260,7 +260,7 @@ sub shows_result1 {
 	is($j->{positive_share}, 0.75, '... its positive_share');
 	is($j->{keywords}[0]{keyword}, '재구매', '... its keywords');
 	my $pg = page(undef, "/products/$p");
-	like($pg->{text}, qr/리뷰 2,000개 기준, 2024-01-03 ~ 2024-09-30/, 'the product page shows the latest');
+	like($pg->{text}, qr{리뷰 2,000개 기준, <span class="nowrap">2024-01-03 ~ 2024-09-30</span>}, 'the product page shows the latest');
 	unlike($pg->{text}, qr/1,234개 기준/, '... and not the older');
 	like($pg->{text}, qr{<th scope="row">재구매}, '... with its keywords');
 	like(page('alice', "/requests/$r1")->{text}, qr/리뷰 1,234개 기준/, 'the older request page keeps its own result');

@@ -159,6 +159,52 @@ int main(void)
 	free(js);
 	agg_free(&g);
 
+	/* representative reviews: bare jamo (mashed keys, ㅋㅋㅋ) ranks below clean text;
+	 * aspect examples avoid the representative reviews when another candidate exists */
+	agg_init(&g);
+	{
+		static const char mash[] = "ㅑㅈ패쥬ㅐ뉴ㅐㅠ내ㅠ ㅋㅋㅋㅋ 좋아요", clean[] = "정말 좋아요 또 살게요";
+		r = result(KR_POS, 0.9f);
+		asp(r, KR_ASPECT_TASTE, KR_POS, 2.0f);
+		in = (struct agg_input){ "mash", mash, strlen(mash), 5, 0 };
+		agg_add(&g, &in, r);
+		r = result(KR_POS, 0.6f);
+		asp(r, KR_ASPECT_TASTE, KR_POS, 1.0f);
+		in = (struct agg_input){ "clean", clean, strlen(clean), 5, 0 };
+		agg_add(&g, &in, r);
+		for (int i = 0; i < AGG_TOP_REVIEWS; i++) {
+			r = result(KR_NEG, 0.5f);
+			in = (struct agg_input){ "neg", "별로", strlen("별로"), 1, 0 };
+			agg_add(&g, &in, r);
+		}
+		is_str(g.rep_pos[0].id, "clean", "a clean review ranks above a more confident mashed one");
+		is_str(g.rep_pos[1].id, "mash", "... which is still kept");
+		js = agg_summary_json(&g, NULL);
+		root = js ? json_tokener_parse(js) : NULL;
+		is_str(str(root, "aspects.0.examples.positive.review_id"), "mash",
+		    "both are representative: the example is the strongest mention");
+		json_object_put(root);
+		free(js);
+	}
+	agg_free(&g);
+	agg_init(&g);
+	for (int i = 0; i < 7; i++) {
+		static char id[7][8];
+		snprintf(id[i], sizeof(id[i]), "t%d", i);
+		r = result(KR_POS, 0.9f - 0.1f * (float)i);     /* t0..t4 are the representatives */
+		if (i == 0 || i == 6)
+			asp(r, KR_ASPECT_TASTE, KR_POS, i == 0 ? 3.0f : 1.0f);
+		in = (struct agg_input){ id[i], "맛있어요", strlen("맛있어요"), 5, 0 };
+		agg_add(&g, &in, r);
+	}
+	js = agg_summary_json(&g, NULL);
+	root = js ? json_tokener_parse(js) : NULL;
+	is_str(str(root, "aspects.0.examples.positive.review_id"), "t6",
+	    "an aspect example other than a representative review, when the aspect has one");
+	json_object_put(root);
+	free(js);
+	agg_free(&g);
+
 	/* many keywords: the table grows and keeps every count */
 	agg_init(&g);
 	{
