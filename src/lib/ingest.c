@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "lib/alerts.h"
 #include "lib/ingest.h"
 #include "lib/log.h"
 #include "lib/progress.h"
@@ -1029,7 +1030,7 @@ static int store_prices(struct ingest_ctx *c, struct item *v, int n, struct inge
 {
 	json_object *a = json_object_new_array();
 	const char *p[3];
-	long long total = 0;
+	long long total = 0, *ids;
 	int rc = -1;
 
 	for (int i = 0; i < n; i++) {
@@ -1096,6 +1097,18 @@ static int store_prices(struct ingest_ctx *c, struct item *v, int n, struct inge
 	if (pg_affected(c->pg) > 0)
 		bump_cache(c);
 	rc = 0;
+	/* price alerts of the products whose prices were stored (docs/aggregator.md); a
+	 * failure is logged and never fails the batch: the nightly run checks them again */
+	if ((ids = malloc((size_t)n * sizeof(*ids))) != NULL) {
+		char why[256];
+		size_t nid = 0;
+		for (int i = 0; i < n; i++)
+			if (v[i].ok && (nid == 0 || ids[nid - 1] != v[i].pid))
+				ids[nid++] = v[i].pid;
+		if (alerts_check(c->pg, c->publish_socket, ids, nid, why, sizeof(why)) == -1)
+			log_warn("%s", why);
+		free(ids);
+	}
 out:
 	json_object_put(a);
 	return rc;

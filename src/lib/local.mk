@@ -2,6 +2,7 @@
 noinst_LIBRARIES += librevlens.a
 librevlens_a_SOURCES = \
 	src/lib/account.c src/lib/account.h \
+	src/lib/alerts.c src/lib/alerts.h src/lib/webhook.c src/lib/webhook.h \
 	src/lib/arena.c src/lib/arena.h \
 	src/lib/config.c src/lib/config.h \
 	src/lib/cookie.c src/lib/cookie.h \

@@ -22,6 +22,8 @@ revlens_web_SOURCES = \
 	src/web/page_sessions.c \
 	src/web/page_signup.c \
 	src/web/page_watchlist.c \
+	src/web/page_webhook.c src/web/page_webhook.h \
+	src/web/notify.c src/web/notify.h \
 	src/web/page_healthz.c src/web/page_healthz.h \
 	src/web/page_metrics.c src/web/page_metrics.h \
 	src/web/page_version.c src/web/page_version.h \

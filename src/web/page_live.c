@@ -9,12 +9,18 @@
  * on the request (204) and records the subscription in MongoDB realtime_sessions
  * (kind "subscription": user, request, channel, started, last seen, expiry);
  * anything else is refused, and nginx turns every refusal into a plain 403.
+ *
+ * GET /_auth/live/user does the same for /live/users/me, the signed-in user's own
+ * channel (price alerts, docs/aggregator.md): nginx's auth_request asks it, and its
+ * 204 names the user in X-Revlens-User, from which nginx makes the channel
+ * "user-<id>"; no session is a 403.
  */
 #include <bson/bson.h>
 #include <string.h>
 #include <time.h>
 
 #include "lib/log.h"
+#include "web/notify.h"
 #include "web/pages.h"
 #include "web/req.h"
 #include "web/request.h"
@@ -44,6 +50,27 @@ int page_live_auth(struct req *r)
 	if (doc == NULL || mongo_insert(&r->app->mongo, "realtime_sessions", doc) != 0)
 		log_warn("live subscription to request %lld not recorded: %s", q.id, r->app->mongo.err);
 	bson_destroy(doc);
+	return 204;
+}
+
+int page_live_user_auth(struct req *r)
+{
+	bson_t *doc;
+	char channel[48];
+	int64_t now_ms = (int64_t)time(NULL) * 1000;
+
+	if (req_param(r, "REVLENS_LIVE_AUTH") == NULL)
+		return req_error(r, 404, NULL, NULL);
+	if (r->sess == NULL)
+		return req_error(r, 403, NULL, NULL);
+	snprintf(channel, sizeof(channel), "user-%lld", r->sess->uid);
+	doc = BCON_NEW("kind", BCON_UTF8("subscription"), "user_id", BCON_INT64(r->sess->uid),
+	    "channel", BCON_UTF8(channel), "at", BCON_DATE_TIME(now_ms), "last_seen", BCON_DATE_TIME(now_ms),
+	    "expires_at", BCON_DATE_TIME(now_ms + LIVE_SESSION_TTL * 1000LL));
+	if (doc == NULL || mongo_insert(&r->app->mongo, "realtime_sessions", doc) != 0)
+		log_warn("live subscription of user %lld not recorded: %s", r->sess->uid, r->app->mongo.err);
+	bson_destroy(doc);
+	req_header(r, "X-Revlens-User: %lld", r->sess->uid);
 	return 204;
 }
 

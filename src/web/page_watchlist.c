@@ -2,7 +2,8 @@
  * or set its target), POST /watchlist/{id} (change the target), POST
  * /watchlist/{id}/delete; and as JSON GET|POST /api/watchlist, GET|DELETE
  * /api/watchlist/{id}. A target price that is not a positive whole number of won
- * is a field error; another user's entry is 404.
+ * is a field error; another user's entry is 404. The page opens with the user's
+ * price-alert notifications (notify.c).
  */
 #include <json-c/json.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "lib/html.h"
 #include "lib/strnum.h"
 #include "web/layout.h"
+#include "web/notify.h"
 #include "web/pages.h"
 #include "web/req.h"
 #include "web/request.h"
@@ -33,7 +35,9 @@ static int render(struct req *r, int status, long long bad_id, const char *bad_v
 	if (watch_list(r, &items, &n) != 0)
 		return req_error(r, 503, NULL, "관심 상품을 불러올 수 없습니다.");
 	layout_begin(r, "관심 상품");
-	html_raw(&r->body, "<h1 class=\"page-title\">관심 상품</h1>\n<section class=\"card\">\n");
+	html_raw(&r->body, "<h1 class=\"page-title\">관심 상품</h1>\n");
+	notify_render(r);       /* price alerts (notify.c); a failure shows in its section */
+	html_raw(&r->body, "<section class=\"card\">\n");
 	if (strcmp(req_query(r, "saved"), "1") == 0)
 		layout_notice(r, "ok", "관심 상품을 저장했습니다.");
 	if (strcmp(req_query(r, "removed"), "1") == 0)

@@ -3,9 +3,11 @@
 #include <string.h>
 
 #include "lib/strnum.h"
+#include "web/notify.h"
 #include "web/page_healthz.h"
 #include "web/page_metrics.h"
 #include "web/page_version.h"
+#include "web/page_webhook.h"
 #include "web/pages.h"
 #include "web/route.h"
 #include "web/scoreboard.h"
@@ -37,6 +39,8 @@ const struct route route_table[] = {
 	{ "GET",  "/me/tokens", page_tokens, AUTH },
 	{ "POST", "/me/tokens", page_token_create, AUTH | CSRF },
 	{ "POST", "/me/tokens/{id}/revoke", page_token_revoke, AUTH | CSRF },
+	{ "GET",  "/me/webhook", page_webhook, AUTH },
+	{ "POST", "/me/webhook", page_webhook_post, AUTH | CSRF },
 	{ "GET",  "/products", page_products, 0 },
 	{ "POST", "/products", page_product_register, AUTH | CSRF },
 	{ "GET",  "/products/{id}", page_product, 0 },
@@ -46,10 +50,12 @@ const struct route route_table[] = {
 	{ "POST", "/requests/{id}/cancel", page_request_cancel, AUTH | CSRF },
 	{ "GET",  "/requests/{id}/status", page_request_status, AUTH | ROUTE_JSON_ERRORS },
 	{ "GET",  "/_auth/live/{id}", page_live_auth, 0 },
+	{ "GET",  "/_auth/live/user", page_live_user_auth, 0 },
 	{ "GET",  "/watchlist", page_watchlist, AUTH },
 	{ "POST", "/watchlist", page_watch_add, AUTH | CSRF },
 	{ "POST", "/watchlist/{id}", page_watch_target, AUTH | CSRF },
 	{ "POST", "/watchlist/{id}/delete", page_watch_delete, AUTH | CSRF },
+	{ "POST", "/watchlist/notifications/read", page_notifications_read, AUTH | CSRF },
 	{ "GET",  "/history", page_history, AUTH },
 	{ "POST", "/history/clear", page_history_clear, AUTH | CSRF },
 	{ "POST", "/history/{id}/delete", page_history_delete, AUTH | CSRF },
