@@ -25,6 +25,10 @@ t_unit_aggregator_rollup_SOURCES = t/unit/aggregator_rollup.c src/aggregator/rol
 	src/worker/agg.c src/worker/agg.h
 t_unit_aggregator_rollup_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/t
 t_unit_aggregator_rollup_LDADD = librevlens.a $(REVLENS_LIBS)
+# t/integ/aggregator.t stages MongoDB documents with a helper (no driver in Perl)
+check_PROGRAMS += t/unit/aggregator_probe
+t_unit_aggregator_probe_SOURCES = t/unit/aggregator_probe.c
+t_unit_aggregator_probe_LDADD = librevlens.a $(REVLENS_LIBS)
 TESTS += t/unit/aggregator_period t/unit/aggregator_rollup t/integ/aggregator.t
 EXTRA_DIST += t/integ/aggregator.t docs/aggregator.md bench/aggregator.sh \
 	etc/systemd/revlens-aggregator.service etc/systemd/revlens-aggregator.timer etc/cron.d/revlens-aggregator
