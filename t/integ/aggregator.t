@@ -469,6 +469,16 @@ sub blocked { sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type =
 	is(sql("SELECT count(*) FROM aggregator_runs WHERE finished_at IS NULL"), 1, "the killed run's row stays unfinished");
 }
 
+# ------------------------------------------------------------------ scripts/stack aggregate
+{
+	my $r = $s->stack('aggregate');
+	is($r->{exit}, 3, 'scripts/stack aggregate: nothing to do, exit 3') or diag($r->{err});
+	import_items(review($P3, '2024-06-04 10:00:00', 4));
+	$r = $s->stack('aggregate');
+	is($r->{exit}, 0, 'scripts/stack aggregate with a day pending: exit 0') or diag($r->{err});
+	check($P3, 'scripts/stack aggregate');
+}
+
 is_deeply([ $s->log_alarms ], [], 'no alarms in the logs');
 is_deeply([ grep { /AddressSanitizer|runtime error:|LeakSanitizer/ } map { split /\n/ } @ERRS ], [],
 	'no sanitizer reports from the aggregator');
