@@ -13,6 +13,9 @@ revlens_web_SOURCES = \
 	src/web/page_history.c \
 	src/web/page_live.c \
 	src/web/page_products.c \
+	src/web/page_trends.c src/web/page_trends.h \
+	src/web/trends.c src/web/trends.h \
+	src/web/trends_svg.c src/web/trends_svg.h \
 	src/web/page_requests.c \
 	src/web/product.c src/web/product.h \
 	src/web/page_home.c \

@@ -10,6 +10,7 @@
 #include "lib/log.h"
 #include "lib/strnum.h"
 #include "web/layout.h"
+#include "web/page_trends.h"
 #include "web/pages.h"
 #include "web/product.h"
 #include "web/req.h"
@@ -279,6 +280,7 @@ int page_product(struct req *r)
 	    "<dt>쿠팡에서 보기</dt><dd><a href=\"%s\" rel=\"noopener noreferrer\" target=\"_blank\">%s</a></dd>\n"
 	    "</dl>\n</section>\n", p.coupang_product_id, p.created_local, p.url, p.url);
 	analysis_card(r, &p);
+	page_trends_section(r, &p);
 	crawl_card(r, &p);
 	if (r->sess != NULL) {
 		html_raw(&r->body, "<section class=\"card\">\n<h2>관심 상품</h2>\n"

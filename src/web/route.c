@@ -6,6 +6,7 @@
 #include "web/notify.h"
 #include "web/page_healthz.h"
 #include "web/page_metrics.h"
+#include "web/page_trends.h"
 #include "web/page_version.h"
 #include "web/page_webhook.h"
 #include "web/pages.h"
@@ -45,6 +46,7 @@ const struct route route_table[] = {
 	{ "POST", "/products", page_product_register, AUTH | CSRF },
 	{ "GET",  "/products/{id}", page_product, 0 },
 	{ "POST", "/products/{id}/analyze", page_analyze, AUTH | CSRF },
+	{ "GET",  "/products/{id}/trends.csv", page_trends_csv, AUTH },
 	{ "GET",  "/requests", page_requests, AUTH },
 	{ "GET",  "/requests/{id}", page_request, AUTH },
 	{ "POST", "/requests/{id}/cancel", page_request_cancel, AUTH | CSRF },
@@ -69,6 +71,8 @@ const struct route route_table[] = {
 	{ "POST", "/api/products", page_api_product_register, API | AUTH },
 	{ "GET",  "/api/products/{id}", page_api_product, API | AUTH },
 	{ "GET",  "/api/products/{id}/summary", page_api_product_summary, API | AUTH },
+	{ "GET",  "/api/products/{id}/trends", page_api_trends, API | AUTH },
+	{ "GET",  "/api/products/{id}/trends.csv", page_api_trends_csv, API | AUTH },
 	{ "POST", "/api/products/{id}/analyses", page_api_analyze, API | AUTH },
 	{ "GET",  "/api/requests", page_api_requests, API | AUTH },
 	{ "GET",  "/api/requests/{id}", page_api_request, API | AUTH },

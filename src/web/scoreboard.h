@@ -13,7 +13,7 @@
 #include <sys/types.h>
 
 #define SB_SLOTS        128     /* 2 x the largest web.workers, for HUP hand-over */
-#define SB_ROUTES       64      /* route table entries + 1 for "no route" */
+#define SB_ROUTES       96      /* route table entries + 1 for "no route" */
 #define SB_BUCKETS      12      /* latency histogram upper bounds, see sb_bucket_le */
 #define SB_CURRENT_MAX  192     /* bytes of "METHOD /uri" kept for crash reports */
 
