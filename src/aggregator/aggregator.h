@@ -43,6 +43,9 @@ struct agg_counts {
 	long products, failed;
 	long days_w, days_u, days_x, months_w, months_u, months_x;
 	long long reviews, prices;
+	/* seconds spent: reading reviews (the cursor), analysing them, reading prices
+	 * and survey tags, reading stored documents, writing documents, PostgreSQL writes */
+	double t_reviews, t_analyze, t_sources, t_stored, t_write, t_pending;
 };
 
 struct agg_run {

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "aggregator/period.h"
 #include "aggregator/rollup.h"
@@ -59,6 +60,14 @@ struct chunk {
 	int failed;             /* the stream stopped on an error */
 	int pi, ti;             /* next price and tag rows: products come in id order */
 };
+
+static double since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
 
 static unsigned char arena_mem[KR_ARENA_SIZE];
 static struct kr_arena arena;
@@ -480,6 +489,13 @@ static int decide(struct agg_run *r, mongoc_collection_t *coll, struct writes *w
 	BSON_APPEND_UTF8(&sel, "_id", id);
 	if (fresh == NULL) {
 		queued = mongoc_bulk_operation_remove_one_with_opts(w->bulk, &sel, NULL, &error);
+	} else if (stored == NULL) {
+		/* none was stored a moment ago and only this run writes (the lock): an insert,
+		 * which the stand-in does without the lookup an upsert costs; should one
+		 * appear meanwhile, the duplicate fails the product, which stays pending */
+		bson_concat(&doc, fresh);
+		BSON_APPEND_DATE_TIME(&doc, "updated_at", r->now_ms);
+		queued = mongoc_bulk_operation_insert_with_opts(w->bulk, &doc, NULL, &error);
 	} else {
 		bson_concat(&doc, fresh);
 		BSON_APPEND_DATE_TIME(&doc, "updated_at", r->now_ms);
@@ -562,6 +578,8 @@ static int process_product(struct agg_run *r, struct chunk *c, struct agg_produc
 	char date[PERIOD_DATE_LEN], month[PERIOD_MONTH_LEN];
 	struct agg_counts n = { 0 };
 	const char *zone = r->cfg->aggregator_timezone;
+	struct timespec t0;
+	double t_an = 0;
 
 	if (dv == NULL || fresh == NULL) {
 		snprintf(r->err, sizeof(r->err), "out of memory");
@@ -571,19 +589,25 @@ static int process_product(struct agg_run *r, struct chunk *c, struct agg_produc
 		rollup_day_init(&dv[i]);
 	/* the product's reviews: the stream is sorted by product, then date */
 	period_cache_init(&pc);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (c->live && c->doc_pid < p->pid)
 		stream_next(c);
 	while (c->live && c->doc_pid == p->pid) {
 		int32_t d = period_cache_day(&pc, c->doc_at);
 		int32_t *hit = bsearch(&d, p->days, (size_t)p->ndays, sizeof(*p->days), by_stored_day);
 		if (hit != NULL) {
+			struct timespec t1;
+			clock_gettime(CLOCK_MONOTONIC, &t1);
 			kr_analyze(r->model, c->doc_text, c->doc_len, &res, &arena);
 			if (rollup_day_add(&dv[hit - p->days], c->doc_rating, &res) == -1)
 				log_warn("product %lld: out of memory counting keywords", p->pid);
 			n.reviews++;
+			t_an += since(&t1);
 		}
 		stream_next(c);
 	}
+	r->n.t_analyze += t_an;
+	r->n.t_reviews += since(&t0) - t_an;
 	if (c->failed) {
 		snprintf(r->err, sizeof(r->err), "MongoDB: the reviews could not be read");
 		goto out;
@@ -637,9 +661,11 @@ static int process_product(struct agg_run *r, struct chunk *c, struct agg_produc
 			}
 		}
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (read_stored(r, "product_analysis_daily", p->pid, dkeys, &sd, &nsd) == -1 ||
 	    read_stored(r, "product_analysis_monthly", p->pid, mkeys, &sm, &nsm) == -1)
 		goto out;
+	r->n.t_stored += since(&t0);
 	dcoll = mongoc_client_get_collection(r->mongo.client, r->mongo.dbname, "product_analysis_daily");
 	mcoll = mongoc_client_get_collection(r->mongo.client, r->mongo.dbname, "product_analysis_monthly");
 	for (int i = 0; i < p->ndays;) {
@@ -673,10 +699,14 @@ static int process_product(struct agg_run *r, struct chunk *c, struct agg_produc
 		bson_destroy(&mdoc);
 	}
 	/* days before months: a month is never newer than the days it was built from */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (flush(r, &wd, "daily documents") == -1 || flush(r, &wm, "monthly documents") == -1)
 		goto out;
+	r->n.t_write += since(&t0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!r->o.dry_run && clear_pending(r, p) == -1)
 		goto out;
+	r->n.t_pending += since(&t0);
 	r->n.days_w += n.days_w;
 	r->n.days_u += n.days_u;
 	r->n.days_x += n.days_x;
@@ -741,13 +771,18 @@ int agg_execute(struct agg_run *r)
 			r->interrupted = 1;
 			break;
 		}
+		struct timespec t0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (load_prices(r, &c) == -1 || load_tags(r, &c) == -1) {
 			log_error("products %lld to %lld: %s; they stay pending", c.pv[0].pid, c.pv[c.n - 1].pid, r->err);
 			r->n.failed += c.n;
 			chunk_free(&c);
 			continue;
 		}
-		open_reviews(r, &c);
+		r->n.t_sources += since(&t0);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		open_reviews(r, &c);    /* the first batch: the server's scan and sort */
+		r->n.t_reviews += since(&t0);
 		for (int j = 0; j < c.n; j++) {
 			if (*r->stop) {
 				r->interrupted = 1;
