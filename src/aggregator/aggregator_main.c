@@ -191,7 +191,7 @@ int main(int argc, char **argv)
 	struct timespec t0;
 	const char *conf = NULL, *outcome = "failed";
 	char err[CONFIG_ERR_MAX], holder[160] = "", host[256] = "", msg[1100] = "";
-	char pidbuf[16], from[PERIOD_DATE_LEN], to[PERIOD_DATE_LEN], prod[24], shard[24];
+	char lockkey[64], pidbuf[16], from[PERIOD_DATE_LEN], to[PERIOD_DATE_LEN], prod[24], shard[24];
 	long long run_id = 0;
 	int rc = EXIT_FAILED, have_cfg = 0, have_pg = 0, have_mongo = 0, have_queue = 0;
 
@@ -247,11 +247,16 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	have_queue = 1;
-	switch (agg_lock_take(&lock, &queue, cfg.aggregator_lock_ttl, holder, sizeof(holder))) {
+	/* a shard's runs have their own lock, so N hosts can each run their shard at once */
+	if (r.o.shard_n > 0)
+		snprintf(lockkey, sizeof(lockkey), AGG_LOCK_KEY ":%d/%d", r.o.shard_k, r.o.shard_n);
+	else
+		snprintf(lockkey, sizeof(lockkey), AGG_LOCK_KEY);
+	switch (agg_lock_take(&lock, &queue, lockkey, cfg.aggregator_lock_ttl, holder, sizeof(holder))) {
 	case 0:
-		log_info("aggregator: another run holds the lock (%s); nothing done", holder);
+		log_info("aggregator: another run holds the lock %s (%s); nothing done", lockkey, holder);
 		fprintf(stderr, ME ": another run holds the lock %s (%s); nothing done. It expires %d s after "
-		    "that run stops refreshing it.\n", AGG_LOCK_KEY, holder, cfg.aggregator_lock_ttl);
+		    "that run stops refreshing it.\n", lockkey, holder, cfg.aggregator_lock_ttl);
 		rc = EXIT_LOCKED;
 		goto out;
 	case -1:

@@ -17,7 +17,8 @@ static struct rds_script release_script = {
 	"return redis.call('del', KEYS[1]) else return 0 end", ""
 };
 
-int agg_lock_take(struct agg_lock *l, struct rds_conn *r, int ttl_s, char *holder, size_t holderlen)
+int agg_lock_take(struct agg_lock *l, struct rds_conn *r, const char *key, int ttl_s, char *holder,
+    size_t holderlen)
 {
 	char host[64] = "", ttl[24];
 	redisReply *rep;
@@ -25,6 +26,7 @@ int agg_lock_take(struct agg_lock *l, struct rds_conn *r, int ttl_s, char *holde
 
 	memset(l, 0, sizeof(*l));
 	l->r = r;
+	snprintf(l->key, sizeof(l->key), "%s", key);
 	l->ttl_ms = (long)ttl_s * 1000;
 	if (gethostname(host, sizeof(host) - 1) == -1 || host[0] == '\0')
 		snprintf(host, sizeof(host), "localhost");
@@ -32,7 +34,7 @@ int agg_lock_take(struct agg_lock *l, struct rds_conn *r, int ttl_s, char *holde
 	    randombytes_random(), randombytes_random());
 	snprintf(ttl, sizeof(ttl), "%ld", l->ttl_ms);
 	{
-		const char *argv[] = { "SET", AGG_LOCK_KEY, l->value, "NX", "PX", ttl };
+		const char *argv[] = { "SET", l->key, l->value, "NX", "PX", ttl };
 		rep = rds_command_argv(r, 6, argv, NULL);
 	}
 	if (rep == NULL)
@@ -43,10 +45,10 @@ int agg_lock_take(struct agg_lock *l, struct rds_conn *r, int ttl_s, char *holde
 	} else if (rep->type == REDIS_REPLY_NIL) {
 		rc = 0;
 		freeReplyObject(rep);
-		rep = rds_command(r, "GET %s", AGG_LOCK_KEY);
+		rep = rds_command(r, "GET %s", l->key);
 		snprintf(holder, holderlen, "%s", rep != NULL && rep->type == REDIS_REPLY_STRING ? rep->str : "?");
 	} else {
-		snprintf(r->err, sizeof(r->err), "SET %s: %s", AGG_LOCK_KEY,
+		snprintf(r->err, sizeof(r->err), "SET %s: %s", l->key,
 		    rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
 	}
 	freeReplyObject(rep);
@@ -56,7 +58,7 @@ int agg_lock_take(struct agg_lock *l, struct rds_conn *r, int ttl_s, char *holde
 static long long run_script(struct agg_lock *l, struct rds_script *s, int with_ttl)
 {
 	char ttl[24];
-	const char *args[3] = { AGG_LOCK_KEY, l->value, ttl };
+	const char *args[3] = { l->key, l->value, ttl };
 	redisReply *rep;
 	long long v = -1;
 

@@ -15,14 +15,16 @@
 
 struct agg_lock {
 	struct rds_conn *r;     /* borrowed */
+	char key[64];           /* AGG_LOCK_KEY, or AGG_LOCK_KEY ":K/N" for a shard's runs */
 	char value[160];        /* host:pid:random */
 	long ttl_ms;
 	int held;
 };
 
-/* Take the lock for ttl_s seconds: 1 taken, 0 held by another run (its value in
+/* Take the lock key for ttl_s seconds: 1 taken, 0 held by another run (its value in
  * holder, holderlen bytes), -1 Redis error (in r->err). */
-int agg_lock_take(struct agg_lock *l, struct rds_conn *r, int ttl_s, char *holder, size_t holderlen);
+int agg_lock_take(struct agg_lock *l, struct rds_conn *r, const char *key, int ttl_s, char *holder,
+    size_t holderlen);
 /* Extend the lock by its TTL: 1 still ours, 0 lost (expired, taken by another),
  * -1 Redis error. */
 int agg_lock_refresh(struct agg_lock *l);
