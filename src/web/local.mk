@@ -41,3 +41,15 @@ revlens_web_SOURCES = \
 	src/web/watch.c src/web/watch.h \
 	src/web/worker.c src/web/worker.h
 revlens_web_LDADD = librevlens.a $(REVLENS_LIBS)
+
+# trends (docs/aggregator.md, "Trends"): the pure parts, the API and page with the
+# aggregator on a real stack, and the page in Chromium (t/browser/trends.mjs)
+check_PROGRAMS += t/unit/trends_range t/unit/trends_svg
+t_unit_trends_range_SOURCES = t/unit/trends_range.c src/web/trends.c src/web/trends.h
+t_unit_trends_range_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/t
+t_unit_trends_range_LDADD = librevlens.a $(REVLENS_LIBS)
+t_unit_trends_svg_SOURCES = t/unit/trends_svg.c src/web/trends_svg.c src/web/trends_svg.h src/web/trends.c src/web/trends.h
+t_unit_trends_svg_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/t
+t_unit_trends_svg_LDADD = librevlens.a $(REVLENS_LIBS)
+TESTS += t/unit/trends_range t/unit/trends_svg t/integ/trends.t
+EXTRA_DIST += t/integ/trends.t t/browser/trends.mjs

@@ -287,9 +287,10 @@ static int below_target(const struct trends *t, const struct trends_point *p)
 	return t->target_price >= 0 && p->has_price && p->price_min <= t->target_price;
 }
 
-static const char *unit_ko(const struct trends *t)
+/* "12일" / "3개월": a number of periods. */
+static const char *periods(struct arena *a, const struct trends *t, int n)
 {
-	return t->range.period == TRENDS_MONTH ? "달" : "날";
+	return arena_printf(a, t->range.period == TRENDS_MONTH ? "%d개월" : "%d일", n);
 }
 
 /* "최근 90일 최저가" / "최근 24개월 최저가" / "기간 중 최저가". */
@@ -311,11 +312,11 @@ static void price_table(struct buf *b, const struct trends *t)
 {
 	struct arena *a = b->arena;
 
-	html_printf(b, "<details class=\"trend-data\"><summary>가격과 긍정 비율 표로 보기 (%d개 %s)</summary>\n"
+	html_printf(b, "<details class=\"trend-data\"><summary>가격과 긍정 비율 표로 보기 (%s)</summary>\n"
 	    "<div class=\"table-scroll\"><table class=\"list trend-table price-table\">\n"
 	    "<thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">최저</th>"
 	    "<th scope=\"col\">최고</th><th scope=\"col\">변동</th><th scope=\"col\">긍정 비율</th></tr></thead>\n<tbody>\n",
-	    t->n, t->range.period == TRENDS_MONTH ? "달" : "날", t->range.period == TRENDS_MONTH ? "달" : "날짜",
+	    periods(a, t, t->n), t->range.period == TRENDS_MONTH ? "달" : "날짜",
 	    t->range.period == TRENDS_MONTH ? "평균 가격" : "마지막 가격");
 	for (int i = t->n - 1; i >= 0; i--) {
 		const struct trends_point *p = &t->pt[i];
@@ -395,7 +396,8 @@ void trends_svg_price(struct buf *b, const struct trends *t)
 		buf_printf(&label, "%s %s (%s). ", lowest_label(a, t), won(a, t->pt[t->lowest].price_min),
 		    t->pt[t->lowest].period);
 		if (t->target_price >= 0)
-			buf_printf(&label, "목표가 %s 이하였던 %s %d개. ", won(a, t->target_price), unit_ko(t), below);
+			buf_printf(&label, "목표가 %s 이하였던 %s %s. ", won(a, t->target_price),
+			    t->range.period == TRENDS_MONTH ? "달" : "날", periods(a, t, below));
 	} else {
 		buf_puts(&label, "이 기간에는 가격 기록이 없습니다. ");
 	}
@@ -456,8 +458,8 @@ void trends_svg_price(struct buf *b, const struct trends *t)
 		if (t->target_price >= 0) {
 			double y = price_y(&c, t->target_price);
 			html_printf(b, "<line class=\"target-line\" x1=\"0\" x2=\"100%%\" y1=\"%.1f\" y2=\"%.1f\" "
-			    "stroke-dasharray=\"6 4\"/><text class=\"mark-label target\" x=\"50%%\" y=\"%.1f\" "
-			    "text-anchor=\"middle\">목표가 %s</text>", y, y, y - 6, won(a, t->target_price));
+			    "stroke-dasharray=\"6 4\"/><text class=\"mark-label target\" x=\"100%%\" dx=\"-44\" y=\"%.1f\" "
+			    "text-anchor=\"end\">목표가 %s</text>", y, y, y - 6, won(a, t->target_price));
 			for (int i = 0; i < t->n; i++)
 				if (below_target(t, &t->pt[i]))
 					html_printf(b, "<circle class=\"mark target\" cx=\"%.2f%%\" cy=\"%.1f\" r=\"4\">"
@@ -509,7 +511,8 @@ void trends_svg_volume(struct buf *b, const struct trends *t)
 	buf_printf(&label, "리뷰 수 (%s ~ %s, %s): 모두 %lld개", t->range.from, t->range.to,
 	    t->range.period == TRENDS_MONTH ? "월별" : "일별", total);
 	if (top >= 0)
-		buf_printf(&label, ", 가장 많은 %s %s %lld개.", unit_ko(t), t->pt[top].period, max);
+		buf_printf(&label, ", 가장 많은 %s %s %lld개.", t->range.period == TRENDS_MONTH ? "달" : "날",
+		    t->pt[top].period, max);
 	else
 		buf_puts(&label, ".");
 	html_raw(b, "<figure class=\"trend volume\">\n<figcaption>리뷰 수</figcaption>\n");
@@ -533,11 +536,11 @@ void trends_svg_volume(struct buf *b, const struct trends *t)
 	xticks(b, t, V_XLAB);
 	html_raw(b, "</svg>\n</figure>\n");
 
-	html_printf(b, "<details class=\"trend-data\"><summary>리뷰 수 표로 보기 (%d개 %s)</summary>\n"
+	html_printf(b, "<details class=\"trend-data\"><summary>리뷰 수 표로 보기 (%s)</summary>\n"
 	    "<div class=\"table-scroll\"><table class=\"list trend-table volume-table\">\n"
 	    "<thead><tr><th scope=\"col\">%s</th><th scope=\"col\">리뷰</th><th scope=\"col\">긍정</th>"
 	    "<th scope=\"col\">부정</th><th scope=\"col\">중립</th><th scope=\"col\">평균 별점</th></tr></thead>\n<tbody>\n",
-	    t->n, t->range.period == TRENDS_MONTH ? "달" : "날", t->range.period == TRENDS_MONTH ? "달" : "날짜");
+	    periods(a, t, t->n), t->range.period == TRENDS_MONTH ? "달" : "날짜");
 	for (int i = t->n - 1; i >= 0; i--) {
 		const struct trends_point *p = &t->pt[i];
 		html_printf(b, "<tr data-period=\"%s\"><th scope=\"row\">%s</th><td class=\"num\">%lld개</td>",
@@ -715,10 +718,13 @@ void trends_svg_section(struct buf *b, const struct trends *t, int csv)
 
 	html_raw(b, "<section class=\"card trends\" id=\"trends\">\n<div class=\"trends-head\">"
 	    "<h2>가격과 평가 추이</h2>\n<nav class=\"toggle\" aria-label=\"기간 단위\">");
-	html_printf(b, "<a href=\"/products/%lld?period=day#trends\"%s>일별</a>"
-	    "<a href=\"/products/%lld?period=month#trends\"%s>월별</a></nav>\n</div>\n",
-	    t->product_id, month ? "" : " class=\"on\" aria-current=\"page\"",
-	    t->product_id, month ? " class=\"on\" aria-current=\"page\"" : "");
+	html_printf(b, "<a href=\"/products/%lld?period=day#trends\"", t->product_id);
+	if (!month)
+		html_raw(b, " class=\"on\" aria-current=\"page\"");
+	html_printf(b, ">일별</a><a href=\"/products/%lld?period=month#trends\"", t->product_id);
+	if (month)
+		html_raw(b, " class=\"on\" aria-current=\"page\"");
+	html_raw(b, ">월별</a></nav>\n</div>\n");
 	if (t->range.current)
 		html_printf(b, "<p class=\"muted range\">최근 %d%s <span class=\"nowrap\">(%s ~ %s)</span> · %s 기준 · "
 		    "매일 밤 집계</p>\n", month ? t->range.n : t->range.days, month ? "개월" : "일",
@@ -740,10 +746,10 @@ void trends_svg_section(struct buf *b, const struct trends *t, int csv)
 		html_printf(b, "<li class=\"low\"><span>%s</span><strong>%s</strong><small>%s</small></li>",
 		    lowest_label(a, t), won(a, t->pt[t->lowest].price_min), t->pt[t->lowest].period);
 	if (t->target_price >= 0)
-		html_printf(b, "<li class=\"target\"><span>목표가</span><strong>%s</strong><small>이하였던 %s %d개</small></li>",
-		    won(a, t->target_price), unit_ko(t), below);
-	html_printf(b, "<li><span>리뷰</span><strong>%lld개</strong><small>%d개 %s에 걸쳐</small></li></ul>\n",
-	    reviews, t->n, month ? "달" : "날");
+		html_printf(b, "<li class=\"target\"><span>목표가</span><strong>%s</strong><small>이하였던 %s %s</small></li>",
+		    won(a, t->target_price), month ? "달" : "날", periods(a, t, below));
+	html_printf(b, "<li><span>리뷰</span><strong>%lld개</strong><small>자료가 있는 %s %s</small></li></ul>\n",
+	    reviews, month ? "달" : "날", periods(a, t, t->n));
 	trends_svg_price(b, t);
 	trends_svg_volume(b, t);
 	trends_svg_survey(b, t);
