@@ -11,4 +11,4 @@ revlens_notifier_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS)
 revlens_notifier_LDADD = librevlens.a $(REVLENS_LIBS) $(CURL_LIBS)
 
 TESTS += t/integ/alerts.t t/integ/notifier.t
-EXTRA_DIST += t/integ/alerts.t t/integ/notifier.t static/notify.js
+EXTRA_DIST += t/integ/alerts.t t/integ/notifier.t static/notify.js fuzz/webhook_url_fuzz.c
