@@ -364,8 +364,11 @@ static void stored_free(struct stored *v, int n)
 
 static bson_t *stored_find(struct stored *v, int n, int32_t day)
 {
-	struct stored key = { day, NULL }, *s = bsearch(&key, v, (size_t)n, sizeof(*v), by_stored);
+	struct stored key = { day, NULL }, *s;
 
+	if (n == 0)
+		return NULL;
+	s = bsearch(&key, v, (size_t)n, sizeof(*v), by_stored);
 	return s != NULL ? s->doc : NULL;
 }
 

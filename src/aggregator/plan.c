@@ -77,6 +77,8 @@ static void days_normalise(struct agg_product *p)
 {
 	int n = 0;
 
+	if (p->ndays == 0)
+		return;
 	qsort(p->days, (size_t)p->ndays, sizeof(*p->days), by_day);
 	for (int i = 0; i < p->ndays; i++)
 		if (n == 0 || p->days[n - 1] != p->days[i])
