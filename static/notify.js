@@ -11,12 +11,19 @@
 	if (!list) return;
 
 	function won(n) { return Number(n).toLocaleString('ko-KR') + '원'; }
-	function pad(n) { return (n < 10 ? '0' : '') + n; }
+	// the times the page itself shows are in the user's zone (data-tz), not the browser's
+	var zone = root.getAttribute('data-tz') || undefined;
 	function when(iso) {
-		var d = new Date(iso);
+		var d = new Date(iso), p = {};
 		if (isNaN(d.getTime())) return iso;
-		return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' +
-			pad(d.getHours()) + ':' + pad(d.getMinutes());
+		try {
+			new Intl.DateTimeFormat('en-GB', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit',
+				hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(d)
+				.forEach(function (x) { p[x.type] = x.value; });
+			return p.year + '-' + p.month + '-' + p.day + ' ' + p.hour + ':' + p.minute;
+		} catch (x) {
+			return d.toISOString().slice(0, 16).replace('T', ' ');
+		}
 	}
 
 	function show(m) {

@@ -60,8 +60,8 @@ int notify_render(struct req *r)
 	}
 	n = pg_ntuples(pg);
 	unread = n > 0 ? pg_value_ll(pg, 0, 8) : 0;
-	html_raw(&r->body, "<section class=\"card notifications\" id=\"notifications\" data-live-user>\n"
-	    "<h2>가격 알림");
+	html_printf(&r->body, "<section class=\"card notifications\" id=\"notifications\" data-live-user "
+	    "data-tz=\"%s\">\n<h2>가격 알림", r->sess->tz);
 	html_printf(&r->body, " <span class=\"badge unread-count\"%s>읽지 않음 <span class=\"n\">%lld</span></span>",
 	    unread > 0 ? "" : " hidden", unread);
 	html_raw(&r->body, "</h2>\n<p class=\"hint\">목표가를 정해 둔 상품의 가격이 목표가 이하로 내려가면 "
