@@ -93,7 +93,8 @@ int webhook_url_parse(const char *url, int allow_private, struct webhook_url *u,
 		for (size_t i = 0; i < hl; i++) {
 			char c = h[i];
 			if (!alnum(c) && c != '-' && c != '.') {
-				*msg = "웹훅 주소의 호스트 이름에는 영문, 숫자, 하이픈(-), 점(.)만 쓸 수 있습니다.";
+				*msg = "웹훅 주소의 호스트 이름에는 영문, 숫자, 하이픈(-), 점(.)만 쓸 수 있습니다. "
+				    "한글 도메인은 퓨니코드(xn--…)로 입력해 주세요.";
 				return -1;
 			}
 			if ((c == '.' && (i == 0 || i == hl - 1 || h[i - 1] == '.')) ||

@@ -12,3 +12,10 @@ revlens_notifier_LDADD = librevlens.a $(REVLENS_LIBS) $(CURL_LIBS)
 
 TESTS += t/integ/alerts.t t/integ/notifier.t
 EXTRA_DIST += t/integ/alerts.t t/integ/notifier.t static/notify.js fuzz/webhook_url_fuzz.c
+
+# The URL and address rules and the signature, in C.
+check_PROGRAMS += t/unit/webhook
+TESTS += t/unit/webhook
+t_unit_webhook_SOURCES = t/unit/webhook.c t/tap.h
+t_unit_webhook_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/t
+t_unit_webhook_LDADD = librevlens.a $(REVLENS_LIBS)
