@@ -246,6 +246,27 @@ static void grid(struct buf *b, int top, int bot, int lines)
 	}
 }
 
+/* A transparent column per point, on top of the lines, whose <title> the browser shows on
+ * hover (no script): what the point says in words. */
+static void hits(struct buf *b, const struct trends *t, int top, int bot, int price)
+{
+	struct arena *a = b->arena;
+	double w = (100.0 - 2 * XPAD) / (t->range.n > 0 ? t->range.n : 1);
+
+	for (int i = 0; i < t->n; i++) {
+		const struct trends_point *p = &t->pt[i];
+		html_printf(b, "<rect class=\"hit\" x=\"%.2f%%\" y=\"%d\" width=\"%.2f%%\" height=\"%d\"><title>%s",
+		    trends_svg_x(p->idx, t->range.n) - w / 2, top, w, bot - top, p->period);
+		if (price && p->has_price)
+			html_printf(b, " · %s %s (최저 %s, 최고 %s)", t->range.period == TRENDS_MONTH ? "평균" : "마지막",
+			    won(a, t->range.period == TRENDS_MONTH ? p->price_avg : p->price_last), won(a, p->price_min),
+			    won(a, p->price_max));
+		if (p->pos_share >= 0)
+			html_printf(b, " · 긍정 %d%%", pct(p->pos_share));
+		html_printf(b, " · 리뷰 %lld개</title></rect>", p->review_count);
+	}
+}
+
 /* ------------------------------------------------------------------ chart 1: price and share */
 
 struct price_ctx {
@@ -452,6 +473,7 @@ void trends_svg_price(struct buf *b, const struct trends *t)
 		    100 - 100 * k / TRENDS_SVG_GRID);
 	}
 	xticks(b, t, P_XLAB);
+	hits(b, t, P_TOP, P_BOT, 1);
 	dots(b, t, &ss, "dot share", 0);
 	if (c.has) {
 		dots(b, t, &ps, "dot price", 0);
@@ -534,6 +556,7 @@ void trends_svg_volume(struct buf *b, const struct trends *t)
 	if (max > 0)
 		html_printf(b, "<text class=\"axis y\" x=\"0\" y=\"%d\">%lld개</text>", V_TOP - 6, max);
 	xticks(b, t, V_XLAB);
+	hits(b, t, V_TOP, V_BOT, 0);
 	html_raw(b, "</svg>\n</figure>\n");
 
 	html_printf(b, "<details class=\"trend-data\"><summary>리뷰 수 표로 보기 (%s)</summary>\n"

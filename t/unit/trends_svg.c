@@ -149,6 +149,9 @@ int main(void)
 		ok(strstr(out, ">24,000원</text>") != NULL || strstr(out, ">22,000원</text>") != NULL,
 		    "price axis labels in won");
 		ok(strstr(out, ">100%</text>") != NULL && strstr(out, ">0%</text>") != NULL, "the share axis 0–100%%");
+		is_int(count(out, "<rect class=\"hit\""), 5, "a hover column per point");
+		ok(strstr(out, "<title>2026-11-21 · 마지막 18,500원 (최저 18,000원, 최고 18,500원) · 긍정 100% · 리뷰 1개</title>")
+		    != NULL, "... whose title says the point in words");
 		is_int(count(out, "<tr data-period="), 5, "the table has a row per point");
 		ok(strstr(out, "<tr data-period=\"2026-11-21\"><th scope=\"row\">2026-11-21 <span class=\"chip low\">최저가</span>")
 		    != NULL, "... the lowest marked");
