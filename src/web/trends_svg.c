@@ -417,8 +417,7 @@ void trends_svg_price(struct buf *b, const struct trends *t)
 		buf_printf(&label, "%s %s (%s). ", lowest_label(a, t), won(a, t->pt[t->lowest].price_min),
 		    t->pt[t->lowest].period);
 		if (t->target_price >= 0)
-			buf_printf(&label, "목표가 %s 이하였던 %s %s. ", won(a, t->target_price),
-			    t->range.period == TRENDS_MONTH ? "달" : "날", periods(a, t, below));
+			buf_printf(&label, "목표가 %s 이하였던 기간 %s. ", won(a, t->target_price), periods(a, t, below));
 	} else {
 		buf_puts(&label, "이 기간에는 가격 기록이 없습니다. ");
 	}
@@ -480,8 +479,7 @@ void trends_svg_price(struct buf *b, const struct trends *t)
 		if (t->target_price >= 0) {
 			double y = price_y(&c, t->target_price);
 			html_printf(b, "<line class=\"target-line\" x1=\"0\" x2=\"100%%\" y1=\"%.1f\" y2=\"%.1f\" "
-			    "stroke-dasharray=\"6 4\"/><text class=\"mark-label target\" x=\"100%%\" dx=\"-44\" y=\"%.1f\" "
-			    "text-anchor=\"end\">목표가 %s</text>", y, y, y - 6, won(a, t->target_price));
+			    "stroke-dasharray=\"6 4\"><title>목표가 %s</title></line>", y, y, won(a, t->target_price));
 			for (int i = 0; i < t->n; i++)
 				if (below_target(t, &t->pt[i]))
 					html_printf(b, "<circle class=\"mark target\" cx=\"%.2f%%\" cy=\"%.1f\" r=\"4\">"
@@ -507,7 +505,8 @@ void trends_svg_price(struct buf *b, const struct trends *t)
 	if (c.has)
 		html_raw(b, "<li><span class=\"key low\" aria-hidden=\"true\"></span>최저가</li>");
 	if (c.has && t->target_price >= 0)
-		html_raw(b, "<li><span class=\"key target\" aria-hidden=\"true\"></span>목표가 이하</li>");
+		html_printf(b, "<li><span class=\"key target-line\" aria-hidden=\"true\"></span>목표가 %s</li>"
+		    "<li><span class=\"key target\" aria-hidden=\"true\"></span>목표가 이하</li>", won(a, t->target_price));
 	html_raw(b, "</ul>\n</figure>\n");
 	price_table(b, t);
 }
@@ -769,10 +768,10 @@ void trends_svg_section(struct buf *b, const struct trends *t, int csv)
 		html_printf(b, "<li class=\"low\"><span>%s</span><strong>%s</strong><small>%s</small></li>",
 		    lowest_label(a, t), won(a, t->pt[t->lowest].price_min), t->pt[t->lowest].period);
 	if (t->target_price >= 0)
-		html_printf(b, "<li class=\"target\"><span>목표가</span><strong>%s</strong><small>이하였던 %s %s</small></li>",
-		    won(a, t->target_price), month ? "달" : "날", periods(a, t, below));
-	html_printf(b, "<li><span>리뷰</span><strong>%lld개</strong><small>자료가 있는 %s %s</small></li></ul>\n",
-	    reviews, month ? "달" : "날", periods(a, t, t->n));
+		html_printf(b, "<li class=\"target\"><span>목표가</span><strong>%s</strong><small>이하였던 기간 %s</small></li>",
+		    won(a, t->target_price), periods(a, t, below));
+	html_printf(b, "<li><span>리뷰</span><strong>%lld개</strong><small>자료가 있는 기간 %s</small></li></ul>\n",
+	    reviews, periods(a, t, t->n));
 	trends_svg_price(b, t);
 	trends_svg_volume(b, t);
 	trends_svg_survey(b, t);

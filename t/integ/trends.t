@@ -388,12 +388,12 @@ sub csv_lines {
 	like($aria{'price-chart'}, qr/최근 90일 최저가 17,900원 \($LOW_DAY\)/, 'the price chart\'s label names the lowest price and day');
 	my $below = grep { defined $_->{price_min} && $_->{price_min} <= $TARGET }
 		@{ expect_days(add_days($TODAY, -89), $TODAY) };
-	like($aria{'price-chart'}, qr/목표가 19,000원 이하였던 날 ${below}일/, "... and the days at or below the target ($below)");
+	like($aria{'price-chart'}, qr/목표가 19,000원 이하였던 기간 ${below}일/, "... and the days at or below the target ($below)");
 	my $nrev = 0; $nrev += $_->{review_count} for @{ expect_days(add_days($TODAY, -89), $TODAY) };
 	like($aria{'volume-chart'}, qr/모두 ${nrev}개/, "the volume chart's label says the reviews in the range (${nrev})");
 	like($sec, qr{<li class="low"><span>최근 90일 최저가</span><strong>17,900원</strong><small>$LOW_DAY</small></li>},
 		'the 최근 90일 최저가 fact');
-	like($sec, qr{<li class="target"><span>목표가</span><strong>19,000원</strong><small>이하였던 날 ${below}일</small></li>},
+	like($sec, qr{<li class="target"><span>목표가</span><strong>19,000원</strong><small>이하였던 기간 ${below}일</small></li>},
 		'the target fact');
 	is(scalar(() = $sec =~ /<circle class="mark target"/g), $below, 'a 목표가 이하 mark per day at or below the target');
 	like($sec, qr{<line class="target-line"[^>]*stroke-dasharray}, 'the dashed target line');

@@ -161,7 +161,7 @@ int main(void)
 		out = render(trends_svg_price, &t);
 		is_int(count(out, "<circle class=\"mark target\""), 2, "target 19,000: two 목표가 이하 marks");
 		ok(strstr(out, "class=\"target-line\"") && strstr(out, "stroke-dasharray"), "... and a dashed target line");
-		ok(strstr(out, "목표가 19,000원 이하였던 날 2일") != NULL, "... counted in the aria-label");
+		ok(strstr(out, "목표가 19,000원 이하였던 기간 2일") != NULL, "... counted in the aria-label");
 		is_int(count(out, "<span class=\"chip target\">목표가 이하</span>"), 2, "... and in the table");
 		/* bars */
 		out = render(trends_svg_volume, &t);
