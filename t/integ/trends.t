@@ -378,6 +378,11 @@ sub csv_lines {
 	like($t, qr{<section class="card trends" id="trends">.*<h2>가격과 평가 추이</h2>}s, 'the 가격과 평가 추이 section');
 	my ($sec) = $t =~ m{(<section class="card trends".*?</section>)}s;
 	$sec //= '';
+	# the page's own range (the day may have turned in Seoul since the data was made)
+	my ($PF, $PT) = $sec =~ m{최근 90일 <span class="nowrap">\((\d{4}-\d\d-\d\d) ~ (\d{4}-\d\d-\d\d)\)</span>};
+	ok(defined $PT && ($PT eq $TODAY || $PT eq kst_day(time)) && $PF eq add_days($PT, -89),
+		'the section says its range: the last 90 days ending today');
+	($PF, $PT) = (add_days($TODAY, -89), $TODAY) unless defined $PT;
 	like($sec, qr{<a href="/products/$PID\?period=day#trends" class="on" aria-current="page">일별</a>}, 'the 일별 link is current');
 	like($sec, qr{<a href="/products/$PID\?period=month#trends">월별</a>}, 'the 월별 link');
 	my @svgs = $sec =~ m{<svg class="trend-chart ([a-z-]+)" width="100%" height="\d+" role="img" aria-label="([^"]+)"><title>\2</title><desc>}g;
@@ -387,9 +392,9 @@ sub csv_lines {
 	is(scalar(() = $sec =~ /class="trend-chart survey-chart"/g), 2, 'a survey chart per question (맛, 배송)');
 	like($aria{'price-chart'}, qr/최근 90일 최저가 17,900원 \($LOW_DAY\)/, 'the price chart\'s label names the lowest price and day');
 	my $below = grep { defined $_->{price_min} && $_->{price_min} <= $TARGET }
-		@{ expect_days(add_days($TODAY, -89), $TODAY) };
+		@{ expect_days($PF, $PT) };
 	like($aria{'price-chart'}, qr/목표가 19,000원 이하였던 기간 ${below}일/, "... and the days at or below the target ($below)");
-	my $nrev = 0; $nrev += $_->{review_count} for @{ expect_days(add_days($TODAY, -89), $TODAY) };
+	my $nrev = 0; $nrev += $_->{review_count} for @{ expect_days($PF, $PT) };
 	like($aria{'volume-chart'}, qr/모두 ${nrev}개/, "the volume chart's label says the reviews in the range (${nrev})");
 	like($sec, qr{<li class="low"><span>최근 90일 최저가</span><strong>17,900원</strong><small>$LOW_DAY</small></li>},
 		'the 최근 90일 최저가 fact');
@@ -402,7 +407,7 @@ sub csv_lines {
 	unlike($sec, qr{별로<&"예요>}, '... never raw');
 	my ($tbl) = $sec =~ m{(<table class="list trend-table price-table">.*?</table>)}s;
 	my @rows = ($tbl // '') =~ m{<tr data-period="([0-9-]+)">}g;
-	is_deeply(\@rows, [ reverse map { $_->{period} } @{ expect_days(add_days($TODAY, -89), $TODAY) } ],
+	is_deeply(\@rows, [ reverse map { $_->{period} } @{ expect_days($PF, $PT) } ],
 		'the price table has every day with data, newest first');
 	like($tbl // '', qr{<tr data-period="$LOW_DAY"><th scope="row">$LOW_DAY <span class="chip low">최저가</span>},
 		'... the lowest day marked');
