@@ -5,7 +5,8 @@
 # /watchlist (unread, then 읽음 표시), is pushed live to /live/users/me (nchan, only to its
 # user), and queues a webhook delivery for a user with a webhook; /me/webhook refuses
 # URLs that are not https, carry userinfo or point at loopback/private addresses (this
-# stack keeps webhook.allow_private = 0), and shows a new secret once.
+# stack keeps webhook.allow_private = 0), and shows a new secret once; in Chromium, a
+# crossing ingested while /watchlist is open appears without a reload (static/notify.js).
 use strict;
 use warnings;
 use utf8;
@@ -267,6 +268,72 @@ close $blive;
 	is(sql("SELECT count(*) FROM revlens_price_alerts(NULL)"), 1, 'revlens_price_alerts(NULL) checks every watched product: one new alert');
 	is(fired('bob', $p4), 1, '... for bob');
 	is(sql("SELECT count(*) FROM revlens_price_alerts(NULL)"), 0, '... and not twice');
+}
+
+# ------------------------------------------------------------------ in Chromium: shown without a reload
+# static/notify.js on an open /watchlist: a crossing ingested while the page is open
+# appears in the list, unread and counted, in the user's time zone. A missing browser or
+# node_modules is a failure, not a skip (as in browser.t).
+{
+	my $src = RevlensTest::srcdir();
+	my $node = (grep { -x } map { "$_/node" } split /:/, $ENV{PATH} // '')[0];
+	my $mods = "$src/t/browser/node_modules";
+	die "alerts.t needs node, /usr/bin/chromium and $mods/playwright-core (scripts/install-deps)"
+		unless $node && -x '/usr/bin/chromium' && -f "$mods/playwright-core/package.json";
+	my $script = $s->rundir . '/notify_live.cjs';
+	RevlensTest::write_file($script, <<'JS');
+const { chromium } = require('playwright-core');
+(async () => {
+	const [base, cookie, shot] = process.argv.slice(2);
+	const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+	try {
+		const ctx = await b.newContext({ viewport: { width: 1100, height: 800 } });
+		const eq = cookie.indexOf('=');
+		await ctx.addCookies([{ name: cookie.slice(0, eq), value: cookie.slice(eq + 1), url: base }]);
+		const p = await ctx.newPage();
+		await p.goto(base + '/watchlist');
+		await p.waitForSelector('[data-live-user][data-transport="eventsource"]', { timeout: 20000 });
+		console.log('READY ' + await p.locator('.notification').count());
+		await p.waitForSelector('.notification.live', { timeout: 20000 });
+		console.log('LIVE ' + (await p.locator('.notification.live').innerText()).replace(/\s+/g, ' '));
+		console.log('COUNT ' + await p.locator('.unread-count .n').innerText() + ' ' +
+			(await p.locator('.mark-read').isVisible() ? 'form' : 'noform') + ' ' +
+			(await p.locator('.notifications .empty').isVisible() ? 'empty' : 'noempty'));
+		await p.screenshot({ path: shot });
+	} catch (e) {
+		console.log('ERROR ' + String(e.message).split('\n')[0]);
+	}
+	await b.close();
+})();
+JS
+	my $mia = $s->add_user('mia');
+	$U{mia} = $mia;
+	price(910006, 2000);
+	my $p6 = sql("SELECT id FROM products WHERE coupang_product_id = 910006");
+	watch('mia', $p6, '1800');
+	my $shot = (RevlensTest::builddir()) . '/screenshots/alerts-live.png';
+	mkdir((RevlensTest::builddir()) . '/screenshots');
+	local $ENV{NODE_PATH} = $mods;
+	open(my $n, '-|', 'timeout', '-k', '10', '120', $node, $script, $ORIGIN, $mia->{cookie}, $shot) or die "node: $!";
+	my %out;
+	while (my $l = <$n>) {
+		$l = decode('UTF-8', $l);
+		chomp $l;
+		my ($k, $v) = split / /, $l, 2;
+		$out{$k} = $v // '';
+		if ($k eq 'READY') {
+			$clock = int(time()) - 90;    # price() adds a minute: observed 30 s ago
+			price(910006, 1750);
+		}
+	}
+	close $n;
+	diag("browser: $out{ERROR}") if defined $out{ERROR};
+	is($out{READY}, 0, 'Chromium: /watchlist open with no notification, listening on /live/users/me');
+	my $nid = sql("SELECT id FROM notifications WHERE user_id = " . uid('mia'));
+	my $local = sql("SELECT to_char(created_at AT TIME ZONE 'Asia/Seoul', 'YYYY-MM-DD HH24:MI') FROM notifications WHERE id = " . ($nid || 0));
+	is($out{LIVE}, "새 알림 알림 상품 910006: 1,750원 — 목표가 1,800원 이하로 내려갔습니다. $local",
+		'... a crossing ingested meanwhile appears without a reload, in Korean, in her zone (Asia/Seoul)');
+	is($out{COUNT}, '1 form noempty', '... counted unread, with 읽음 표시 and without the "none yet" line');
 }
 
 is_deeply([$s->log_alarms], [], 'no alerts or sanitizer reports in the logs');
