@@ -69,6 +69,25 @@ async function checkTables(page, j, where) {
 		[tr.dataset.period, tr.querySelector('td').textContent.trim()]));
 	is(JSON.stringify(vrows), JSON.stringify([...j.points].reverse().map((p) => [p.period, `${p.review_count}개`])),
 		`${where}: the volume table has the API's review counts`);
+	// each survey question's table: a row per snapshot, the answers' percents
+	const figs = page.locator('main figure.survey-q');
+	for (let i = 0; i < await figs.count(); i++) {
+		const q = (await figs.nth(i).locator('figcaption').textContent()).trim();
+		const heads = await figs.nth(i).locator('table.survey-table thead th').evaluateAll((ths) => ths.slice(1).map((t) => t.textContent));
+		const got = await figs.nth(i).locator('table.survey-table tbody tr').evaluateAll((trs) => trs.map((tr) =>
+			[tr.dataset.period, ...[...tr.querySelectorAll('td')].map((td) => td.textContent.trim())]));
+		const want = [...j.points].reverse().filter((p) => p.survey && p.survey.questions.some((x) => x.question === q))
+			.map((p) => {
+				const qq = p.survey.questions.find((x) => x.question === q);
+				return [p.period, ...heads.map((h) => {
+					const a = qq.answers.find((x) => x.answer === h);
+					return a ? `${Math.round(a.percent)}%` : '–';
+				})];
+			});
+		ok(want.length > 0 && JSON.stringify(got) === JSON.stringify(want),
+			`${where}: the survey table of ‘${q}’ is the API's snapshots (${want.length})`,
+			`got ${JSON.stringify(got)}\nwant ${JSON.stringify(want)}`);
+	}
 }
 
 // The charts: drawn, labelled, sized.
