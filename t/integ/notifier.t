@@ -286,6 +286,17 @@ sub verifies {
 	my $end = time + 20;
 	sleep 0.1 while delivery($n)->{status} ne 'delivered' && time < $end;
 	is(delivery($n)->{status}, 'delivered', 'the daemon delivers a new alert without being asked');
+	# HUP: the configuration read again (a shorter timeout, logged at start-up's format)
+	RevlensTest::write_file($conf, RevlensTest::read_file($conf) . "webhook.timeout_ms = 400\n");
+	kill 'HUP', $pid;
+	$end = time + 20;
+	sleep 0.1 while RevlensTest::read_file($log) !~ /HUP: configuration reloaded/ && time < $end;
+	like(RevlensTest::read_file($log), qr/HUP: configuration reloaded/, 'HUP: the configuration is read again');
+	user('mona', "http://127.0.0.1:$RPORT/slow");
+	my $m = alert('mona');
+	$end = time + 20;
+	sleep 0.1 while delivery($m)->{attempts} == 0 && time < $end;
+	is(delivery($m)->{last_error}, '400 ms 안에 응답이 없음', '... and the new timeout is the one used');
 	kill 'TERM', $pid;
 	waitpid($pid, 0);
 	is($?, 0, 'TERM: it exits 0');
