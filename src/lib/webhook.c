@@ -218,12 +218,17 @@ int webhook_url_check(const char *url, int allow_private, const char **msg)
 		*msg = "웹훅 주소의 호스트 이름을 찾을 수 없습니다. 주소를 확인해 주세요.";
 		goto out;
 	}
-	for (struct addrinfo *a = res; a != NULL; a = a->ai_next, n++)
+	for (struct addrinfo *a = res; a != NULL; a = a->ai_next, n++) {
 		if (!webhook_addr_allowed(a->ai_addr, allow_private)) {
 			*msg = "웹훅 주소가 내부망·루프백 같은 사설 주소를 가리킵니다. 인터넷에서 접속할 수 있는 "
 			    "공인 주소의 https 웹훅을 입력해 주세요.";
 			goto out;
 		}
+		if (!u.https && webhook_addr_allowed(a->ai_addr, 0)) {
+			*msg = "http 웹훅은 내부망·루프백 주소에만 쓸 수 있습니다. 공인 주소에는 https:// 주소를 입력해 주세요.";
+			goto out;
+		}
+	}
 	rc = n > 0 ? 0 : -1;
 	if (rc == -1)
 		*msg = "웹훅 주소의 호스트 이름을 찾을 수 없습니다. 주소를 확인해 주세요.";

@@ -2,7 +2,8 @@
  * addresses a delivery may go to, the secret, and the signature.
  *
  * A URL is http(s)://host[:port][/path][?query], printable ASCII, at most
- * WEBHOOK_URL_MAX bytes, with no userinfo; http only when webhook.allow_private is on.
+ * WEBHOOK_URL_MAX bytes, with no userinfo; http only when webhook.allow_private is on,
+ * and then only to loopback or private addresses (public ones need https).
  * An address is public unless it is unspecified, loopback, private, shared (CGNAT),
  * link-local, multicast, reserved or documentation space (IPv4-mapped, NAT64 and 6to4
  * IPv6 addresses are judged by the IPv4 address inside). With allow_private on, every
@@ -35,7 +36,8 @@ struct webhook_url {
  * saying what to fix. */
 int webhook_url_parse(const char *url, int allow_private, struct webhook_url *u, const char **msg);
 
-/* 1 when a delivery may connect to sa (AF_INET or AF_INET6), 0 when not. */
+/* 1 when a delivery may connect to sa (AF_INET or AF_INET6), 0 when not. With
+ * allow_private 0 this is "sa is public". */
 int webhook_addr_allowed(const struct sockaddr *sa, int allow_private);
 
 /* webhook_url_parse(), then resolve the host and check every address it has: 0, or

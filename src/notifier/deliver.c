@@ -19,6 +19,7 @@ const int deliver_backoff_s[DELIVER_ATTEMPTS - 1] = { 60, 300, 1800, 7200, 43200
 
 struct attempt {
 	int allow_private;
+	int http;                           /* plain http: private addresses only */
 	char refused[INET6_ADDRSTRLEN];     /* an address the socket check refused */
 };
 
@@ -33,7 +34,8 @@ static curl_socket_t open_checked(void *arg, curlsocktype purpose, struct curl_s
 	 * through a plain byte pointer at the member's offset */
 	memset(&ss, 0, sizeof(ss));
 	memcpy(&ss, (const char *)a + offsetof(struct curl_sockaddr, addr), len);
-	if (!webhook_addr_allowed((const struct sockaddr *)&ss, at->allow_private)) {
+	if (!webhook_addr_allowed((const struct sockaddr *)&ss, at->allow_private) ||
+	    (at->http && webhook_addr_allowed((const struct sockaddr *)&ss, 0))) {
 		const void *bin = ss.ss_family == AF_INET6
 		    ? (const void *)&((const struct sockaddr_in6 *)&ss)->sin6_addr
 		    : (const void *)&((const struct sockaddr_in *)&ss)->sin_addr;
@@ -71,6 +73,7 @@ static long post(const struct config *cfg, const char *url, const char *secret, 
 	}
 	memset(&at, 0, sizeof(at));
 	at.allow_private = cfg->webhook_allow_private;
+	at.http = !u.https;
 	cerr[0] = '\0';
 	webhook_sign(secret, t, body, strlen(body), sig);
 	snprintf(line, sizeof(line), "X-Revlens-Signature: t=%lld,v1=%s", t, sig);
@@ -101,7 +104,9 @@ static long post(const struct config *cfg, const char *url, const char *secret, 
 		if (status < 200 || status > 299)
 			snprintf(why, whylen, "HTTP %ld 응답", status);
 	} else if (at.refused[0] != '\0') {
-		snprintf(why, whylen, "허용되지 않은 주소 %s (루프백·사설 주소로는 보내지 않습니다)", at.refused);
+		snprintf(why, whylen, at.http && at.allow_private
+		    ? "허용되지 않은 주소 %s (http로는 공인 주소에 보내지 않습니다: https 주소를 쓰세요)"
+		    : "허용되지 않은 주소 %s (루프백·사설 주소로는 보내지 않습니다)", at.refused);
 	} else if (rc == CURLE_OPERATION_TIMEDOUT) {
 		snprintf(why, whylen, "%d ms 안에 응답이 없음", cfg->webhook_timeout_ms);
 	} else {

@@ -60,7 +60,7 @@ static int render(struct req *r, int status, const char *url, const char *error,
 	struct field f_url = { .name = "url", .label = "웹훅 주소", .type = "url", .value = url,
 		.error = error, .maxlength = WEBHOOK_URL_MAX,
 		.hint = r->app->cfg->webhook_allow_private
-		    ? "알림을 받을 주소 (https 또는 http)."
+		    ? "알림을 받을 https 주소. 내부망·루프백 주소라면 http도 됩니다."
 		    : "알림을 받을 https 주소. 인터넷에서 접속할 수 있는 공인 주소여야 합니다." };
 	int have;
 

@@ -257,6 +257,25 @@ sub verifies {
 	is(delivery($n)->{status}, 'delivered', 'with allow_private = 1 it goes through');
 }
 
+# ------------------------------------------------------------------ http only to loopback or private addresses
+{
+	my $u = $s->add_user('nora');
+	my $r = $s->post('/me/webhook', "csrf=$u->{csrf}&action=save&url=" . enc('http://8.8.8.8/hook'),
+		{ cookie => $u->{cookie}, origin => $ORIGIN });
+	is($r->{status}, 422, 'allow_private = 1: http to a public address is refused on save');
+	like(decode('UTF-8', $r->{content}), qr/http 웹훅은 내부망·루프백 주소에만 쓸 수 있습니다\. 공인 주소에는 https:\/\/ 주소를 입력해 주세요/,
+		'... saying to use https');
+	user('olga', "http://127.0.0.1:$RPORT/ok/olga");
+	# as if saved while the name pointed inside: now it is public (8.8.8.8, never reached:
+	# the socket is refused before it connects)
+	sql("UPDATE user_webhooks SET url = 'http://8.8.8.8:9/ok/olga' WHERE user_id = $U{olga}{id}");
+	my $n = alert('olga');
+	notify_once();
+	my $d = delivery($n);
+	is("$d->{status} $d->{attempts} $d->{last_error}", 'pending 1 허용되지 않은 주소 8.8.8.8 '
+		. '(http로는 공인 주소에 보내지 않습니다: https 주소를 쓰세요)', '... and at delivery, before connecting');
+}
+
 # ------------------------------------------------------------------ concurrent notifiers: each delivery once
 {
 	user('kate', "http://127.0.0.1:$RPORT/ok/kate");

@@ -106,6 +106,10 @@ int main(void)
 	is_int(webhook_url_check("https://127.0.0.1/x", 0, &msg), -1, "webhook_url_check: a loopback literal refused");
 	is_int(webhook_url_check("https://127.0.0.1/x", 1, &msg), 0, "... allowed with allow_private");
 	is_int(webhook_url_check("https://8.8.8.8/x", 0, &msg), 0, "... a public literal allowed (no DNS needed)");
+	is_int(webhook_url_check("http://127.0.0.1:8080/x", 1, &msg), 0, "... http to loopback allowed with allow_private");
+	is_int(webhook_url_check("http://10.0.0.5/x", 1, &msg), 0, "... http to a private address too");
+	is_int(webhook_url_check("http://8.8.8.8/x", 1, &msg), -1, "... but never http to a public address");
+	ok(msg != NULL && strstr(msg, "https://") != NULL, "... saying to use https: %s", msg ? msg : "");
 
 	webhook_sign("rlwh_test", 1764000000, "{\"a\":1}", 7, hex);
 	is_str(hex, "ab5c1bd179823a2301406048895f1d24f7c40eb7172b82bed91876e8d827cf62",
