@@ -73,7 +73,7 @@ static int render(struct req *r, int status, const struct profile *p, const char
 	checkbox(r, "notify_price_drop", p->n_price, "가격 하락", "관심 상품이 목표가 이하로 내려가면 알려 드립니다.");
 	html_raw(&r->body, "</fieldset>\n<button type=\"submit\" class=\"button primary\">저장</button>\n"
 	    "</form>\n<p class=\"alt\"><a href=\"/me/password\">비밀번호 변경</a> · "
-	    "<a href=\"/me/sessions\">로그인 기기</a> · <a href=\"/me/tokens\">수집 토큰</a></p>\n</section>\n");
+	    "<a href=\"/me/sessions\">로그인 기기</a> · <a href=\"/me/tokens\">수집 토큰</a> · <a href=\"/me/webhook\">알림 웹훅</a></p>\n</section>\n");
 	layout_end(r);
 	return status;
 }

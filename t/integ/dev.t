@@ -76,6 +76,7 @@ $r = RevlensTest::run_cmd(["$SRC/scripts/stack", 'status'], env => \%cmd_env);
 is($r->{exit}, 0, 'every service of the stack runs') or diag($r->{out}, $r->{err});
 like($r->{out}, qr/^worker\s.*running \(pid \d+\)/m, '... the analysis worker among them');
 like($r->{out}, qr/^replay\s.*running \(pid \d+\)/m, '... and the replay crawler');
+like($r->{out}, qr/^notifier\s.*running \(pid \d+\)/m, '... and the webhook notifier');
 
 # ------------------------------------------------------------------ a user asks for an analysis
 my $http = HTTP::Tiny->new(timeout => 10);
@@ -148,12 +149,20 @@ my %want = (pos => $res_j->{positive_count}, neg => $res_j->{negative_count}, ne
 delete @want{ grep { !$want{$_} } keys %want };
 is_deeply(\%labels, \%want, 'the stored reviews carry the labels the result counts');
 
+# the demo data rolled up by scripts/dev: the monthly trend counts every review of the file
+my ($tst, $tr) = api('GET', "/api/products/$pid/trends?period=month");
+is($tst, 200, 'GET /api/products/{id}/trends?period=month');
+my $sum_reviews = 0;
+$sum_reviews += $_->{review_count} for @{ ref $tr ? $tr->{points} : [] };
+is($sum_reviews, $nreviews, "... its months count the file's $nreviews reviews (scripts/dev rolled the demo up)");
+
 # ------------------------------------------------------------------ down
 $r = RevlensTest::run_cmd(["$SRC/scripts/stack", 'down'], env => \%cmd_env);
 is($r->{exit}, 0, 'scripts/stack down');
 $r = RevlensTest::run_cmd(["$SRC/scripts/stack", 'status'], env => \%cmd_env);
 like($r->{out}, qr/^worker\s.*stopped/m, '... stops the worker');
 like($r->{out}, qr/^replay\s.*stopped/m, '... and the replay crawler');
+like($r->{out}, qr/^notifier\s.*stopped/m, '... and the notifier');
 my @left = grep { my $c = eval { RevlensTest::read_file("/proc/$_/cmdline") } // ''; $c =~ /\Q$run\E/ }
 	map { m{/proc/(\d+)} ? $1 : () } glob('/proc/[0-9]*');
 is_deeply(\@left, [], '... and nothing naming the runtime directory is left');
