@@ -17,9 +17,12 @@
 #include "lib/pg.h"
 
 /* Products read with one query of the raw reviews (and one of prices, one of survey
- * tags): the reviews of a chunk are sorted by the server, so this bounds what it sorts
- * at once as well as the round trips. */
-#define AGG_CHUNK_PRODUCTS 50
+ * tags): consecutive products until their stored reviews (product_review_stats) reach
+ * AGG_CHUNK_REVIEWS or AGG_CHUNK_PRODUCTS products. The MongoDB stand-in scans the
+ * whole collection for each such query, so fewer chunks cost fewer scans; the server
+ * sorts a chunk's reviews at once, which bounds how large one may be. */
+#define AGG_CHUNK_REVIEWS  250000
+#define AGG_CHUNK_PRODUCTS 500
 
 struct agg_opts {
 	int has_range;
@@ -37,6 +40,7 @@ struct agg_product {
 	int32_t *days;
 	int ndays, cap;
 	json_object *claimed;   /* owned; NULL when none */
+	long reviews;           /* stored reviews (product_review_stats), for chunking */
 };
 
 struct agg_counts {

@@ -1,4 +1,4 @@
-/* chunk.c — rolling the plan up: products in chunks of AGG_CHUNK_PRODUCTS, each
+/* chunk.c — rolling the plan up: products in chunks (aggregator.h), each
  * chunk read with one query per source, each product written on its own.
  *
  * Per chunk: one PostgreSQL query for the prices of every planned (product, day)
@@ -763,13 +763,19 @@ static void chunk_free(struct chunk *c)
 
 int agg_execute(struct agg_run *r)
 {
+	int c_n = 0;
+
 	kr_arena_init(&arena, arena_mem, sizeof(arena_mem));
-	for (int i = 0; i < r->npv; i += AGG_CHUNK_PRODUCTS) {
+	for (int i = 0; i < r->npv; i += c_n) {
 		struct chunk c;
+		long budget = 0;
 		int stop = 0;
 		memset(&c, 0, sizeof(c));
 		c.pv = &r->pv[i];
-		c.n = r->npv - i < AGG_CHUNK_PRODUCTS ? r->npv - i : AGG_CHUNK_PRODUCTS;
+		while (i + c.n < r->npv && c.n < AGG_CHUNK_PRODUCTS &&
+		    (c.n == 0 || budget + r->pv[i + c.n].reviews <= AGG_CHUNK_REVIEWS))
+			budget += r->pv[i + c.n++].reviews;
+		c_n = c.n;
 		if (*r->stop) {
 			r->interrupted = 1;
 			break;

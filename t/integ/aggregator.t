@@ -485,6 +485,24 @@ sub blocked { sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type =
 	check($P3, 'scripts/stack aggregate');
 }
 
+# ------------------------------------------------------------------ a store down
+{
+	import_items(review($P3, '2024-06-05 10:00:00', 5));
+	$s->stop_service('redis');
+	my $r = run_agg();
+	is($r->{exit}, 1, 'Redis down: exit 1');
+	like($r->{err}, qr/Redis/, '... saying which store');
+	$s->start_service('redis');
+	$s->stop_service('postgres');
+	$r = run_agg();
+	is($r->{exit}, 1, 'PostgreSQL down: exit 1');
+	like($r->{err}, qr/PostgreSQL/, '... saying which store');
+	is($s->redis_cli('EXISTS', 'revlens:aggregator:lock'), '0', '... and the lock released');
+	$s->start_service('postgres');
+	is(run_agg()->{exit}, 0, 'both back: exit 0');
+	check($P3, 'after the stores came back');
+}
+
 is_deeply([ $s->log_alarms ], [], 'no alarms in the logs');
 is_deeply([ grep { /AddressSanitizer|runtime error:|LeakSanitizer/ } map { split /\n/ } @ERRS ], [],
 	'no sanitizer reports from the aggregator');
