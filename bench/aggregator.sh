@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench/aggregator.sh — revlens-aggregator (docs/aggregator.md) on a private stack.
 #
-# Starts a stack with bench/stack.sh (memory Mongo stand-in, REVLENS_MONGO_HEAP 4g by
-# default: a million reviews live in its heap), imports REVIEWS reviews over PRODUCTS
+# Starts a stack with bench/stack.sh (memory Mongo stand-in, REVLENS_MONGO_HEAP 12g by
+# default: a million reviews and their rollups live in its heap; with 4g it spent its
+# time in garbage collection), imports REVIEWS reviews over PRODUCTS
 # products and DAYS days (texts and ratings of the demo reviews, data/demo/demo.jsonl.gz),
 # one price per product and day and a survey snapshot per product and month, with
 # IMPORT_JOBS `revlens import` processes side by side, then times revlens-aggregator:
@@ -16,7 +17,7 @@
 # an incremental night costs in proportion to the new data, not to all data.
 #
 # usage: bench/aggregator.sh   (env: REVLENS_BUILDDIR, REVIEWS=1000000, PRODUCTS=500,
-#        DAYS=365, NEW_PCT=1, IMPORT_JOBS=2, REVLENS_MONGO_HEAP=4g)
+#        DAYS=365, NEW_PCT=1, IMPORT_JOBS=2, REVLENS_MONGO_HEAP=12g)
 set -euo pipefail
 SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 REVIEWS=${REVIEWS:-1000000}
@@ -24,7 +25,7 @@ PRODUCTS=${PRODUCTS:-500}
 DAYS=${DAYS:-365}
 NEW_PCT=${NEW_PCT:-1}
 IMPORT_JOBS=${IMPORT_JOBS:-2}
-export REVLENS_MONGO_HEAP=${REVLENS_MONGO_HEAP:-4g}
+export REVLENS_MONGO_HEAP=${REVLENS_MONGO_HEAP:-12g}
 export REVLENS_WEB_WORKERS=${REVLENS_WEB_WORKERS:-1}
 DUR=1  # bench/stack.sh wants it; no wrk run here
 . "$SRCDIR/bench/stack.sh"

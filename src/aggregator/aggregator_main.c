@@ -26,6 +26,7 @@
 
 #define ME "revlens-aggregator"
 #define RUNS_KEPT_DAYS 180
+#define DELIVERIES_KEPT_DAYS 30
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_NOTHING = 3, EXIT_PARTIAL = 4, EXIT_LOCKED = 5 };
 
@@ -137,14 +138,15 @@ static int refresh_lock(void *arg)
 	return r != 0;  /* a Redis error is not a lost lock: it expires only after its TTL */
 }
 
-/* Retention (docs/aggregator.md): expired realtime_sessions, old run rows. */
+/* Retention (docs/aggregator.md): expired realtime_sessions, old run rows, finished
+ * webhook deliveries. */
 static void retention(struct agg_run *r, char *msg, size_t msglen)
 {
 	mongoc_collection_t *coll = mongoc_client_get_collection(r->mongo.client, r->mongo.dbname, "realtime_sessions");
 	bson_t filter = BSON_INITIALIZER, lt, reply;
 	bson_error_t error;
 	bson_iter_t it;
-	long long sessions = 0, runs = 0;
+	long long sessions = 0, runs = 0, deliveries = 0;
 	char days[16];
 	const char *p[1] = { days };
 
@@ -169,9 +171,20 @@ static void retention(struct agg_run *r, char *msg, size_t msglen)
 		runs = pg_affected(&r->pg);
 	}
 	pg_clear(&r->pg);
-	if (sessions > 0 || runs > 0)
-		log_info("retention: %lld expired realtime sessions, %lld runs older than %d days deleted",
-		    sessions, runs, RUNS_KEPT_DAYS);
+	/* webhook deliveries that are over (delivered or abandoned) */
+	snprintf(days, sizeof(days), "%d", DELIVERIES_KEPT_DAYS);
+	if (pg_exec(&r->pg, "DELETE FROM webhook_deliveries WHERE status <> 'pending' "
+	    "AND created_at < now() - make_interval(days => $1::int)", 1, p) == -1) {
+		log_error("retention: webhook_deliveries: PostgreSQL: %s", r->pg.err);
+		snprintf(msg, msglen, "retention: webhook_deliveries: %s", r->pg.err);
+	} else {
+		deliveries = pg_affected(&r->pg);
+	}
+	pg_clear(&r->pg);
+	if (sessions > 0 || runs > 0 || deliveries > 0)
+		log_info("retention: %lld expired realtime sessions, %lld runs older than %d days, "
+		    "%lld finished webhook deliveries older than %d days deleted",
+		    sessions, runs, RUNS_KEPT_DAYS, deliveries, DELIVERIES_KEPT_DAYS);
 }
 
 static int64_t now_ms(void)

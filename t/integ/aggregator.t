@@ -365,7 +365,18 @@ import_items(review($P3, '2024-06-01 11:00:00', 1), review($P3, '2024-06-03 11:0
 	sql("INSERT INTO aggregator_runs (started_at, finished_at, host, pid, mode, outcome) VALUES "
 		. "(now() - interval '200 days', now() - interval '200 days', 'old', 1, 'pending', 'ok'), "
 		. "(now() - interval '100 days', now() - interval '100 days', 'recent', 1, 'pending', 'ok')");
+	my $u = $s->add_user('retention');
+	my $uid = sql("SELECT id FROM users WHERE email = '$u->{email}'");
+	for my $d ([ 'delivered', 40 ], [ 'abandoned', 40 ], [ 'pending', 40 ], [ 'delivered', 10 ]) {
+		my $n = sql("INSERT INTO notifications (user_id, product_id, price, target_price, created_at) VALUES "
+			. "($uid, $pid{$P1}, 900, 1000, now() - interval '$d->[1] days') RETURNING id");
+		sql("INSERT INTO webhook_deliveries (notification_id, user_id, status, delivered_at, created_at) VALUES "
+			. "($n, $uid, '$d->[0]', " . ($d->[0] eq 'delivered' ? 'now()' : 'NULL') . ", now() - interval '$d->[1] days')");
+	}
 	is(run_agg()->{exit}, 3, 'a run with nothing to do');
+	is(sql("SELECT string_agg(status || ':' || extract(day FROM now() - created_at)::int, ',' ORDER BY status, created_at) "
+		. "FROM webhook_deliveries WHERE user_id = $uid"), 'delivered:10,pending:40',
+		'... deletes webhook deliveries finished more than 30 days ago, keeps pending and recent ones');
 	my @ids = grep { /^agg-/ } split /\n/, probe('ids', 'realtime_sessions');
 	is_deeply(\@ids, ['agg-new'], '... deletes the expired realtime session, keeps the live one');
 	is(sql("SELECT string_agg(host, ',' ORDER BY host) FROM aggregator_runs WHERE host IN ('old', 'recent')"), 'recent',
