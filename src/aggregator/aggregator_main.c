@@ -19,6 +19,7 @@
 #include "aggregator/aggregator.h"
 #include "aggregator/lock.h"
 #include "aggregator/period.h"
+#include "lib/alerts.h"
 #include "lib/config.h"
 #include "lib/log.h"
 #include "lib/rds.h"
@@ -339,8 +340,18 @@ int main(int argc, char **argv)
 		outcome = "ok";
 		rc = EXIT_OK;
 	}
-	if (!r.o.dry_run && !r.interrupted)
+	if (!r.o.dry_run && !r.interrupted) {
+		char aerr[256];
+		int fired;
 		retention(&r, msg, sizeof(msg));
+		/* price alerts of every watched product: a target set while the price already
+		 * met it, or a price stored while the check failed, fires here at the latest */
+		if ((fired = alerts_check(&r.pg, cfg.nchan_publish_socket, NULL, 0, aerr, sizeof(aerr))) == -1)
+			log_error("price alerts: %s", aerr);
+		else if (fired > 0)
+			log_info("price alerts: %d fired", fired);
+		pg_clear(&r.pg);
+	}
 finish:
 	if (strcmp(outcome, "failed") == 0)
 		rc = EXIT_FAILED;

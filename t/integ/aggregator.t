@@ -381,6 +381,18 @@ import_items(review($P3, '2024-06-01 11:00:00', 1), review($P3, '2024-06-03 11:0
 	is_deeply(\@ids, ['agg-new'], '... deletes the expired realtime session, keeps the live one');
 	is(sql("SELECT string_agg(host, ',' ORDER BY host) FROM aggregator_runs WHERE host IN ('old', 'recent')"), 'recent',
 		'... and the runs older than 180 days');
+	# price alerts at the end of a run: a price that crossed a target while nobody
+	# checked (stored behind ingestion's back here) fires on the next run, once
+	sql("UPDATE products SET price = 2000 WHERE id = $pid{$P1}");
+	sql("INSERT INTO watch_list (user_id, product_id, target_price) VALUES ($uid, $pid{$P1}, 1500)");
+	sql("UPDATE products SET price = 1400 WHERE id = $pid{$P1}");
+	my $before = sql("SELECT count(*) FROM notifications WHERE user_id = $uid AND price = 1400");
+	is(run_agg()->{exit}, 3, 'a run with nothing to roll up');
+	is(sql("SELECT count(*) FROM notifications WHERE user_id = $uid AND price = 1400") - $before, 1,
+		'... still checks the price alerts: the crossing fires');
+	run_agg();
+	is(sql("SELECT count(*) FROM notifications WHERE user_id = $uid AND price = 1400") - $before, 1,
+		'... once, not again on the next run');
 	is(run_agg('--dry-run')->{exit}, 3, 'a dry run');
 	probe('insert', 'realtime_sessions', '{"_id": "agg-old2", "expires_at": {"$date": "2020-01-01T00:00:00Z"}}');
 	run_agg('--dry-run');
