@@ -1,40 +1,13 @@
-/* period.c — civil-date arithmetic (Howard Hinnant's days_from_civil algorithms,
- * exact for every Gregorian date) and the zone's day boundaries through the C
- * library's local time, which TZ names. */
+/* period.c — days and months of the rollups (day counts: lib/civil.h) and the zone's
+ * day boundaries through the C library's local time, which TZ names. */
 #include "aggregator/period.h"
+#include "lib/civil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-int32_t period_days_from_civil(int y, int m, int d)
-{
-	int era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-void period_civil_from_days(int32_t z, int *y, int *m, int *d)
-{
-	int era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = yoe + era * 400 + (*m <= 2);
-}
 
 int period_month_days(int y, int m)
 {
@@ -49,16 +22,16 @@ int32_t period_month_first(int32_t day)
 {
 	int y, m, d;
 
-	period_civil_from_days(day, &y, &m, &d);
-	return period_days_from_civil(y, m, 1);
+	civil_date(day, &y, &m, &d);
+	return (int32_t)civil_days(y, m, 1);
 }
 
 int32_t period_next_month(int32_t day)
 {
 	int y, m, d;
 
-	period_civil_from_days(day, &y, &m, &d);
-	return period_days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1);
+	civil_date(day, &y, &m, &d);
+	return (int32_t)civil_days(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1);
 }
 
 int period_parse_date(const char *s, int32_t *day)
@@ -75,7 +48,7 @@ int period_parse_date(const char *s, int32_t *day)
 	d = (s[8] - '0') * 10 + (s[9] - '0');
 	if (y < 1900 || m < 1 || m > 12 || d < 1 || d > period_month_days(y, m))
 		return -1;
-	*day = period_days_from_civil(y, m, d);
+	*day = (int32_t)civil_days(y, m, d);
 	return 0;
 }
 
@@ -83,7 +56,7 @@ void period_format_date(int32_t day, char out[PERIOD_DATE_LEN])
 {
 	int y, m, d;
 
-	period_civil_from_days(day, &y, &m, &d);
+	civil_date(day, &y, &m, &d);
 	out[0] = (char)('0' + (y / 1000) % 10);
 	out[1] = (char)('0' + (y / 100) % 10);
 	out[2] = (char)('0' + (y / 10) % 10);
@@ -127,7 +100,7 @@ int64_t period_day_start_ms(int32_t day)
 	struct tm tm;
 	int y, m, d;
 
-	period_civil_from_days(day, &y, &m, &d);
+	civil_date(day, &y, &m, &d);
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = y - 1900;
 	tm.tm_mon = m - 1;
@@ -144,7 +117,7 @@ int32_t period_day_of_ms(int64_t ms)
 	struct tm tm;
 
 	localtime_r(&t, &tm);
-	return period_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	return (int32_t)civil_days(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
 void period_cache_init(struct period_cache *c)

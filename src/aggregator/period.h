@@ -1,7 +1,7 @@
 /* period.h — calendar days and months of the rollups, in the configured zone.
  *
  * A day is an int32 count of days since 1970-01-01 of the proleptic Gregorian
- * calendar (the civil date, not an instant); a month is named by any of its days.
+ * calendar (the civil date, not an instant: lib/civil.h converts); a month is named by any of its days.
  * The zone is the process's local time (period_zone_set() sets TZ), so the mapping
  * between instants and days follows the zone's rules, daylight saving included:
  * a day lasts 23, 24 or 25 hours. Pure functions but for period_zone_set().
@@ -14,8 +14,6 @@
 #define PERIOD_DATE_LEN 11      /* "YYYY-MM-DD" and its NUL */
 #define PERIOD_MONTH_LEN 8      /* "YYYY-MM" and its NUL */
 
-int32_t period_days_from_civil(int y, int m, int d);
-void period_civil_from_days(int32_t z, int *y, int *m, int *d);
 /* Days of month m (1..12) of year y: 28..31. */
 int period_month_days(int y, int m);
 /* The first day of the month holding day, and the first of the next month. */

@@ -29,9 +29,4 @@ int alerts_check(struct pg_conn *pg, const char *publish_socket, const long long
 char *alerts_json(long long id, const char *created_at, long long product_id, const char *name,
     const char *url, long long price, long long target_price);
 
-/* POST body to nchan channel over nginx's publisher socket: 0 (201 delivered or 202
- * stored), or -1 with the reason in err. */
-int alerts_publish(const char *publish_socket, const char *channel, const char *body, char *err,
-    size_t errlen);
-
 #endif

@@ -10,6 +10,7 @@
 #include <sys/time.h>
 
 #include "lib/alerts.h"
+#include "lib/civil.h"
 #include "lib/ingest.h"
 #include "lib/log.h"
 #include "lib/progress.h"
@@ -119,19 +120,6 @@ int ingest_collector_ok(const char *s)
 	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-static long long days_from_civil(long long y, int m, int d)
-{
-	long long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 /* n digits at s as a number, or -1. */
 static int digits(const char *s, int n)
 {
@@ -205,7 +193,7 @@ static int parse_iso(const char *s, size_t len, long long *ms)
 			}
 		}
 	}
-	*ms = (days_from_civil(y, mo, d) * 86400 + (long long)h * 3600 + mi * 60 + sec) * 1000 +
+	*ms = ((long long)civil_days((int)y, mo, d) * 86400 + (long long)h * 3600 + mi * 60 + sec) * 1000 +
 	    frac - off;
 	return 0;
 }
@@ -604,22 +592,13 @@ static void hash_parts(const char *head, const char *const *parts, int n, char h
 /* "YYYY-MM-DD" of ms in Seoul. */
 static void seoul_date(long long ms, char out[16])
 {
-	long long z = (ms + SEOUL_OFFSET_MS) / DAY_MS, era, doe, yoe, y, doy, mp, d, m;
+	long long z = (ms + SEOUL_OFFSET_MS) / DAY_MS;
+	int y, m, d;
 
 	if ((ms + SEOUL_OFFSET_MS) % DAY_MS < 0)
 		z--;
-	/* H. Hinnant's civil_from_days */
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d = doy - (153 * mp + 2) / 5 + 1;
-	m = mp + (mp < 10 ? 3 : -9);
-	y += m <= 2;
-	snprintf(out, 16, "%04d-%02d-%02d", (int)(y % 10000), (int)m, (int)d);
+	civil_date((long)z, &y, &m, &d);
+	snprintf(out, 16, "%04d-%02d-%02d", y % 10000, m, d);
 }
 
 static void review_prepare(struct item *it)

@@ -17,7 +17,6 @@
 #include "lib/rds.h"
 
 #define PROGRESS_TTL          86400   /* seconds the latest state is kept */
-#define PROGRESS_TIMEOUT_MS   2000    /* bound on the publisher round trip */
 
 struct progress {
 	long long id;               /* analysis_requests.id */

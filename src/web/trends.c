@@ -11,36 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/civil.h"
 #include "web/trends.h"
 
 /* ------------------------------------------------------------------ dates */
-
-static long days_from_civil(long y, long m, long d)
-{
-	long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(long z, long *y, long *m, long *d)
-{
-	long era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp + (mp < 10 ? 3 : -9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
 
 /* n decimal digits at s into *v: 0 or -1. */
 static int digits(const char *s, int n, long *v)
@@ -67,25 +41,25 @@ int trends_parse_month(const char *s, long *month)
 
 int trends_parse_day(const char *s, long *day)
 {
-	long y, m, d, yy, mm, dd;
+	long y, m, d;
+	int yy, mm, dd;
 
 	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' || digits(s, 4, &y) == -1 ||
 	    digits(s + 5, 2, &m) == -1 || digits(s + 8, 2, &d) == -1 || y < 1970 ||
 	    m < 1 || m > 12 || d < 1 || d > 31)
 		return -1;
-	*day = days_from_civil(y, m, d);
-	civil_from_days(*day, &yy, &mm, &dd);      /* 2026-02-30 comes back as March */
+	*day = civil_days((int)y, (int)m, (int)d);
+	civil_date(*day, &yy, &mm, &dd);   /* 2026-02-30 comes back as March */
 	return yy == y && mm == m && dd == d ? 0 : -1;
 }
 
 void trends_format_day(long d, char out[11])
 {
-	long y, m, dd;
-
+	int y, m, dd;
 	char s[64];
 
-	civil_from_days(d, &y, &m, &dd);
-	snprintf(s, sizeof(s), "%04ld-%02ld-%02ld", y % 10000, m, dd);
+	civil_date(d, &y, &m, &dd);
+	snprintf(s, sizeof(s), "%04d-%02d-%02d", y % 10000, m, dd);
 	memcpy(out, s, 10);
 	out[10] = '\0';
 }
@@ -124,9 +98,9 @@ int trends_range_parse(struct trends_range *rg, const char *period, const char *
 		return -1;
 	}
 	if (month) {
-		long y, m, d;
-		civil_from_days(t, &y, &m, &d);
-		t = y * 12 + m - 1;
+		int y, m, d;
+		civil_date(t, &y, &m, &d);
+		t = (long)y * 12 + m - 1;
 	}
 	max = month ? TRENDS_MAX_MONTHS : TRENDS_MAX_DAYS;
 	if ((from[0] != '\0' && (month ? trends_parse_month(from, &a) : trends_parse_day(from, &a)) == -1) ||
@@ -163,8 +137,8 @@ int trends_range_parse(struct trends_range *rg, const char *period, const char *
 	if (month) {
 		trends_format_month(a, rg->from);
 		trends_format_month(b, rg->to);
-		a = days_from_civil(a / 12, a % 12 + 1, 1);
-		end = days_from_civil((b + 1) / 12, (b + 1) % 12 + 1, 1) - 1;
+		a = civil_days((int)(a / 12), (int)(a % 12 + 1), 1);
+		end = civil_days((int)((b + 1) / 12), (int)((b + 1) % 12 + 1), 1) - 1;
 		trends_parse_day(today, &t);
 	} else {
 		trends_format_day(a, rg->from);

@@ -63,7 +63,7 @@ static enum job_outcome fail_with(struct job *j, enum job_outcome o, const char 
 
 /* Publish the request's live progress; failures are logged, never fatal (nobody
  * watching must not fail an analysis). A publisher that failed (nginx down, or nchan
- * reconnecting to Redis and holding each message for PROGRESS_TIMEOUT_MS) is left
+ * reconnecting to Redis and holding each message for NCHAN_TIMEOUT_MS) is left
  * alone for NCHAN_QUIET_MS for running progress, so the batches do not wait on it;
  * the final done/failed is always tried. The Redis hash is always written. */
 #define NCHAN_QUIET_MS 10000
