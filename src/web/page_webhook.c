@@ -131,6 +131,16 @@ static int save(struct req *r)
 
 	if (webhook_url_check(url, r->app->cfg->webhook_allow_private, &msg) == -1)
 		return render(r, 422, url, msg, NULL);
+	/* the scheme is stored in lower case (HTTPS:// is the same address) */
+	{
+		char *u = arena_strdup(&r->arena, url);
+		if (u == NULL)
+			return req_error(r, 500, NULL, NULL);
+		for (char *c = u; *c != '\0' && *c != ':'; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c - 'A' + 'a');
+		p[1] = url = u;
+	}
 	webhook_secret_new(secret);
 	snprintf(uid, sizeof(uid), "%lld", r->sess->uid);
 	/* the first save makes the secret; a later one keeps it */

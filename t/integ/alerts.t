@@ -158,7 +158,7 @@ close $blive;
 		if (!$pid_) {
 			$clock += $i * 7;
 			# the parent's kept-alive connection is not the child's to use
-			$s->{http} = HTTP::Tiny->new(max_redirect => 0, timeout => 10);
+			$s->{http} = HTTP::Tiny->new(max_redirect => 0, timeout => 60);
 			my $ok = eval { price(910002, 4900); 1 };
 			POSIX::_exit($ok ? 0 : 1);
 		}
@@ -232,9 +232,10 @@ close $blive;
 	$r = page('dave', '/me/webhook');
 	ok($r->{text} =~ m{<code class="webhook-url">https://8\.8\.8\.8/revlens/hook</code>} && $r->{text} !~ /\Q$secret\E/,
 		'the page shows the URL, not the secret again');
-	$r = form('dave', '/me/webhook', action => 'save', url => 'https://8.8.4.4/hook');
-	is($r->{status}, 303, 'changing the URL');
-	is(sql("SELECT url || ' ' || secret FROM user_webhooks"), "https://8.8.4.4/hook $secret", '... keeps the secret');
+	$r = form('dave', '/me/webhook', action => 'save', url => 'HTTPS://8.8.4.4/hook');
+	is($r->{status}, 303, 'changing the URL (a scheme in capitals)');
+	is(sql("SELECT url || ' ' || secret FROM user_webhooks"), "https://8.8.4.4/hook $secret",
+		'... stored with its scheme in lower case, and keeps the secret');
 	$r = form('dave', '/me/webhook', action => 'secret');
 	my ($s2) = $r->{text} =~ /value="(rlwh_[A-Za-z0-9_-]{43})"/;
 	ok($s2 && $s2 ne $secret, '새 비밀 키 만들기 shows a new secret');

@@ -79,7 +79,7 @@ like($r->{out}, qr/^replay\s.*running \(pid \d+\)/m, '... and the replay crawler
 like($r->{out}, qr/^notifier\s.*running \(pid \d+\)/m, '... and the webhook notifier');
 
 # ------------------------------------------------------------------ a user asks for an analysis
-my $http = HTTP::Tiny->new(timeout => 10);
+my $http = HTTP::Tiny->new(timeout => 60);
 my $base = "http://127.0.0.1:$port";
 my $email = 'dev-t@example.com';
 $r = RevlensTest::run_cmd(["$SRC/build/plain/revlens", '-c', "$run/revlens.conf", 'user', 'add',

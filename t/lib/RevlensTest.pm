@@ -145,7 +145,7 @@ sub start {
 		owner  => $$,
 		opt    => \%o,
 		http   => HTTP::Tiny->new(
-			max_redirect => 0, timeout => 10, agent => 'revlens-test/1', keep_alive => 1),
+			max_redirect => 0, timeout => 60, agent => 'revlens-test/1', keep_alive => 1),
 	}, $class;
 	$LIVE{"$self"} = $self;
 	weaken($LIVE{"$self"});    # END stops what is still alive; DESTROY the rest
