@@ -28,6 +28,9 @@
 #define ME "revlens-aggregator"
 #define RUNS_KEPT_DAYS 180
 #define DELIVERIES_KEPT_DAYS 30
+#define JOBS_KEPT_DAYS 7
+#define JOBS_STREAM "revlens:jobs"      /* the analysis jobs and their group (docs/worker.md) */
+#define JOBS_GROUP "workers"
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_NOTHING = 3, EXIT_PARTIAL = 4, EXIT_LOCKED = 5 };
 
@@ -188,6 +191,98 @@ static void retention(struct agg_run *r, char *msg, size_t msglen)
 		    sessions, runs, RUNS_KEPT_DAYS, deliveries, DELIVERIES_KEPT_DAYS);
 }
 
+/* A stream entry id "ms-seq". */
+struct sid {
+	unsigned long long ms, seq;
+};
+
+static int sid_parse(const char *s, struct sid *x)
+{
+	char end;
+
+	return s != NULL && sscanf(s, "%llu-%llu%c", &x->ms, &x->seq, &end) == 2 ? 0 : -1;
+}
+
+static int sid_less(const struct sid *a, const struct sid *b)
+{
+	return a->ms < b->ms || (a->ms == b->ms && a->seq < b->seq);
+}
+
+/* The value of field name in a flat RESP2 field/value array, or NULL. */
+static const redisReply *field(const redisReply *a, const char *name)
+{
+	for (size_t i = 0; a->type == REDIS_REPLY_ARRAY && i + 1 < a->elements; i += 2)
+		if (a->element[i]->type == REDIS_REPLY_STRING && strcmp(a->element[i]->str, name) == 0)
+			return a->element[i + 1];
+	return NULL;
+}
+
+/* revlens:jobs keeps the entries workers acknowledged: delete those older than
+ * JOBS_KEPT_DAYS, never reaching the oldest pending entry (a job a worker holds, or
+ * one TERM left for the next) nor the entries after the group's last delivered one
+ * (jobs nobody took yet). Without the group (no worker ever ran) nothing goes.
+ * Returns the entries deleted, or -1 with the reason logged. */
+static long long trim_jobs(struct rds_conn *q, int64_t now)
+{
+	redisReply *g = rds_command(q, "XINFO GROUPS %s", JOBS_STREAM), *p = NULL, *t = NULL;
+	const redisReply *last = NULL, *pending = NULL;
+	struct sid min = { (unsigned long long)(now - JOBS_KEPT_DAYS * 86400000LL), 0 }, x;
+	long long n = 0;
+	char id[48];
+
+	if (g == NULL || g->type != REDIS_REPLY_ARRAY) {
+		/* no stream yet ("no such key") is nothing to trim */
+		if (g == NULL || g->type != REDIS_REPLY_ERROR || strstr(g->str, "no such key") == NULL) {
+			log_error("retention: %s: %s", JOBS_STREAM, g == NULL ? q->err :
+			    g->type == REDIS_REPLY_ERROR ? g->str : "unexpected reply to XINFO GROUPS");
+			n = -1;
+		}
+		goto out;
+	}
+	for (size_t i = 0; i < g->elements; i++) {
+		const redisReply *name = field(g->element[i], "name");
+		if (name != NULL && name->type == REDIS_REPLY_STRING && strcmp(name->str, JOBS_GROUP) == 0) {
+			last = field(g->element[i], "last-delivered-id");
+			pending = field(g->element[i], "pending");
+		}
+	}
+	if (last == NULL || last->type != REDIS_REPLY_STRING || sid_parse(last->str, &x) == -1 ||
+	    pending == NULL || pending->type != REDIS_REPLY_INTEGER)
+		goto out;
+	x.seq++;                /* the last delivered entry itself may go */
+	if (sid_less(&x, &min))
+		min = x;
+	if (pending->integer > 0) {
+		/* XPENDING summary: count, smallest id, greatest id, consumers */
+		p = rds_command(q, "XPENDING %s %s", JOBS_STREAM, JOBS_GROUP);
+		if (p == NULL || p->type != REDIS_REPLY_ARRAY || p->elements < 2 ||
+		    p->element[1]->type != REDIS_REPLY_STRING || sid_parse(p->element[1]->str, &x) == -1) {
+			log_error("retention: %s: XPENDING: %s", JOBS_STREAM, p == NULL ? q->err : "unexpected reply");
+			n = -1;
+			goto out;
+		}
+		if (sid_less(&x, &min))
+			min = x;
+	}
+	snprintf(id, sizeof(id), "%llu-%llu", min.ms, min.seq);
+	t = rds_command(q, "XTRIM %s MINID %s", JOBS_STREAM, id);
+	if (t == NULL || t->type != REDIS_REPLY_INTEGER) {
+		log_error("retention: %s: XTRIM: %s", JOBS_STREAM, t == NULL ? q->err :
+		    t->type == REDIS_REPLY_ERROR ? t->str : "unexpected reply");
+		n = -1;
+	} else {
+		n = t->integer;
+	}
+out:
+	if (g != NULL)
+		freeReplyObject(g);
+	if (p != NULL)
+		freeReplyObject(p);
+	if (t != NULL)
+		freeReplyObject(t);
+	return n;
+}
+
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -343,7 +438,11 @@ int main(int argc, char **argv)
 	if (!r.o.dry_run && !r.interrupted) {
 		char aerr[256];
 		int fired;
+		long long trimmed;
 		retention(&r, msg, sizeof(msg));
+		if ((trimmed = trim_jobs(&queue, r.now_ms)) > 0)
+			log_info("retention: %lld acknowledged analysis jobs older than %d days deleted from %s",
+			    trimmed, JOBS_KEPT_DAYS, JOBS_STREAM);
 		/* price alerts of every watched product: a target set while the price already
 		 * met it, or a price stored while the check failed, fires here at the latest */
 		if ((fired = alerts_check(&r.pg, cfg.nchan_publish_socket, NULL, 0, aerr, sizeof(aerr))) == -1)

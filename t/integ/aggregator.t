@@ -393,6 +393,25 @@ import_items(review($P3, '2024-06-01 11:00:00', 1), review($P3, '2024-06-03 11:0
 	run_agg();
 	is(sql("SELECT count(*) FROM notifications WHERE user_id = $uid AND price = 1400") - $before, 1,
 		'... once, not again on the next run');
+	# the job stream: acknowledged entries older than 7 days go, never a pending one nor
+	# one not yet delivered
+	my $q = sub { $s->redis_cli(@_) };
+	$q->('DEL', 'revlens:jobs');
+	$q->('XADD', 'revlens:jobs', "$_-0", 'request_id', $_, 'product_id', 1) for 1000, 2000, 3000, 4000;
+	is(run_agg()->{exit}, 3, 'a run over a job stream no worker has read');
+	is($q->('XLEN', 'revlens:jobs'), 4, '... trims nothing (no group: nothing was delivered)');
+	$q->('XGROUP', 'CREATE', 'revlens:jobs', 'workers', '0');
+	$q->('XREADGROUP', 'GROUP', 'workers', 'w1', 'COUNT', 3, 'STREAMS', 'revlens:jobs', '>');
+	$q->('XACK', 'revlens:jobs', 'workers', '1000-0', '3000-0');
+	my $recent = $q->('XADD', 'revlens:jobs', '*', 'request_id', 9, 'product_id', 1);
+	run_agg();
+	is(join(' ', grep { /^\d+-\d+$/ } split /\n/, $q->('XRANGE', 'revlens:jobs', '-', '+')),
+		"2000-0 3000-0 4000-0 $recent",
+		'... then an old acknowledged job goes; the oldest pending one (2000-0) and all after it stay');
+	$q->('XACK', 'revlens:jobs', 'workers', '2000-0');
+	run_agg();
+	is(join(' ', grep { /^\d+-\d+$/ } split /\n/, $q->('XRANGE', 'revlens:jobs', '-', '+')), "4000-0 $recent",
+		'... acknowledged, they go too; the job not yet delivered (4000-0) and the recent one stay');
 	is(run_agg('--dry-run')->{exit}, 3, 'a dry run');
 	probe('insert', 'realtime_sessions', '{"_id": "agg-old2", "expires_at": {"$date": "2020-01-01T00:00:00Z"}}');
 	run_agg('--dry-run');
