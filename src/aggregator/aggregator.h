@@ -23,6 +23,9 @@
  * sorts a chunk's reviews at once, which bounds how large one may be. */
 #define AGG_CHUNK_REVIEWS  250000
 #define AGG_CHUNK_PRODUCTS 500
+/* Pending mode reads reviews by _id (the index of each day's reviews), this many
+ * index documents or reviews per query. */
+#define AGG_ID_BATCH 2000
 
 struct agg_opts {
 	int has_range;
@@ -47,6 +50,7 @@ struct agg_counts {
 	long products, failed;
 	long days_w, days_u, days_x, months_w, months_u, months_x;
 	long long reviews, prices;
+	long long indexed;      /* range mode: reviews added to the index of each day's reviews */
 	/* seconds spent: reading reviews (the cursor), analysing them, reading prices
 	 * and survey tags, reading stored documents, writing documents, PostgreSQL writes */
 	double t_reviews, t_analyze, t_sources, t_stored, t_write, t_pending;

@@ -460,14 +460,16 @@ finish:
 		snprintf(msg, sizeof(msg), "interrupted by a signal: %ld products left pending",
 		    (long)(r.npv - r.n.products - r.n.failed));
 	{
-		char line[1600];
+		char line[1600], indexed[64] = "";
+		if (r.n.indexed > 0)
+			snprintf(indexed, sizeof(indexed), " (%lld reviews added to the day index)", r.n.indexed);
 		snprintf(line, sizeof(line), "%s: %ld products, %ld days (%ld written, %ld unchanged, %ld deleted), "
-		    "%ld months (%ld written, %ld unchanged, %ld deleted), %lld reviews, %lld prices in %.1f s "
+		    "%ld months (%ld written, %ld unchanged, %ld deleted), %lld reviews, %lld prices%s in %.1f s "
 		    "(reviews read %.1f s, analysed %.1f s, prices and tags %.1f s, stored documents %.1f s, "
 		    "writes %.1f s, pending rows %.1f s)%s%s",
 		    outcome, r.n.products, r.n.days_w + r.n.days_u + r.n.days_x, r.n.days_w, r.n.days_u, r.n.days_x,
 		    r.n.months_w + r.n.months_u + r.n.months_x, r.n.months_w, r.n.months_u, r.n.months_x,
-		    r.n.reviews, r.n.prices, secs_since(&t0), r.n.t_reviews, r.n.t_analyze, r.n.t_sources,
+		    r.n.reviews, r.n.prices, indexed, secs_since(&t0), r.n.t_reviews, r.n.t_analyze, r.n.t_sources,
 		    r.n.t_stored, r.n.t_write, r.n.t_pending, msg[0] ? "; " : "", msg);
 		if (rc == EXIT_OK || rc == EXIT_NOTHING)
 			log_info("aggregator run %lld: %s", run_id, line);

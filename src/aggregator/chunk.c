@@ -27,6 +27,7 @@
 #include "aggregator/period.h"
 #include "aggregator/rollup.h"
 #include "lib/log.h"
+#include "lib/review_days.h"
 
 struct price_row {
 	long long pid;
@@ -40,6 +41,16 @@ struct tag_row {
 	struct rollup_tag t;    /* strings owned here */
 };
 
+/* A raw review as the rollups read it; the strings point into doc. */
+struct rev {
+	long long pid;
+	int64_t at;
+	int rating;
+	const char *text, *id;
+	uint32_t len;
+	bson_t *doc;            /* owned in a fetched batch; the cursor's otherwise */
+};
+
 struct chunk {
 	struct agg_product *pv; /* the chunk's products, borrowed */
 	int n;
@@ -47,16 +58,18 @@ struct chunk {
 	int nprices;
 	struct tag_row *tags;
 	int ntags;
-	mongoc_cursor_t *cur;
 	mongoc_collection_t *reviews;
-	/* the stream's current review */
-	const bson_t *doc;
+	/* the reviews come from one of two streams, sorted by product and date:
+	 * range mode: a query of the chunk's products over its span */
+	mongoc_cursor_t *cur;
+	/* pending mode: the planned days' reviews by _id, from the index of each day's
+	 * reviews (lib/review_days.h), in batches sorted as they arrive */
+	char **ids;             /* grouped by product in chunk order, owned */
+	int nids, next_id;
+	struct rev *buf;
+	int nbuf, bi;
+	struct rev rv;          /* the stream's current review */
 	int live;
-	long long doc_pid;
-	int64_t doc_at;
-	int doc_rating;
-	const char *doc_text;
-	uint32_t doc_len;
 	int failed;             /* the stream stopped on an error */
 	int pi, ti;             /* next price and tag rows: products come in id order */
 };
@@ -266,72 +279,316 @@ static int load_tags(struct agg_run *r, struct chunk *c)
 	return rc;
 }
 
+/* Read a raw review's fields into v (pointing into doc). 1 when it has all of them. */
+static int rev_parse(const bson_t *doc, struct rev *v)
+{
+	bson_iter_t it;
+	int have_pid = 0, have_at = 0;
+
+	memset(v, 0, sizeof(*v));
+	if (!bson_iter_init(&it, doc))
+		return 0;
+	while (bson_iter_next(&it)) {
+		const char *k = bson_iter_key(&it);
+		if (strcmp(k, "product_id") == 0 && BSON_ITER_HOLDS_NUMBER(&it)) {
+			v->pid = bson_iter_as_int64(&it);
+			have_pid = 1;
+		} else if (strcmp(k, "review_date") == 0 && BSON_ITER_HOLDS_DATE_TIME(&it)) {
+			v->at = bson_iter_date_time(&it);
+			have_at = 1;
+		} else if (strcmp(k, "rating") == 0 && BSON_ITER_HOLDS_NUMBER(&it)) {
+			v->rating = (int)bson_iter_as_int64(&it);
+		} else if (strcmp(k, "text") == 0 && BSON_ITER_HOLDS_UTF8(&it)) {
+			v->text = bson_iter_utf8(&it, &v->len);
+		} else if (strcmp(k, "_id") == 0 && BSON_ITER_HOLDS_UTF8(&it)) {
+			v->id = bson_iter_utf8(&it, NULL);
+		}
+	}
+	return have_pid && have_at && v->text != NULL && v->id != NULL;
+}
+
+static void review_projection(bson_t *opts)
+{
+	bson_t sub;
+
+	BSON_APPEND_DOCUMENT_BEGIN(opts, "projection", &sub);
+	BSON_APPEND_INT32(&sub, "product_id", 1);
+	BSON_APPEND_INT32(&sub, "rating", 1);
+	BSON_APPEND_INT32(&sub, "text", 1);
+	BSON_APPEND_INT32(&sub, "review_date", 1);
+	bson_append_document_end(opts, &sub);
+}
+
+static int by_rev(const void *a, const void *b)
+{
+	const struct rev *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return (x->at > y->at) - (x->at < y->at);
+}
+
+static void buf_free(struct chunk *c)
+{
+	for (int i = 0; i < c->nbuf; i++)
+		bson_destroy(c->buf[i].doc);
+	c->nbuf = c->bi = 0;
+}
+
+/* Fetch the next AGG_ID_BATCH ids' reviews into c->buf, sorted. 0, or -1. */
+static int fetch_batch(struct chunk *c)
+{
+	bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, in, arr;
+	mongoc_cursor_t *cur;
+	const bson_t *doc;
+	bson_error_t error;
+	char key[16];
+	int n = c->nids - c->next_id < AGG_ID_BATCH ? c->nids - c->next_id : AGG_ID_BATCH, rc = 0;
+
+	buf_free(c);
+	BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &in);
+	BSON_APPEND_ARRAY_BEGIN(&in, "$in", &arr);
+	for (int i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "%d", i);
+		BSON_APPEND_UTF8(&arr, key, c->ids[c->next_id + i]);
+	}
+	bson_append_array_end(&in, &arr);
+	bson_append_document_end(&filter, &in);
+	c->next_id += n;
+	review_projection(&opts);
+	cur = mongoc_collection_find_with_opts(c->reviews, &filter, &opts, NULL);
+	while (mongoc_cursor_next(cur, &doc)) {
+		bson_t *copy;
+		if (c->nbuf == n)       /* more documents than ids: not from _id $in */
+			break;
+		if ((copy = bson_copy(doc)) == NULL) {
+			rc = -1;
+			break;
+		}
+		if (!rev_parse(copy, &c->buf[c->nbuf])) {
+			bson_destroy(copy);
+			continue;
+		}
+		c->buf[c->nbuf++].doc = copy;
+	}
+	if (mongoc_cursor_error(cur, &error)) {
+		log_error("reviews: MongoDB: %s", error.message);
+		rc = -1;
+	}
+	mongoc_cursor_destroy(cur);
+	bson_destroy(&filter);
+	bson_destroy(&opts);
+	qsort(c->buf, (size_t)c->nbuf, sizeof(*c->buf), by_rev);
+	return rc;
+}
+
 /* Advance the review stream to the next readable review. */
 static void stream_next(struct chunk *c)
 {
-	while (mongoc_cursor_next(c->cur, &c->doc)) {
-		bson_iter_t it;
-		int have_pid = 0, have_at = 0;
-		c->doc_text = NULL;
-		c->doc_rating = 0;
-		if (!bson_iter_init(&it, c->doc))
-			continue;
-		while (bson_iter_next(&it)) {
-			const char *k = bson_iter_key(&it);
-			if (strcmp(k, "product_id") == 0 && BSON_ITER_HOLDS_NUMBER(&it)) {
-				c->doc_pid = bson_iter_as_int64(&it);
-				have_pid = 1;
-			} else if (strcmp(k, "review_date") == 0 && BSON_ITER_HOLDS_DATE_TIME(&it)) {
-				c->doc_at = bson_iter_date_time(&it);
-				have_at = 1;
-			} else if (strcmp(k, "rating") == 0 && BSON_ITER_HOLDS_NUMBER(&it)) {
-				c->doc_rating = (int)bson_iter_as_int64(&it);
-			} else if (strcmp(k, "text") == 0 && BSON_ITER_HOLDS_UTF8(&it)) {
-				c->doc_text = bson_iter_utf8(&it, &c->doc_len);
+	const bson_t *doc;
+	bson_error_t error;
+
+	if (c->cur == NULL) {
+		while (c->bi == c->nbuf && c->next_id < c->nids)
+			if (fetch_batch(c) == -1) {
+				c->failed = 1;
+				break;
 			}
-		}
-		if (have_pid && have_at && c->doc_text != NULL)
-			return;
+		if (c->bi < c->nbuf && !c->failed)
+			c->rv = c->buf[c->bi++];
+		else
+			c->live = 0;
+		return;
 	}
+	while (mongoc_cursor_next(c->cur, &doc))
+		if (rev_parse(doc, &c->rv))
+			return;
 	c->live = 0;
-	{
-		bson_error_t error;
-		if (mongoc_cursor_error(c->cur, &error)) {
-			log_error("reviews: MongoDB: %s", error.message);
-			c->failed = 1;
-		}
+	if (mongoc_cursor_error(c->cur, &error)) {
+		log_error("reviews: MongoDB: %s", error.message);
+		c->failed = 1;
 	}
 }
 
-static void open_reviews(struct agg_run *r, struct chunk *c)
+/* Range mode: the chunk's reviews over its span, one query. */
+static void open_range(struct chunk *c)
 {
 	bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, sub;
 	int32_t lo, hi;
 
 	span(c, &lo, &hi);
-	c->reviews = mongoc_client_get_collection(r->mongo.client, r->mongo.dbname, "product_reviews_raw");
 	pid_list(&filter, c);
 	BSON_APPEND_DOCUMENT_BEGIN(&filter, "review_date", &sub);
 	BSON_APPEND_DATE_TIME(&sub, "$gte", period_day_start_ms(lo));
 	BSON_APPEND_DATE_TIME(&sub, "$lt", period_day_start_ms(hi + 1));
 	bson_append_document_end(&filter, &sub);
-	BSON_APPEND_DOCUMENT_BEGIN(&opts, "projection", &sub);
-	BSON_APPEND_INT32(&sub, "_id", 0);
-	BSON_APPEND_INT32(&sub, "product_id", 1);
-	BSON_APPEND_INT32(&sub, "rating", 1);
-	BSON_APPEND_INT32(&sub, "text", 1);
-	BSON_APPEND_INT32(&sub, "review_date", 1);
-	bson_append_document_end(&opts, &sub);
+	review_projection(&opts);
 	BSON_APPEND_DOCUMENT_BEGIN(&opts, "sort", &sub);
 	BSON_APPEND_INT32(&sub, "product_id", 1);
 	BSON_APPEND_INT32(&sub, "review_date", 1);
 	bson_append_document_end(&opts, &sub);
 	BSON_APPEND_INT32(&opts, "batchSize", 2000);
 	c->cur = mongoc_collection_find_with_opts(c->reviews, &filter, &opts, NULL);
-	c->live = 1;
-	stream_next(c);
 	bson_destroy(&filter);
 	bson_destroy(&opts);
+}
+
+/* A review's _id on an index day (read_index) or found on a day (index_repair). */
+struct pid_id {
+	long long pid;
+	int32_t day;
+	char *id;               /* owned */
+};
+
+static void pid_id_free(struct pid_id *v, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(v[i].id);
+	free(v);
+}
+
+/* Append (pid, day, id) to *v. 0, or -1 when out of memory. */
+static int pid_id_add(struct pid_id **v, int *n, int *cap, long long pid, int32_t day, const char *id)
+{
+	if (*n == *cap) {
+		int ncap = *cap ? *cap * 2 : 1024;
+		struct pid_id *nv = realloc(*v, (size_t)ncap * sizeof(*nv));
+		if (nv == NULL)
+			return -1;
+		*v = nv;
+		*cap = ncap;
+	}
+	if (((*v)[*n].id = strdup(id)) == NULL)
+		return -1;
+	(*v)[*n].pid = pid;
+	(*v)[(*n)++].day = day;
+	return 0;
+}
+
+static int by_day_id(const void *a, const void *b)
+{
+	const struct pid_id *x = a, *y = b;
+
+	if (x->day != y->day)
+		return x->day < y->day ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+static int by_pid_id(const void *a, const void *b)
+{
+	const struct pid_id *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+/* Read the index documents of keys[0..n) and append their (product, day, id)
+ * entries to *v. 0, or -1 (r->err). */
+static int read_index(struct agg_run *r, mongoc_collection_t *coll, char (*keys)[REVIEW_DAYS_KEY], int n,
+    struct pid_id **v, int *nv, int *cap)
+{
+	bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, in, arr, sub;
+	mongoc_cursor_t *cur;
+	const bson_t *doc;
+	bson_error_t error;
+	char key[16];
+	int rc = 0;
+
+	BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &in);
+	BSON_APPEND_ARRAY_BEGIN(&in, "$in", &arr);
+	for (int i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "%d", i);
+		BSON_APPEND_UTF8(&arr, key, keys[i]);
+	}
+	bson_append_array_end(&in, &arr);
+	bson_append_document_end(&filter, &in);
+	BSON_APPEND_DOCUMENT_BEGIN(&opts, "projection", &sub);
+	BSON_APPEND_INT32(&sub, "product_id", 1);
+	BSON_APPEND_INT32(&sub, "day", 1);
+	BSON_APPEND_INT32(&sub, "ids", 1);
+	bson_append_document_end(&opts, &sub);
+	cur = mongoc_collection_find_with_opts(coll, &filter, &opts, NULL);
+	while (rc == 0 && mongoc_cursor_next(cur, &doc)) {
+		bson_iter_t it, ids;
+		long long pid;
+		int32_t day;
+		if (!bson_iter_init_find(&it, doc, "product_id") || !BSON_ITER_HOLDS_NUMBER(&it))
+			continue;
+		pid = bson_iter_as_int64(&it);
+		if (!bson_iter_init_find(&it, doc, "ids") || !BSON_ITER_HOLDS_ARRAY(&it) ||
+		    !bson_iter_recurse(&it, &ids))
+			continue;
+		if (!bson_iter_init_find(&it, doc, "day") || !BSON_ITER_HOLDS_UTF8(&it) ||
+		    period_parse_date(bson_iter_utf8(&it, NULL), &day) == -1)
+			continue;
+		while (rc == 0 && bson_iter_next(&ids))
+			if (BSON_ITER_HOLDS_UTF8(&ids))
+				rc = pid_id_add(v, nv, cap, pid, day, bson_iter_utf8(&ids, NULL));
+	}
+	if (rc == -1)
+		snprintf(r->err, sizeof(r->err), "out of memory");
+	else if (mongoc_cursor_error(cur, &error)) {
+		snprintf(r->err, sizeof(r->err), "MongoDB: %s: %s", REVIEW_DAYS_COLLECTION, error.message);
+		rc = -1;
+	}
+	mongoc_cursor_destroy(cur);
+	bson_destroy(&filter);
+	bson_destroy(&opts);
+	return rc;
+}
+
+/* Pending mode: the _ids of the reviews of the chunk's planned days, from the index
+ * documents of the days they overlap. 0, or -1 (r->err). */
+static int open_by_index(struct agg_run *r, struct chunk *c)
+{
+	mongoc_collection_t *coll = mongoc_client_get_collection(r->mongo.client, r->mongo.dbname,
+	    REVIEW_DAYS_COLLECTION);
+	char (*keys)[REVIEW_DAYS_KEY] = malloc(sizeof(*keys) * AGG_ID_BATCH);
+	struct pid_id *v = NULL;
+	int nk = 0, nv = 0, cap = 0, rc = 0;
+
+	if (keys == NULL) {
+		snprintf(r->err, sizeof(r->err), "out of memory");
+		rc = -1;
+	}
+	for (int i = 0; i < c->n && rc == 0; i++) {
+		const struct agg_product *p = &c->pv[i];
+		int32_t last = INT32_MIN;
+		for (int j = 0; j < p->ndays && rc == 0; j++) {
+			int32_t lo, hi;
+			review_days_span(period_day_start_ms(p->days[j]), period_day_start_ms(p->days[j] + 1), &lo, &hi);
+			for (int32_t d = lo > last ? lo : last + 1; d <= hi && rc == 0; d++) {
+				review_days_key(p->pid, d, keys[nk++]);
+				if (nk == AGG_ID_BATCH) {
+					rc = read_index(r, coll, keys, nk, &v, &nv, &cap);
+					nk = 0;
+				}
+			}
+			if (hi > last)
+				last = hi;
+		}
+	}
+	if (rc == 0 && nk > 0)
+		rc = read_index(r, coll, keys, nk, &v, &nv, &cap);
+	if (rc == 0 && nv > 0) {
+		/* grouped by product, each id once (a moved review may be on two days) */
+		qsort(v, (size_t)nv, sizeof(*v), by_pid_id);
+		if ((c->ids = malloc(sizeof(*c->ids) * (size_t)nv)) == NULL ||
+		    (c->buf = malloc(sizeof(*c->buf) * AGG_ID_BATCH)) == NULL) {
+			snprintf(r->err, sizeof(r->err), "out of memory");
+			rc = -1;
+		}
+		for (int i = 0; i < nv && rc == 0; i++)
+			if (c->nids == 0 || strcmp(c->ids[c->nids - 1], v[i].id) != 0) {
+				c->ids[c->nids++] = v[i].id;
+				v[i].id = NULL;
+			}
+	}
+	pid_id_free(v, nv);
+	free(keys);
+	mongoc_collection_destroy(coll);
+	return rc;
 }
 
 /* ---------------------------------------------------------------- stored documents */
@@ -536,6 +793,74 @@ static int flush(struct agg_run *r, struct writes *w, const char *what)
 	return ok ? 0 : -1;
 }
 
+/* Range mode: add the product's reviews found in the range (found[0..n), its own
+ * day each) to the index documents that lack them — reviews stored before the index
+ * existed, or an index restored from an older backup. Only additions: an entry the
+ * range did not see may belong to a review outside it. 0, or -1 (r->err). */
+static int index_repair(struct agg_run *r, long long pid, struct pid_id *found, int n, struct writes *w)
+{
+	mongoc_collection_t *coll = mongoc_client_get_collection(r->mongo.client, r->mongo.dbname,
+	    REVIEW_DAYS_COLLECTION);
+	char (*keys)[REVIEW_DAYS_KEY] = NULL;
+	const char **missing = NULL;
+	struct pid_id *stored = NULL;
+	int nk = 0, ns = 0, cap = 0, rc = -1;
+	bson_error_t error;
+
+	if (n == 0) {
+		rc = 0;
+		goto out;
+	}
+	qsort(found, (size_t)n, sizeof(*found), by_day_id);
+	keys = malloc(sizeof(*keys) * (size_t)n);
+	missing = malloc(sizeof(*missing) * (size_t)n);
+	if (keys == NULL || missing == NULL) {
+		snprintf(r->err, sizeof(r->err), "out of memory");
+		goto out;
+	}
+	for (int i = 0; i < n; i++)
+		if (i == 0 || found[i].day != found[i - 1].day)
+			review_days_key(pid, found[i].day, keys[nk++]);
+	for (int i = 0; i < nk; i += AGG_ID_BATCH)
+		if (read_index(r, coll, keys + i, nk - i < AGG_ID_BATCH ? nk - i : AGG_ID_BATCH,
+		    &stored, &ns, &cap) == -1)
+			goto out;
+	if (ns > 0)
+		qsort(stored, (size_t)ns, sizeof(*stored), by_day_id);
+	for (int i = 0, j, si = 0; i < n; i = j) {
+		int nm = 0;
+		for (j = i; j < n && found[j].day == found[i].day; j++) {
+			int c = 1;
+			while (si < ns && (stored[si].day < found[j].day ||
+			    (stored[si].day == found[j].day && (c = strcmp(stored[si].id, found[j].id)) < 0)))
+				si++;
+			if (si >= ns || stored[si].day != found[j].day || c != 0)
+				missing[nm++] = found[j].id;
+		}
+		if (nm == 0)
+			continue;
+		if (w->bulk == NULL) {
+			bson_t bopts = BSON_INITIALIZER;
+			BSON_APPEND_BOOL(&bopts, "ordered", false);
+			w->bulk = mongoc_collection_create_bulk_operation_with_opts(coll, &bopts);
+			bson_destroy(&bopts);
+		}
+		if (!review_days_add(w->bulk, pid, found[i].day, missing, nm, &error)) {
+			snprintf(r->err, sizeof(r->err), "MongoDB: %s", error.message);
+			goto out;
+		}
+		w->ops++;
+		r->n.indexed += nm;
+	}
+	rc = 0;
+out:
+	pid_id_free(stored, ns);
+	free(keys);
+	free(missing);
+	mongoc_collection_destroy(coll);
+	return rc;
+}
+
 /* Delete the product's pending rows this run claimed (pending mode: those whose
  * queued_at has not moved; range mode: the range's, queued before the run). */
 static int clear_pending(struct agg_run *r, const struct agg_product *p)
@@ -577,7 +902,9 @@ static int process_product(struct agg_run *r, struct chunk *c, struct agg_produc
 	int nsd = 0, nsm = 0, rc = -1;
 	struct period_cache pc;
 	mongoc_collection_t *dcoll = NULL, *mcoll = NULL;
-	struct writes wd = { NULL, 0 }, wm = { NULL, 0 };
+	struct writes wd = { NULL, 0 }, wm = { NULL, 0 }, wi = { NULL, 0 };
+	struct pid_id *found = NULL;    /* range mode: the reviews seen, for index_repair() */
+	int nfound = 0, foundcap = 0, repair = r->o.has_range && !r->o.dry_run;
 	char date[PERIOD_DATE_LEN], month[PERIOD_MONTH_LEN];
 	struct agg_counts n = { 0 };
 	const char *zone = r->cfg->aggregator_timezone;
@@ -593,19 +920,23 @@ static int process_product(struct agg_run *r, struct chunk *c, struct agg_produc
 	/* the product's reviews: the stream is sorted by product, then date */
 	period_cache_init(&pc);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (c->live && c->doc_pid < p->pid)
+	while (c->live && c->rv.pid < p->pid)
 		stream_next(c);
-	while (c->live && c->doc_pid == p->pid) {
-		int32_t d = period_cache_day(&pc, c->doc_at);
+	while (c->live && c->rv.pid == p->pid) {
+		int32_t d = period_cache_day(&pc, c->rv.at);
 		int32_t *hit = bsearch(&d, p->days, (size_t)p->ndays, sizeof(*p->days), by_stored_day);
 		if (hit != NULL) {
 			struct timespec t1;
 			clock_gettime(CLOCK_MONOTONIC, &t1);
-			kr_analyze(r->model, c->doc_text, c->doc_len, &res, &arena);
-			if (rollup_day_add(&dv[hit - p->days], c->doc_rating, &res) == -1)
+			kr_analyze(r->model, c->rv.text, c->rv.len, &res, &arena);
+			if (rollup_day_add(&dv[hit - p->days], c->rv.rating, &res) == -1)
 				log_warn("product %lld: out of memory counting keywords", p->pid);
 			n.reviews++;
 			t_an += since(&t1);
+		}
+		if (repair && pid_id_add(&found, &nfound, &foundcap, p->pid, review_days_day(c->rv.at), c->rv.id) == -1) {
+			snprintf(r->err, sizeof(r->err), "out of memory");
+			goto out;
 		}
 		stream_next(c);
 	}
@@ -701,9 +1032,12 @@ static int process_product(struct agg_run *r, struct chunk *c, struct agg_produc
 		}
 		bson_destroy(&mdoc);
 	}
+	if (repair && index_repair(r, p->pid, found, nfound, &wi) == -1)
+		goto out;
 	/* days before months: a month is never newer than the days it was built from */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (flush(r, &wd, "daily documents") == -1 || flush(r, &wm, "monthly documents") == -1)
+	if (flush(r, &wi, "the index of each day's reviews") == -1 ||
+	    flush(r, &wd, "daily documents") == -1 || flush(r, &wm, "monthly documents") == -1)
 		goto out;
 	r->n.t_write += since(&t0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -725,6 +1059,9 @@ out:
 		mongoc_bulk_operation_destroy(wd.bulk);
 	if (wm.bulk != NULL)
 		mongoc_bulk_operation_destroy(wm.bulk);
+	if (wi.bulk != NULL)
+		mongoc_bulk_operation_destroy(wi.bulk);
+	pid_id_free(found, nfound);
 	if (dcoll != NULL)
 		mongoc_collection_destroy(dcoll);
 	if (mcoll != NULL)
@@ -754,6 +1091,11 @@ static void chunk_free(struct chunk *c)
 	}
 	free(c->tags);
 	free(c->prices);
+	buf_free(c);
+	free(c->buf);
+	for (int i = 0; i < c->nids; i++)
+		free(c->ids[i]);
+	free(c->ids);
 	if (c->cur != NULL)
 		mongoc_cursor_destroy(c->cur);
 	if (c->reviews != NULL)
@@ -790,7 +1132,17 @@ int agg_execute(struct agg_run *r)
 		}
 		r->n.t_sources += since(&t0);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		open_reviews(r, &c);    /* the first batch: the server's scan and sort */
+		c.reviews = mongoc_client_get_collection(r->mongo.client, r->mongo.dbname, "product_reviews_raw");
+		if (r->o.has_range) {
+			open_range(&c);
+		} else if (open_by_index(r, &c) == -1) {
+			log_error("products %lld to %lld: %s; they stay pending", c.pv[0].pid, c.pv[c.n - 1].pid, r->err);
+			r->n.failed += c.n;
+			chunk_free(&c);
+			continue;
+		}
+		c.live = 1;
+		stream_next(&c);        /* the first batch: in range mode the server's scan and sort */
 		r->n.t_reviews += since(&t0);
 		for (int j = 0; j < c.n; j++) {
 			if (*r->stop) {

@@ -14,6 +14,7 @@
 #include "lib/ingest.h"
 #include "lib/log.h"
 #include "lib/progress.h"
+#include "lib/review_days.h"
 #include "lib/utf8.h"
 
 #define SEOUL_OFFSET_MS (9LL * 3600 * 1000)   /* Korea keeps no daylight saving time */
@@ -685,13 +686,132 @@ struct doc_kind {
 	int (*fresh)(const struct item *it, bson_iter_t *stored);
 	void (*fields)(const struct ingest_ctx *c, const struct item *it, bson_t *doc);
 	const char *const *clear;       /* fields an update removes */
+	/* the review_days index: added to before the documents are written (NULL: none),
+	 * moved entries removed after */
+	int (*index_add)(struct ingest_ctx *c, const struct item *v, const int *pos, int n);
+	void (*index_moved)(struct ingest_ctx *c, const struct item *v, const int *pos, int n);
 };
 
+/* ---- the index of each day's reviews (lib/review_days.h) */
+
+struct day_entry {
+	long long pid;
+	int32_t day;
+	const char *id;
+};
+
+static int by_day_entry(const void *a, const void *b)
+{
+	const struct day_entry *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return (x->day > y->day) - (x->day < y->day);
+}
+
+static int run_index(struct ingest_ctx *c, mongoc_bulk_operation_t *bulk)
+{
+	bson_t reply;
+	bson_error_t error;
+	int ok = (int)mongoc_bulk_operation_execute(bulk, &reply, &error);
+
+	if (!ok)
+		store_failed(c, "mongodb", error.message);
+	bson_destroy(&reply);
+	return ok ? 0 : -1;
+}
+
+/* Add the reviews about to be written to their days' index documents: one upsert
+ * per product and day. Before the reviews, so that a review is never stored
+ * unindexed; a failure fails the batch with nothing written. */
+static int review_index_add(struct ingest_ctx *c, const struct item *v, const int *pos, int n)
+{
+	mongoc_collection_t *coll;
+	mongoc_bulk_operation_t *bulk;
+	struct day_entry *e;
+	const char **ids;
+	bson_t bopts = BSON_INITIALIZER;
+	bson_error_t error;
+	int rc = 0;
+
+	if (n == 0)
+		return 0;
+	e = malloc(sizeof(*e) * (size_t)n);
+	ids = malloc(sizeof(*ids) * (size_t)n);
+	if (e == NULL || ids == NULL) {
+		free(e);
+		free(ids);
+		snprintf(c->err, sizeof(c->err), "out of memory");
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		e[i].pid = v[pos[i]].pid;
+		e[i].day = review_days_day(v[pos[i]].u.r.written_ms);
+		e[i].id = v[pos[i]].key;
+	}
+	qsort(e, (size_t)n, sizeof(*e), by_day_entry);
+	coll = mongoc_client_get_collection(c->mongo->client, c->mongo->dbname, REVIEW_DAYS_COLLECTION);
+	BSON_APPEND_BOOL(&bopts, "ordered", false);
+	bulk = mongoc_collection_create_bulk_operation_with_opts(coll, &bopts);
+	for (int i = 0, j; i < n && rc == 0; i = j) {
+		for (j = i; j < n && e[j].pid == e[i].pid && e[j].day == e[i].day; j++)
+			ids[j - i] = e[j].id;
+		if (!review_days_add(bulk, e[i].pid, e[i].day, ids, j - i, &error)) {
+			store_failed(c, "mongodb", error.message);
+			rc = -1;
+		}
+	}
+	if (rc == 0)
+		rc = run_index(c, bulk);
+	mongoc_bulk_operation_destroy(bulk);
+	mongoc_collection_destroy(coll);
+	bson_destroy(&bopts);
+	free(e);
+	free(ids);
+	return rc;
+}
+
+/* Remove the reviews written to another day from their old day's document. A
+ * failure leaves a stale entry, which readers skip: logged, not fatal. */
+static void review_index_moved(struct ingest_ctx *c, const struct item *v, const int *pos, int n)
+{
+	mongoc_collection_t *coll = NULL;
+	mongoc_bulk_operation_t *bulk = NULL;
+	bson_error_t error;
+	int ops = 0;
+
+	for (int i = 0; i < n; i++) {
+		const struct item *it = &v[pos[i]];
+		int32_t old;
+		if (it->failed || !it->stored || it->stored_ms == 0 ||
+		    (old = review_days_day(it->stored_ms)) == review_days_day(it->u.r.written_ms))
+			continue;
+		if (bulk == NULL) {
+			bson_t bopts = BSON_INITIALIZER;
+			BSON_APPEND_BOOL(&bopts, "ordered", false);
+			coll = mongoc_client_get_collection(c->mongo->client, c->mongo->dbname, REVIEW_DAYS_COLLECTION);
+			bulk = mongoc_collection_create_bulk_operation_with_opts(coll, &bopts);
+			bson_destroy(&bopts);
+		}
+		if (review_days_pull(bulk, it->pid, old, it->key, &error))
+			ops++;
+	}
+	if (ops > 0 && run_index(c, bulk) == -1) {
+		log_warn("ingest: review_days: moved reviews left on their old day: %s", c->err);
+		c->err[0] = '\0';
+	}
+	if (bulk != NULL)
+		mongoc_bulk_operation_destroy(bulk);
+	if (coll != NULL)
+		mongoc_collection_destroy(coll);
+}
+
 static const struct doc_kind reviews_kind = {
-	"product_reviews_raw", "hash", "review_date", review_prepare, review_fresh, review_fields, review_clear
+	"product_reviews_raw", "hash", "review_date", review_prepare, review_fresh, review_fields, review_clear,
+	review_index_add, review_index_moved
 };
 static const struct doc_kind tags_kind = {
-	"coupang_keyword_tags", "crawled_at", NULL, tag_prepare, tag_fresh, tag_fields, tag_clear
+	"coupang_keyword_tags", "crawled_at", NULL, tag_prepare, tag_fresh, tag_fields, tag_clear, NULL, NULL
 };
 
 static int by_key_order(const void *a, const void *b, void *items)
@@ -908,7 +1028,11 @@ static int store_docs(struct ingest_ctx *c, const struct doc_kind *k, struct ite
 		}
 		pos[nops++] = win[i];
 	}
+	if (k->index_add != NULL && k->index_add(c, v, pos, nops) == -1)
+		goto out;
 	rc = run_bulk(c, bulk, v, pos, nops, res);
+	if (rc == 0 && k->index_moved != NULL)
+		k->index_moved(c, v, pos, nops);
 out:
 	free(pos);
 	free(win);

@@ -29,7 +29,7 @@ my $AGG = "$B/revlens-aggregator";
 my $PROBE = "$B/t/unit/aggregator_probe";
 my $R = $s->rundir;
 my $json = JSON::PP->new->canonical->utf8;     # bytes in, bytes out
-my $conf = "$R/aggregator.conf";
+my $conf = "$R/aggregator-test.conf";    # scripts/stack aggregate writes aggregator.conf
 my $LOG = "$R/logs/aggregator.log";
 RevlensTest::write_file($conf, RevlensTest::read_file($s->conf) . "\naggregator.lock_ttl = 30\nlog.file = $LOG\n");
 my $MONGO = 'mongodb://127.0.0.1:' . $s->port('mongo') . '/?serverSelectionTimeoutMS=3000';
@@ -525,6 +525,97 @@ sub blocked { sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type =
 	$r = $s->stack('aggregate');
 	is($r->{exit}, 0, 'scripts/stack aggregate with a day pending: exit 0') or diag($r->{err});
 	check($P3, 'scripts/stack aggregate');
+}
+
+# ------------------------------------------------------------------ the index of each day's reviews
+# (lib/review_days.h) what pending runs read instead of a scan: every review's _id under
+# its Korean day; a review moved to another day leaves the old one; stale and duplicate
+# entries are skipped; a lost document is rebuilt by a range run; another zone's day
+# is read from the index days it overlaps.
+sub index_doc {
+	my ($cp, $day) = @_;
+	my $out = probe('get', 'review_days', "$pid{$cp}:$day");
+	return $out =~ /\S/ ? $json->decode($out) : undef;
+}
+sub last_log_line { (RevlensTest::read_file($LOG) =~ /([^\n]*)\n\z/)[0] // '' }
+sub index_ids { my $d = index_doc(@_); $d ? [ sort @{ $d->{ids} } ] : [] }
+sub want_ids {
+	my ($cp, $day) = @_;
+	[ sort map { "$pid{$cp}:$_->{id}" } grep { $_->{cp} == $cp && kst_day($_->{at}) eq $day } @reviews ]
+}
+{
+	is_deeply(index_ids($P1, '2024-02-29'), want_ids($P1, '2024-02-29'),
+		"the index: a day's document holds its reviews' ids, 00:00:00 to 23:59:59 KST");
+	is(scalar @{ want_ids($P1, '2024-02-29') }, 3, '... three of them');
+	is(index_doc($P1, '2024-02-29')->{product_id}, $pid{$P1}, '... with the product');
+	my @days = sort keys %{ { map { (kst_day($_->{at}) => 1) } grep { $_->{cp} == $P1 } @reviews } };
+	is_deeply([ grep { /^$pid{$P1}:/ } split /\n/, probe('ids', 'review_days') ], [ map { "$pid{$P1}:$_" } @days ],
+		'... one document for each day with reviews, none for the others');
+
+	# a review moved to another day (the collector sent a corrected date)
+	my ($m) = grep { $_->{cp} == $P1 && kst_day($_->{at}) eq '2024-03-01' } @reviews;
+	$m->{at} = kst('2024-03-02 10:00:00');
+	my $r = $s->cli({ stdin => $json->encode({ kind => 'review', product_id => $P1, review_id => $m->{id},
+		rating => $m->{rating}, content => $m->{text}, written_at => iso($m->{at}) }) . "\n" }, 'import', '-');
+	is($r->{exit}, 0, 'a review moved to another day: imported') or diag($r->{err});
+	is_deeply(index_ids($P1, '2024-03-01'), [], '... it left its old day in the index');
+	is_deeply(index_ids($P1, '2024-03-02'), ["$pid{$P1}:$m->{id}"], '... and is on its new one');
+	is(run_agg()->{exit}, 0, '... a run: exit 0');
+	check($P1, 'a review moved to another day');
+	is(stored_docs($P1, 0)->{'2024-03-01'}{review_count} // 0, 0, '... its old day counts no review any more');
+
+	# stale entries: a review of 03-15 also listed on 03-14, and ids of no review
+	my $d15 = index_ids($P1, '2024-03-15');
+	probe('insert', 'review_days', $json->encode({ _id => "$pid{$P1}:2024-03-14", product_id => $pid{$P1} + 0,
+		day => '2024-03-14', ids => [ $d15->[0], "$pid{$P1}:no-such-review", "$pid{$P1}:$m->{id}" ] }));
+	sql("INSERT INTO rollup_pending (product_id, day) VALUES ($pid{$P1}, '2024-03-14'), ($pid{$P1}, '2024-03-15')");
+	$r = run_agg();
+	is($r->{exit}, 0, 'stale and duplicate index entries: exit 0') or diag($r->{err});
+	check($P1, 'stale and duplicate index entries (each review counted once, on its own day)');
+	is(last_run()->[8], @$d15 + @{ want_ids($P1, '2024-04-30') },
+		'... the run read the reviews of 03-15 (and of 04-30, the next price day) once each');
+
+	# a lost index document: a range run puts it back
+	probe('delete', 'review_days', "$pid{$P1}:2024-02-29");
+	$r = run_agg('--from', '2024-02-29', '--to', '2024-02-29');
+	is($r->{exit}, 0, 'a lost index document: a range run, exit 0') or diag($r->{err});
+	is_deeply(index_ids($P1, '2024-02-29'), want_ids($P1, '2024-02-29'), '... put its ids back');
+	like(last_log_line(), qr/aggregator run \d+: ok: .* \(3 reviews added to the day index\)/,
+		'... and said so in its log line');
+	$r = run_agg('--from', '2024-02-29', '--to', '2024-02-29');
+	unlike(last_log_line(), qr/added to the day index/,
+		'... a second range run has nothing to add');
+	sql("INSERT INTO rollup_pending (product_id, day) VALUES ($pid{$P1}, '2024-02-29')");
+	is(run_agg()->{exit}, 0, '... then a pending run of that day: exit 0');
+	check($P1, 'a pending run after the index was rebuilt');
+}
+{
+	# New York: 2024-03-10 lasts 23 hours (05:00Z to 04:00Z next day) and overlaps two
+	# Korean days, 03-10 from 14:00 and 03-11 to 13:00
+	my $ny = "$R/aggregator-ny.conf";
+	RevlensTest::write_file($ny, RevlensTest::read_file($conf) . "aggregator.timezone = America/New_York\n");
+	my $P9 = 8109;
+	my @at = (timegm(59, 59, 4, 10, 2, 2024), timegm(0, 0, 5, 10, 2, 2024), timegm(0, 0, 16, 10, 2, 2024),
+		timegm(59, 59, 3, 11, 2, 2024), timegm(0, 0, 4, 11, 2, 2024));
+	my $r = RevlensTest::run_cmd([ "$B/revlens", '-c', $ny, 'import', '-' ], stdin => join('', map {
+		$json->encode({ kind => 'review', product_id => $P9, review_id => "ny$_", rating => 5, content => $TEXTS[0],
+			written_at => iso($at[$_]) }) . "\n" } 0 .. $#at));
+	is($r->{exit}, 0, 'another zone: imported') or diag($r->{err});
+	$pid{$P9} = sql("SELECT id FROM products WHERE coupang_product_id = $P9");
+	is(sql("SELECT string_agg(day::text, ',' ORDER BY day) FROM rollup_pending WHERE product_id = $pid{$P9}"),
+		'2024-03-09,2024-03-10,2024-03-11', '... ingestion marked its New York days pending');
+	is_deeply([ index_ids($P9, '2024-03-10'), index_ids($P9, '2024-03-11') ],
+		[ [ map { "$pid{$P9}:ny$_" } 0, 1 ], [ map { "$pid{$P9}:ny$_" } 2 .. 4 ] ], '... the index holds Korean days');
+	$r = agg('-c', $ny, '--product', $pid{$P9});
+	is($r->{exit}, 0, '... a pending run in New York time: exit 0') or diag($r->{err});
+	my $got = stored_docs($P9, 0);
+	is_deeply({ map { ($_ => $got->{$_}{review_count}) } keys %$got },
+		{ '2024-03-09' => 1, '2024-03-10' => 3, '2024-03-11' => 1 },
+		"... each New York day's reviews, the 23-hour day read from two Korean index days");
+	my $before = stored($P9) . stored($P9, '--month');
+	$r = agg('-c', $ny, '--product', $pid{$P9}, '--from', '2024-03-01', '--to', '2024-03-31');
+	is($r->{exit}, 0, '... a range run (reviews read by date): exit 0') or diag($r->{err});
+	is(stored($P9) . stored($P9, '--month'), $before, '... agrees with the pending run (reviews read through the index)');
 }
 
 # ------------------------------------------------------------------ a store down

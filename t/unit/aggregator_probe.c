@@ -3,6 +3,8 @@
  *   aggregator_probe URI DB insert COLLECTION JSON   insert one document (extended JSON)
  *   aggregator_probe URI DB delete COLLECTION ID     delete the document with _id ID
  *   aggregator_probe URI DB ids COLLECTION           print every _id, one a line, sorted
+ *   aggregator_probe URI DB get COLLECTION ID        print the document with _id ID
+ *                                                    (relaxed extended JSON), or nothing
  * Exit 0 when done, 1 when the server refused or could not be reached, 2 usage.
  */
 #include "lib/mongo.h"
@@ -24,7 +26,7 @@ int main(int argc, char **argv)
 	int rc = 1;
 
 	if (argc != 5 + (argc > 3 && strcmp(argv[3], "ids") != 0)) {
-		fprintf(stderr, "usage: aggregator_probe URI DB insert COLLECTION JSON | delete COLLECTION ID | ids COLLECTION\n");
+		fprintf(stderr, "usage: aggregator_probe URI DB insert COLLECTION JSON | delete COLLECTION ID | get COLLECTION ID | ids COLLECTION\n");
 		return 2;
 	}
 	mongo_global_init();
@@ -43,6 +45,19 @@ int main(int argc, char **argv)
 		bson_t *sel = BCON_NEW("_id", BCON_UTF8(argv[5]));
 		if (mongoc_collection_delete_one(coll, sel, NULL, NULL, &error))
 			rc = 0;
+		bson_destroy(sel);
+	} else if (strcmp(argv[3], "get") == 0) {
+		bson_t *sel = BCON_NEW("_id", BCON_UTF8(argv[5]));
+		mongoc_cursor_t *cur = mongoc_collection_find_with_opts(coll, sel, NULL, NULL);
+		const bson_t *doc;
+		if (mongoc_cursor_next(cur, &doc)) {
+			char *j = bson_as_relaxed_extended_json(doc, NULL);
+			puts(j);
+			bson_free(j);
+		}
+		if (!mongoc_cursor_error(cur, &error))
+			rc = 0;
+		mongoc_cursor_destroy(cur);
 		bson_destroy(sel);
 	} else if (strcmp(argv[3], "ids") == 0) {
 		bson_t filter = BSON_INITIALIZER;
