@@ -10,7 +10,9 @@
 #   1. from scratch: every day pending (what the import marked);
 #   2. an incremental night: NEW_PCT % new reviews on random products and days, and as
 #      many new prices, then a pending run;
-#   3. the same night again: nothing to do (exit 3).
+#   3. the same night again: nothing to do (exit 3);
+#   4. a recent night: NEW_PCT % new reviews again, on the last two days only (what a
+#      nightly crawl brings), and a price per product for the last day.
 # Prints wall seconds, reviews/s, the aggregator's own line (days and months written,
 # reviews and prices read) and the CPU each server used (bench/stack.sh's snap and
 # cpu_report; client = revlens-aggregator). Reports; asserts nothing. Issue 13's target:
@@ -80,6 +82,14 @@ with open(f'{work}/night.jsonl', 'w', encoding='utf-8') as f:
         p = rnd.randrange(products)
         f.write(json.dumps({'kind': 'price', 'product_id': first_cp + p, 'price': 9000 + i % 1000,
             'observed_at': base_ms + rnd.randrange(days * day_ms)}) + '\n')
+with open(f'{work}/recent.jsonl', 'w', encoding='utf-8') as f:
+    k = int(n * pct / 100)
+    for i in range(k):
+        p = rnd.randrange(products)
+        review(f, first_cp + p, 2 * n + i, base_ms + (days - 2) * day_ms + rnd.randrange(2 * day_ms))
+    for p in range(products):
+        f.write(json.dumps({'kind': 'price', 'product_id': first_cp + p, 'price': 9500,
+            'observed_at': base_ms + (days - 1) * day_ms + 20 * 3_600_000}) + '\n')
 EOF
 new=$(grep -c '"kind": "review"' "$work/night.jsonl" || true)
 newp=$(grep -c '"kind": "price"' "$work/night.jsonl" || true)
@@ -116,4 +126,10 @@ cpu_report "$wall" "$cpu"
 
 snap; timed wall cpu "$agg" -c "$aconf"
 echo "3. the same night again (exit $rc): ${wall} s"
+cpu_report "$wall" "$cpu"
+
+"$revlens" -c "$conf" import "$work/recent.jsonl" >/dev/null
+snap; timed wall cpu "$agg" -c "$aconf"
+echo "4. a recent night, $new new reviews on the last two days and $PRODUCTS prices (exit $rc): $(rate "$new" "$wall") of new data"
+last_line
 cpu_report "$wall" "$cpu"

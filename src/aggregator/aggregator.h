@@ -26,6 +26,12 @@
 /* Pending mode reads reviews by _id (the index of each day's reviews), this many
  * index documents or reviews per query. */
 #define AGG_ID_BATCH 2000
+/* ... unless the planned days hold more than AGG_INDEX_MIN reviews and more than
+ * 1/AGG_INDEX_SHARE of the chunk's: then one query over the chunk's span, as in
+ * range mode (on the stand-in a review read by _id costs about twice one read by
+ * the scan). */
+#define AGG_INDEX_MIN 20000
+#define AGG_INDEX_SHARE 4
 
 struct agg_opts {
 	int has_range;

@@ -1,0 +1,1 @@
+# Tests of issue 14 (operations): monitoring. Owned by whoever builds that part.

@@ -1,0 +1,1 @@
+# Tests of issue 14 (operations): package. Owned by whoever builds that part.
