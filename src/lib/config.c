@@ -141,6 +141,18 @@ static const struct ckey keys[] = {
 	  "First back-off after a 429 or 5xx (ms); doubles with each retry, with random jitter, honouring Retry-After" },
 	{ "crawler.timeout_ms", CT_INT, 100, 600000, "15000", F(crawler_timeout_ms),
 	  "Timeout of one HTTP request of the crawlers (ms)" },
+	{ "postgres.slow_query_ms", CT_INT, 0, 3600000, "500", F(pg_slow_query_ms),
+	  "Statements that take longer are logged as warnings with their text, never their parameter values (ms; 0 = off)" },
+	{ "mongodb.slow_query_ms", CT_INT, 0, 3600000, "500", F(mongo_slow_query_ms),
+	  "MongoDB commands that take longer are logged as warnings with the collection and the filter's keys, never its values (ms; 0 = off)" },
+	{ "stats.exact_count_max", CT_LONG, 0, 1000000000000LL, "100000", F(stats_exact_count_max),
+	  "revlens stats counts the rows of a table exactly up to this many (by the planner's estimate) and shows the estimate above it" },
+	{ "stats.postgres_path", CT_STR, 0, 0, "/var/lib/postgresql", F(stats_postgres_path),
+	  "A directory on the disk that holds PostgreSQL's data (free space and the projection of revlens stats); empty: unknown" },
+	{ "stats.mongodb_path", CT_STR, 0, 0, "/var/lib/mongodb", F(stats_mongodb_path),
+	  "A directory on the disk that holds MongoDB's data; empty: unknown (a MongoDB on another host)" },
+	{ "stats.redis_path", CT_STR, 0, 0, "/var/lib/redis", F(stats_redis_path),
+	  "A directory on the disk that holds Redis' dumps (RDB/AOF); empty: unknown" },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

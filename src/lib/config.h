@@ -71,6 +71,13 @@ struct config {
 	int crawler_max_retries;        /* retries of a page on 429/5xx */
 	int crawler_backoff_ms;         /* first back-off, doubling */
 	int crawler_timeout_ms;         /* one HTTP request */
+	/* query and capacity reports (docs/capacity.md) */
+	int pg_slow_query_ms;           /* log statements slower than this; 0 = off */
+	int mongo_slow_query_ms;        /* log MongoDB commands slower than this; 0 = off */
+	long stats_exact_count_max;     /* tables estimated above this many rows */
+	char *stats_postgres_path;      /* data directories whose disks `revlens stats` */
+	char *stats_mongodb_path;       /* projects; "" = unknown */
+	char *stats_redis_path;
 };
 
 #define CONFIG_ERR_MAX 512
