@@ -492,10 +492,12 @@ finish:
 		}
 		p[10] = outcome;
 		p[11] = msg[0] ? msg : NULL;
+		snprintf(c[9], sizeof(c[9]), "%ld", r.n.failed);
+		p[12] = c[9];
 		if (pg_exec(&r.pg, "UPDATE aggregator_runs SET finished_at = now(), products = $2, days_written = $3, "
 		    "days_unchanged = $4, days_deleted = $5, months_written = $6, months_unchanged = $7, "
-		    "months_deleted = $8, reviews = $9, prices = $10, outcome = $11, message = left($12, 2000) "
-		    "WHERE id = $1", 12, p) == -1)
+		    "months_deleted = $8, reviews = $9, prices = $10, outcome = $11, message = left($12, 2000), "
+		    "products_failed = $13 WHERE id = $1", 13, p) == -1)
 			log_error("aggregator run %lld: recording its end: PostgreSQL: %s", run_id, r.pg.err);
 		pg_clear(&r.pg);
 	}
