@@ -4,6 +4,7 @@ librevlens_a_SOURCES += \
 	src/lib/pg.c src/lib/pg.h \
 	src/lib/mongo.c src/lib/mongo.h \
 	src/lib/sqlsplit.c src/lib/sqlsplit.h \
+	src/lib/capacity.c src/lib/capacity.h \
 	src/cli/cmd_migrate.c src/cli/cmd_migrate.h
 
 check_PROGRAMS += t/unit/sqlsplit
@@ -17,7 +18,8 @@ sqldir = $(pkgdatadir)/sql
 dist_sql_DATA = sql/001_accounts.sql sql/002_products.sql sql/003_analysis.sql \
 	sql/004_integrity.sql sql/005_accounts_settings.sql \
 	sql/006_products_search.sql sql/007_requests.sql sql/008_ingest.sql sql/009_review_stats.sql \
-	sql/010_request_retry.sql sql/011_rollups.sql sql/012_alerts.sql
+	sql/010_request_retry.sql sql/011_rollups.sql sql/012_alerts.sql \
+	sql/013_capacity.sql
 mongoindexdir = $(pkgdatadir)/mongo-indexes
 dist_mongoindex_DATA = \
 	mongo-indexes/coupang_keyword_tags.json \

@@ -1,11 +1,22 @@
-/* mongo.c — MongoDB access through mongo-c-driver: connection, ping, index specs.
+/* mongo.c — MongoDB access through mongo-c-driver: connection, ping, index specs,
+ * the slow-command log.
  *
  * BSON is built from typed appends only. The one exception is mongo_spec_load(),
  * which parses the committed index spec files (trusted repository files) with
  * bson_new_from_json and then validates every field before anything is sent.
  * Errors use the driver's "error API version 2" so server error codes come back as-is.
+ *
+ * Slow-command log: with mongodb.slow_query_ms on, each client gets the driver's
+ * command-monitoring callbacks (mongoc_apm_*). A client runs one command at a time, so
+ * one slot per client remembers the command in flight: its name, collection and a copy
+ * of its filter's bytes (a memcpy; nothing is formatted unless the command turns out
+ * slow). On its end, a command at or over the threshold is logged with the filter's
+ * shape: keys kept, every value "?", so review text, e-mail addresses or tokens in a
+ * filter never reach the log. A failed command's server message is not logged either
+ * (a duplicate-key error quotes the key's values).
  */
 #include "lib/file.h"
+#include "lib/log.h"
 #include "lib/mongo.h"
 
 #include <errno.h>
@@ -15,6 +26,24 @@
 
 #define SPEC_MAX_BYTES (1024 * 1024)   /* a spec is a few hundred bytes; refuse nonsense */
 #define TTL_MAX_SECONDS 2147483647LL   /* MongoDB stores expireAfterSeconds as int32 */
+#define SLOW_FILTER_MAX 4096           /* bytes of a filter kept for the log; larger: "(too large)" */
+#define SLOW_SHAPE_MAX 480             /* bytes of a filter's shape in one log record */
+#define SLOW_DEPTH_MAX 6               /* nesting shown; deeper: "{...}" */
+
+static int slow_ms;     /* mongodb.slow_query_ms for clients opened from now on; 0 = off */
+
+enum filter_kind { FK_NONE, FK_DOC, FK_ARRAY, FK_TOO_LARGE };
+
+/* The command in flight on one client (see the file's comment). */
+struct mongo_slow {
+	int64_t request_id;
+	char command[32];
+	char ns[160];               /* database.collection, or the database alone */
+	const char *filter_name;    /* static: "filter", "query", "q", "pipeline" */
+	enum filter_kind kind;
+	uint32_t filter_len;
+	uint8_t filter[SLOW_FILTER_MAX];
+};
 
 int mongo_global_init(void)
 {
@@ -33,6 +62,192 @@ static void set_err(char *err, size_t errlen, const char *prefix, const char *ms
 	size_t n = strcspn(msg, "\r\n");
 
 	snprintf(err, errlen, "%s%.*s", prefix, (int)n, msg);
+}
+
+void mongo_slow_query_ms_set(int ms)
+{
+	slow_ms = ms > 0 ? ms : 0;
+}
+
+/* Keep a copy of the document or array at it as the command's filter. */
+static void keep_filter(struct mongo_slow *s, const bson_iter_t *it, const char *name)
+{
+	const uint8_t *data;
+	uint32_t len;
+
+	if (BSON_ITER_HOLDS_DOCUMENT(it)) {
+		bson_iter_document(it, &len, &data);
+		s->kind = FK_DOC;
+	} else if (BSON_ITER_HOLDS_ARRAY(it)) {
+		bson_iter_array(it, &len, &data);
+		s->kind = FK_ARRAY;
+	} else {
+		return;
+	}
+	s->filter_name = name;
+	if (len > sizeof(s->filter)) {
+		s->kind = FK_TOO_LARGE;
+		return;
+	}
+	memcpy(s->filter, data, len);
+	s->filter_len = len;
+}
+
+static void apm_started(const mongoc_apm_command_started_t *e)
+{
+	struct mongo_slow *s = mongoc_apm_command_started_get_context(e);
+	const bson_t *cmd = mongoc_apm_command_started_get_command(e);
+	const char *name = mongoc_apm_command_started_get_command_name(e);
+	const char *db = mongoc_apm_command_started_get_database_name(e);
+	const char *coll = NULL;
+	bson_iter_t it, f;
+
+	s->request_id = mongoc_apm_command_started_get_request_id(e);
+	s->kind = FK_NONE;
+	s->filter_len = 0;
+	snprintf(s->command, sizeof(s->command), "%s", name ? name : "?");
+	/* the collection is the command's own value (find: "reviews"), getMore's "collection" */
+	if (name != NULL && bson_iter_init_find(&it, cmd, name) && BSON_ITER_HOLDS_UTF8(&it))
+		coll = bson_iter_utf8(&it, NULL);
+	else if (bson_iter_init_find(&it, cmd, "collection") && BSON_ITER_HOLDS_UTF8(&it))
+		coll = bson_iter_utf8(&it, NULL);
+	snprintf(s->ns, sizeof(s->ns), "%s%s%s", db ? db : "?", coll ? "." : "", coll ? coll : "");
+	if (bson_iter_init_find(&it, cmd, "filter"))
+		keep_filter(s, &it, "filter");
+	else if (bson_iter_init_find(&it, cmd, "query"))
+		keep_filter(s, &it, "query");
+	else if (bson_iter_init_find(&it, cmd, "pipeline"))
+		keep_filter(s, &it, "pipeline");
+	else if (bson_iter_init(&it, cmd) && (bson_iter_find_descendant(&it, "updates.0.q", &f) ||
+	    (bson_iter_init(&it, cmd) && bson_iter_find_descendant(&it, "deletes.0.q", &f))))
+		keep_filter(s, &f, "q");
+}
+
+/* Output of a filter's shape: text that stops growing at its size, marking the cut. */
+struct shape {
+	char buf[SLOW_SHAPE_MAX];
+	size_t n;
+	int cut;
+};
+
+static void put(struct shape *sh, const char *t)
+{
+	size_t k = strlen(t);
+
+	if (sh->cut)
+		return;
+	if (sh->n + k + 4 > sizeof(sh->buf)) {
+		memcpy(sh->buf + sh->n, "...", 4);
+		sh->n += 3;
+		sh->cut = 1;
+		return;
+	}
+	memcpy(sh->buf + sh->n, t, k + 1);
+	sh->n += k;
+}
+
+static void shape_value(struct shape *sh, bson_iter_t *it, int depth);
+
+/* {key: shape, ...} of the document (is_array 0) or [shape, ...] of the array it
+ * recursed into; an array shows its first three elements. */
+static void shape_container(struct shape *sh, bson_iter_t *in, int is_array, int depth)
+{
+	int k = 0;
+
+	put(sh, is_array ? "[" : "{");
+	while (bson_iter_next(in)) {
+		if (k > 0)
+			put(sh, ", ");
+		if (is_array && k == 3) {
+			put(sh, "...");
+			break;
+		}
+		if (!is_array) {
+			put(sh, bson_iter_key(in));
+			put(sh, ": ");
+		}
+		shape_value(sh, in, depth + 1);
+		k++;
+	}
+	put(sh, is_array ? "]" : "}");
+}
+
+static void shape_value(struct shape *sh, bson_iter_t *it, int depth)
+{
+	bson_iter_t in;
+	int is_array = BSON_ITER_HOLDS_ARRAY(it);
+
+	if (!is_array && !BSON_ITER_HOLDS_DOCUMENT(it)) {
+		put(sh, "?");
+		return;
+	}
+	if (depth >= SLOW_DEPTH_MAX || !bson_iter_recurse(it, &in)) {
+		put(sh, is_array ? "[...]" : "{...}");
+		return;
+	}
+	shape_container(sh, &in, is_array, depth);
+}
+
+static void apm_ended(struct mongo_slow *s, int64_t request_id, int64_t duration_us, int failed)
+{
+	long long ms = (long long)(duration_us / 1000);
+	struct shape sh;
+	char safe[SLOW_SHAPE_MAX + 8], ns[sizeof(s->ns) + 8];
+	bson_t f;
+	bson_iter_t it;
+
+	if (ms < slow_ms)
+		return;
+	sh.n = 0;
+	sh.cut = 0;
+	sh.buf[0] = '\0';
+	if (request_id != s->request_id) {
+		put(&sh, "(unknown)");
+	} else if (s->kind == FK_NONE) {
+		put(&sh, "none");
+	} else if (s->kind == FK_TOO_LARGE) {
+		put(&sh, "(too large to show)");
+	} else if (bson_init_static(&f, s->filter, s->filter_len) && bson_iter_init(&it, &f)) {
+		shape_container(&sh, &it, s->kind == FK_ARRAY, 0);
+	}
+	log_safe(safe, sizeof(safe), sh.buf, sh.n);
+	log_safe(ns, sizeof(ns), s->ns, strlen(s->ns));
+	log_warn("MongoDB: slow command: %lld ms (mongodb.slow_query_ms = %d): %s on %s%s, %s %s",
+	    ms, slow_ms, request_id == s->request_id ? s->command : "?", ns, failed ? " (failed)" : "",
+	    s->kind == FK_NONE || request_id != s->request_id ? "filter" : s->filter_name, safe);
+}
+
+static void apm_succeeded(const mongoc_apm_command_succeeded_t *e)
+{
+	apm_ended(mongoc_apm_command_succeeded_get_context(e), mongoc_apm_command_succeeded_get_request_id(e),
+	    mongoc_apm_command_succeeded_get_duration(e), 0);
+}
+
+static void apm_failed(const mongoc_apm_command_failed_t *e)
+{
+	apm_ended(mongoc_apm_command_failed_get_context(e), mongoc_apm_command_failed_get_request_id(e),
+	    mongoc_apm_command_failed_get_duration(e), 1);
+}
+
+/* Give m's client the monitoring callbacks of the slow-command log. */
+static int slow_attach(struct mongo_conn *m)
+{
+	mongoc_apm_callbacks_t *cb;
+	int ok;
+
+	m->slow = calloc(1, sizeof(*m->slow));
+	cb = mongoc_apm_callbacks_new();
+	if (m->slow == NULL || cb == NULL) {
+		mongoc_apm_callbacks_destroy(cb);
+		return -1;
+	}
+	m->slow->request_id = -1;
+	mongoc_apm_set_command_started_cb(cb, apm_started);
+	mongoc_apm_set_command_succeeded_cb(cb, apm_succeeded);
+	mongoc_apm_set_command_failed_cb(cb, apm_failed);
+	ok = mongoc_client_set_apm_callbacks(m->client, cb, m->slow);
+	mongoc_apm_callbacks_destroy(cb);
+	return ok ? 0 : -1;
 }
 
 int mongo_open(struct mongo_conn *m, const char *uri, const char *dbname, int timeout_ms)
@@ -71,12 +286,22 @@ int mongo_open(struct mongo_conn *m, const char *uri, const char *dbname, int ti
 		snprintf(m->err, sizeof(m->err), "out of memory");
 		goto out;
 	}
+	if (slow_ms > 0 && slow_attach(m) == -1) {
+		snprintf(m->err, sizeof(m->err), "cannot set up the slow-command log: out of memory");
+		goto out;
+	}
 	rc = 0;
 out:
 	mongoc_uri_destroy(u);
 	if (rc != 0 && m->client != NULL) {
 		mongoc_client_destroy(m->client);
 		m->client = NULL;
+	}
+	if (rc != 0) {
+		free(m->dbname);
+		m->dbname = NULL;
+		free(m->slow);
+		m->slow = NULL;
 	}
 	return rc;
 }
@@ -108,6 +333,8 @@ void mongo_close(struct mongo_conn *m)
 	}
 	free(m->dbname);
 	m->dbname = NULL;
+	free(m->slow);
+	m->slow = NULL;
 }
 
 /* ---- index specs ---------------------------------------------------------------- */

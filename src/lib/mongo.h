@@ -13,11 +13,21 @@
 #include <stdint.h>
 #include <mongoc/mongoc.h>
 
+struct mongo_slow;
+
 struct mongo_conn {
 	mongoc_client_t *client;
 	char *dbname;           /* owned */
 	char err[256];          /* last error, one line */
+	struct mongo_slow *slow;/* owned; the slow-command log's state, NULL when it is off */
 };
+
+/* Slow-command log (mongodb.slow_query_ms) for the clients mongo_open() makes from now
+ * on: a command that takes at least ms milliseconds (as the driver's command monitoring
+ * times it) is logged as a warning with the command, the collection and the shape of its
+ * filter (keys kept, every value shown as ?). 0 (the initial value) turns it off: the
+ * client then gets no monitoring callbacks at all. */
+void mongo_slow_query_ms_set(int ms);
 
 /* mongoc_init() / mongoc_cleanup(): once per process. */
 int mongo_global_init(void);

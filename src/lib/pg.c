@@ -9,10 +9,13 @@
  *    statement that failed and must not assume the following one ran in that transaction.
  *  - The password travels only as a libpq keyword value; it is never put in pg->err,
  *    and libpq's messages do not echo it.
+ *  - The slow-statement log writes the SQL text alone: values travel only as
+ *    PQexecParams parameters, so a logged statement holds $1..$n, never a value.
  *  - Server notices (e.g. "relation already exists, skipping") are dropped rather than
  *    written to stderr by libpq's default processor: the CLI and the workers log what
  *    matters themselves.
  */
+#include "lib/log.h"
 #include "lib/pg.h"
 #include "lib/strnum.h"
 
@@ -130,16 +133,68 @@ int pg_connect(struct pg_conn *pg, int connect_timeout_s)
 	return 0;
 }
 
+static int slow_ms;     /* postgres.slow_query_ms; 0 = off */
+#define SLOW_SQL_MAX 600  /* bytes of statement text in one log record */
+
+void pg_slow_query_ms_set(int ms)
+{
+	slow_ms = ms > 0 ? ms : 0;
+}
+
+/* The statement's text on one line: runs of white space become one space, control
+ * bytes '?', cut at SLOW_SQL_MAX with "...". */
+static void one_line(char *out, size_t outlen, const char *sql)
+{
+	char flat[SLOW_SQL_MAX + 8];
+	size_t n = 0;
+	int space = 0;
+
+	for (const char *p = sql; *p != '\0' && n < sizeof(flat) - 1; p++) {
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+			space = n > 0;
+			continue;
+		}
+		if (space && n < sizeof(flat) - 2)
+			flat[n++] = ' ';
+		space = 0;
+		flat[n++] = *p;
+	}
+	flat[n] = '\0';
+	log_safe(out, outlen, flat, n);
+}
+
+/* Log the statement when it took slow_ms or longer (t0: its start). */
+static void slow_check(const struct pg_conn *pg, const struct timespec *t0, const char *sql, int nparams)
+{
+	struct timespec t;
+	long long ms;
+	char text[SLOW_SQL_MAX + 1];
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	ms = (long long)(t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+	if (ms < slow_ms)
+		return;
+	one_line(text, sizeof(text), sql);
+	log_warn("PostgreSQL: slow statement: %lld ms (postgres.slow_query_ms = %d), %s, "
+	    "%d parameters (values not logged): %s", ms, slow_ms,
+	    pg->res == NULL ? "no result" : PQresStatus(PQresultStatus(pg->res)), nparams, text);
+}
+
 int pg_exec(struct pg_conn *pg, const char *sql, int nparams, const char *const *params)
 {
 	ExecStatusType st;
 	const char *primary;
+	struct timespec t0 = { 0, 0 };
 
 	pg_clear(pg);
 	pg->err[0] = '\0';
 	if (pg_connect(pg, PG_DEFAULT_CONNECT_TIMEOUT_S) != 0)
 		return -1;
+	if (slow_ms > 0)
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 	pg->res = PQexecParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	if (slow_ms > 0)
+		slow_check(pg, &t0, sql, nparams);
 	if (pg->res == NULL) {
 		set_err(pg, NULL, PQerrorMessage(pg->conn));
 		goto fail;

@@ -25,6 +25,12 @@ struct pg_conn {
 	                         * (advisory locks, SETs) did not survive a change */
 };
 
+/* Slow-statement log (postgres.slow_query_ms), for every connection of the process:
+ * a pg_exec() that takes at least ms milliseconds is logged as a warning with its
+ * duration and statement text, never its parameter values (they may be passwords or
+ * tokens). 0 (the initial value) turns it off; then pg_exec() reads no clock. */
+void pg_slow_query_ms_set(int ms);
+
 /* Prepare (without connecting). password may be NULL. */
 int pg_init(struct pg_conn *pg, const char *conninfo, const char *password);
 /* Connect if needed; connect_timeout_s <= 0 uses libpq's default. */
