@@ -8,6 +8,7 @@
 #include "lib/jwt.h"
 #include "lib/log.h"
 #include "web/app.h"
+#include "web/metrics_stores.h"
 
 const char *const rds_role_name[RDS_NROLES] = { "sessions", "cache", "queue", "pubsub" };
 
@@ -64,6 +65,7 @@ void app_close(struct app *app)
 	mongo_close(&app->mongo);
 	for (int i = 0; i < RDS_NROLES; i++)
 		rds_close(&app->redis[i]);
+	metrics_stores_close();
 	mongo_global_cleanup();
 	if (app->jwt_key != NULL)
 		jwt_key_free(app->jwt_key, app->jwt_keylen);

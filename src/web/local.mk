@@ -29,6 +29,7 @@ revlens_web_SOURCES = \
 	src/web/notify.c src/web/notify.h \
 	src/web/page_healthz.c src/web/page_healthz.h \
 	src/web/page_metrics.c src/web/page_metrics.h \
+	src/web/metrics_stores.c src/web/metrics_stores.h \
 	src/web/page_version.c src/web/page_version.h \
 	src/web/req.c src/web/req.h \
 	src/web/ratelimit.c src/web/ratelimit.h \

@@ -1,7 +1,9 @@
-/* page_metrics.c — GET /metrics: the scoreboard summed over every slot. */
+/* page_metrics.c — GET /metrics: the scoreboard summed over every slot, then the
+ * stores' part (metrics_stores.c: the aggregator's last runs, MongoDB serverStatus). */
 #include <stdio.h>
 #include <time.h>
 
+#include "web/metrics_stores.h"
 #include "web/page_metrics.h"
 #include "web/req.h"
 
@@ -95,6 +97,7 @@ int page_metrics(struct req *r)
 	    (unsigned long long)load(&sb->worker_crashes),
 	    (unsigned long long)load(&sb->reloads),
 	    (unsigned long long)sb->started_at);
+	metrics_stores_render(r->app, b);
 	r->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	return 200;
 }
