@@ -8,10 +8,13 @@
 #include "cli/cmd_jobs.h"
 #include "cli/cmd_migrate.h"
 #include "cli/cmd_progress.h"
+#include "cli/cmd_stats.h"
 #include "cli/cmd_token.h"
 #include "cli/cmd_user.h"
 #include "lib/config.h"
 #include "lib/log.h"
+#include "lib/mongo.h"
+#include "lib/pg.h"
 
 /* Exit codes: 0 ok, 1 the command failed, 2 usage or configuration error. */
 #define EXIT_USAGE 2
@@ -39,6 +42,7 @@ static const struct command commands[] = {
 	{ "rollups", 1, cmd_rollups, "print a product's daily (--month: monthly) rollups as JSON lines" },
 	{ "jobs", 1, cmd_jobs, "list queued, running and dead-lettered analysis jobs; retry a dead one" },
 	{ "progress-demo", 1, cmd_progress_demo, "walk an analysis request through its stages to done (a stand-in worker)" },
+	{ "stats", 1, cmd_stats, "sizes and growth of every store, when the disk fills; stats queries: the costliest SQL" },
 	{ "check-config", 1, cmd_check_config, "validate the configuration file and exit" },
 	{ "print-config", 1, cmd_print_config, "print every key with its effective value" },
 };
@@ -131,6 +135,8 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
+	pg_slow_query_ms_set(cfg.pg_slow_query_ms);
+	mongo_slow_query_ms_set(cfg.mongo_slow_query_ms);
 	rc = cmd->run(&cfg, argc - i, argv + i);
 	config_free(&cfg);
 	return rc;

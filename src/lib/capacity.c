@@ -66,7 +66,7 @@ static int measure_pg(const struct config *cfg, struct pg_conn *pg, struct cap_r
 		it->rows_exact = pg_value(pg, i, 2) != NULL;
 		it->rows = pg_value_ll(pg, i, it->rows_exact ? 2 : 1);
 		it->bytes = pg_value_ll(pg, i, 3);
-		it->how = "pg_total_relation_size";
+		it->how = "pg_total_relation_size (인덱스, TOAST 포함)";
 	}
 	rc = 0;
 out:
@@ -111,7 +111,7 @@ static int estimate_collection(struct mongo_conn *m, struct cap_item *it, char *
 	}
 	it->rows = count;
 	it->bytes = seen > 0 ? (long long)((double)sum / (double)seen * (double)count) : 0;
-	it->how = "estimate: count x mean size of 100 documents";
+	it->how = "추정: 문서 수 x 앞 100개 문서의 평균 크기";
 	rc = 0;
 out:
 	if (cur != NULL)
@@ -164,10 +164,10 @@ static int measure_mongo(struct mongo_conn *m, struct cap_report *r)
 			it->rows = num(&reply, "count");
 			if (storage > 0) {
 				it->bytes = storage + num(&reply, "totalIndexSize");
-				it->how = "collStats: storageSize + totalIndexSize";
+				it->how = "collStats: storageSize + totalIndexSize (디스크, 인덱스 포함)";
 			} else {
 				it->bytes = num(&reply, "size");
-				it->how = "collStats: size (documents only; the server reports no storage size)";
+				it->how = "collStats: size (문서만: 서버가 저장 크기를 알려주지 않음)";
 			}
 		}
 		bson_destroy(&reply);
@@ -279,7 +279,7 @@ static int measure_redis(const struct config *cfg, struct cap_report *r)
 		it->bytes = v[0];
 		it->limit = v[1];
 		it->rows = v[2];
-		it->how = "INFO memory: used_memory";
+		it->how = "INFO memory: used_memory (메모리)";
 		snprintf(it->endpoint, sizeof(it->endpoint), "%s", endpoints[i]);
 	}
 	return rc;
