@@ -3,10 +3,12 @@
  * Processes add to their own slot with relaxed atomics; the master sums the slots
  * at scrape time, so a scrape may see one job's counters half updated (its outcome
  * before its reviews), never a counter that went down. The stream's numbers are
- * read from Redis at scrape time (XINFO GROUPS, XLEN), by the master.
+ * read from Redis at scrape time (XINFO GROUPS, XLEN, XPENDING, XRANGE), by the master.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "worker/metrics.h"
 #include "worker/worker.h"
@@ -124,8 +126,80 @@ static long long member(const redisReply *g, const char *name)
 	return -1;
 }
 
+/* A string member of one XINFO GROUPS entry; NULL when absent. */
+static const char *member_str(const redisReply *g, const char *name)
+{
+	for (size_t i = 0; i + 1 < g->elements; i += 2) {
+		const redisReply *k = g->element[i], *v = g->element[i + 1];
+		if (k->type == REDIS_REPLY_STRING && strcmp(k->str, name) == 0)
+			return v->type == REDIS_REPLY_STRING ? v->str : NULL;
+	}
+	return NULL;
+}
+
+/* Milliseconds of a stream entry id "MS-SEQ"; 0 when it is not one. */
+static unsigned long long id_ms(const char *id)
+{
+	char *end;
+	unsigned long long ms;
+	if (id == NULL || *id < '0' || *id > '9')
+		return 0;
+	ms = strtoull(id, &end, 10);
+	return *end == '-' ? ms : 0;
+}
+
+static double age_s(unsigned long long ms)
+{
+	struct timespec ts;
+	double now;
+	if (ms == 0)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (double)ts.tv_sec * 1000 + (double)ts.tv_nsec / 1e6;
+	return now > (double)ms ? (now - (double)ms) / 1000 : 0;
+}
+
+/* The ages of the oldest waiting and pending jobs. group: the group exists, and
+ * last is its last-delivered-id (entries after it wait); else every entry waits. */
+static void read_ages(struct rds_conn *r, struct wm_queue *q, int group, const char *last)
+{
+	char from[64];
+	const char *pending[] = { "XPENDING", JOB_STREAM, JOB_GROUP };
+	const char *range[] = { "XRANGE", JOB_STREAM, from, "+", "COUNT", "1" };
+	redisReply *rep;
+	int ok = 1;
+
+	if (group && last == NULL)
+		return;
+	if (group)
+		snprintf(from, sizeof(from), "(%s", last);       /* after the last delivered */
+	else
+		snprintf(from, sizeof(from), "-");
+	if ((rep = command(r, 6, range, &q->redis_up)) == NULL)
+		return;
+	if (rep->type == REDIS_REPLY_ARRAY && rep->elements > 0 && rep->element[0]->type == REDIS_REPLY_ARRAY &&
+	    rep->element[0]->elements > 0 && rep->element[0]->element[0]->type == REDIS_REPLY_STRING)
+		q->waiting_age = age_s(id_ms(rep->element[0]->element[0]->str));
+	else if (rep->type != REDIS_REPLY_ARRAY)
+		ok = 0;
+	freeReplyObject(rep);
+	if (group) {
+		if ((rep = command(r, 3, pending, &q->redis_up)) == NULL)
+			return;
+		/* [count, smallest id, greatest id, consumers]; ids nil when nothing is pending */
+		if (rep->type == REDIS_REPLY_ARRAY && rep->elements >= 2 && rep->element[1]->type == REDIS_REPLY_STRING)
+			q->pending_age = age_s(id_ms(rep->element[1]->str));
+		else if (rep->type != REDIS_REPLY_ARRAY)
+			ok = 0;
+		freeReplyObject(rep);
+	}
+	q->have_age = ok;
+}
+
 void wm_queue_read(struct rds_conn *r, struct wm_queue *q)
 {
+	char last[64] = "";
+	int group = 0, stream = 1;
 	const char *groups[] = { "XINFO", "GROUPS", JOB_STREAM };
 	const char *len_jobs[] = { "XLEN", JOB_STREAM };
 	const char *len_dead[] = { "XLEN", JOB_DEAD };
@@ -138,6 +212,8 @@ void wm_queue_read(struct rds_conn *r, struct wm_queue *q)
 		if (rep->type == REDIS_REPLY_ERROR) {
 			/* no stream yet: nothing queued, nothing pending */
 			q->have_depth = strstr(rep->str, "no such key") != NULL;
+			q->have_age = q->have_depth;
+			stream = 0;
 			found = 1;
 		} else if (rep->type == REDIS_REPLY_ARRAY) {
 			for (size_t i = 0; i < rep->elements; i++) {
@@ -145,7 +221,9 @@ void wm_queue_read(struct rds_conn *r, struct wm_queue *q)
 				if (g->type != REDIS_REPLY_ARRAY || g->elements < 2 ||
 				    g->element[1]->type != REDIS_REPLY_STRING || strcmp(g->element[1]->str, JOB_GROUP) != 0)
 					continue;
-				found = 1;
+				found = group = 1;
+				if (member_str(g, "last-delivered-id") != NULL)
+					snprintf(last, sizeof(last), "%s", member_str(g, "last-delivered-id"));
 				q->pending = member(g, "pending") > 0 ? member(g, "pending") : 0;
 				q->depth = member(g, "lag");
 				q->have_depth = q->depth >= 0;
@@ -161,6 +239,8 @@ void wm_queue_read(struct rds_conn *r, struct wm_queue *q)
 		}
 		freeReplyObject(rep);
 	}
+	if (stream && q->redis_up)
+		read_ages(r, q, group, last[0] != '\0' ? last : NULL);
 	if ((rep = command(r, 2, len_dead, &q->redis_up)) != NULL) {
 		q->dead = rep->type == REDIS_REPLY_INTEGER ? rep->integer : 0;
 		freeReplyObject(rep);
@@ -263,6 +343,13 @@ int wm_render(const struct wm_board *b, const struct wm_queue *q, int processes,
 		fprintf(f, "revlens_worker_queue_pending %lld\n", q->pending);
 		HELP(f, "revlens_worker_dead_letters", "gauge", "Length of the dead-letter stream " JOB_DEAD ".");
 		fprintf(f, "revlens_worker_dead_letters %lld\n", q->dead);
+	}
+	if (q->redis_up && q->have_age) {
+		HELP(f, "revlens_worker_queue_oldest_age_seconds", "gauge",
+		    "Seconds since the oldest job was queued, by state: waiting (not yet delivered) or pending "
+		    "(delivered, not acknowledged); 0 when there is none.");
+		fprintf(f, "revlens_worker_queue_oldest_age_seconds{state=\"waiting\"} %.3f\n"
+		    "revlens_worker_queue_oldest_age_seconds{state=\"pending\"} %.3f\n", q->waiting_age, q->pending_age);
 	}
 	return ferror(f) ? -1 : 0;
 }

@@ -57,6 +57,9 @@ struct wm_queue {
 	long long depth;            /* entries not yet delivered to any process */
 	long long pending;          /* delivered, not acknowledged */
 	long long dead;             /* length of the dead-letter stream */
+	int have_age;               /* 0 when Redis could not tell the ages below */
+	double waiting_age;         /* s since the oldest undelivered job was queued, 0 if none */
+	double pending_age;         /* s since the oldest unacknowledged job was queued, 0 if none */
 };
 
 extern const double wm_bucket_le[WM_BUCKETS];
@@ -77,9 +80,10 @@ void wm_reviews(struct wm_slot *s, uint64_t analysed, uint64_t unchanged);
 void wm_last_job(struct wm_slot *s, uint64_t reviews, uint64_t us, uint64_t end_ms);
 void wm_busy(struct wm_slot *s, int busy);
 
-/* Master side: the stream's depth, pending entries and dead letters from Redis
- * (job, group and dead-letter stream names as in worker.h). Never fails: q says
- * what is known. */
+/* Master side: the stream's depth, pending entries, dead letters and the age of its
+ * oldest waiting and pending jobs (from their entry ids, which XADD * makes from
+ * Redis' clock) from Redis (job, group and dead-letter stream names as in worker.h).
+ * Never fails: q says what is known. */
 void wm_queue_read(struct rds_conn *r, struct wm_queue *q);
 /* Write the Prometheus text of b, q and the number of running processes to f.
  * 0, or -1 on a write error. */
