@@ -20,6 +20,7 @@
 #include "aggregator/lock.h"
 #include "aggregator/period.h"
 #include "lib/alerts.h"
+#include "lib/capacity.h"
 #include "lib/config.h"
 #include "lib/log.h"
 #include "lib/rds.h"
@@ -347,6 +348,8 @@ int main(int argc, char **argv)
 		sigaction(SIGINT, &sa, NULL);
 	}
 	r.stop = &got_stop;
+	pg_slow_query_ms_set(cfg.pg_slow_query_ms);
+	mongo_slow_query_ms_set(cfg.mongo_slow_query_ms);
 	mongo_global_init();
 
 	/* one run at a time */
@@ -437,7 +440,7 @@ int main(int argc, char **argv)
 	}
 	if (!r.o.dry_run && !r.interrupted) {
 		char aerr[256];
-		int fired;
+		int fired, sampled;
 		long long trimmed;
 		retention(&r, msg, sizeof(msg));
 		if ((trimmed = trim_jobs(&queue, r.now_ms)) > 0)
@@ -449,6 +452,12 @@ int main(int argc, char **argv)
 			log_error("price alerts: %s", aerr);
 		else if (fired > 0)
 			log_info("price alerts: %d fired", fired);
+		/* today's capacity sample for revlens stats (docs/capacity.md): once a day; a
+		 * failure is logged and never fails the run */
+		if ((sampled = capacity_sample_daily(&cfg, &r.pg, &r.mongo, aerr, sizeof(aerr))) == -1)
+			log_error("capacity sample: %s", aerr);
+		else if (sampled == 1)
+			log_info("capacity sample of today recorded (revlens stats)");
 		pg_clear(&r.pg);
 	}
 finish:

@@ -124,6 +124,7 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
+	pg_slow_query_ms_set(cfg.pg_slow_query_ms);
 	if (pg_init_file(&pg, cfg.pg_conninfo, cfg.pg_password_file) == -1) {
 		fprintf(stderr, ME ": %s\n", pg.err);
 		rc = 2;

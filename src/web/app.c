@@ -28,6 +28,8 @@ int app_init(struct app *app, const struct config *cfg, struct scoreboard *sb, i
 	app->sb = sb;
 	app->slot = &sb->slot[slot];
 
+	pg_slow_query_ms_set(cfg->pg_slow_query_ms);
+	mongo_slow_query_ms_set(cfg->mongo_slow_query_ms);
 	if (pg_init_file(&app->pg, cfg->pg_conninfo, cfg->pg_password_file) == -1) {
 		log_error("postgres: %s", app->pg.err);
 		return -1;

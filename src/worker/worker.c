@@ -62,6 +62,8 @@ int worker_open(struct worker *w, const struct config *cfg, volatile sig_atomic_
 		snprintf(host, sizeof(host), "worker");
 	host[sizeof(host) - 1] = '\0';
 	snprintf(w->consumer, sizeof(w->consumer), "%s-%ld", host, (long)getpid());
+	pg_slow_query_ms_set(cfg->pg_slow_query_ms);
+	mongo_slow_query_ms_set(cfg->mongo_slow_query_ms);
 	if (pg_init_file(&w->pg, cfg->pg_conninfo, cfg->pg_password_file) == -1) {
 		log_error("PostgreSQL: %s", w->pg.err);
 		return -1;
