@@ -31,4 +31,4 @@ t_unit_aggregator_probe_SOURCES = t/unit/aggregator_probe.c
 t_unit_aggregator_probe_LDADD = librevlens.a $(REVLENS_LIBS)
 TESTS += t/unit/aggregator_period t/unit/aggregator_rollup t/integ/aggregator.t
 EXTRA_DIST += t/integ/aggregator.t docs/aggregator.md bench/aggregator.sh \
-	etc/systemd/revlens-aggregator.service etc/systemd/revlens-aggregator.timer etc/cron.d/revlens-aggregator
+	etc/systemd/revlens-aggregator.service.in etc/systemd/revlens-aggregator.timer.in etc/cron.d/revlens-aggregator.in
