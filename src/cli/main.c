@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cmd_analyze.h"
+#include "cli/cmd_dump.h"
 #include "cli/cmd_ingest.h"
 #include "cli/cmd_jobs.h"
 #include "cli/cmd_migrate.h"
@@ -42,6 +43,8 @@ static const struct command commands[] = {
 	{ "rollups", 1, cmd_rollups, "print a product's daily (--month: monthly) rollups as JSON lines" },
 	{ "jobs", 1, cmd_jobs, "list queued, running and dead-lettered analysis jobs; retry a dead one" },
 	{ "progress-demo", 1, cmd_progress_demo, "walk an analysis request through its stages to done (a stand-in worker)" },
+	{ "dump", 1, cmd_dump, "export every MongoDB collection to DIR (resumable, checksummed)" },
+	{ "restore", 1, cmd_restore, "verify a dump DIR and load it back into MongoDB" },
 	{ "stats", 1, cmd_stats, "sizes and growth of every store, when the disk fills; stats queries: the costliest SQL" },
 	{ "check-config", 1, cmd_check_config, "validate the configuration file and exit" },
 	{ "print-config", 1, cmd_print_config, "print every key with its effective value" },
