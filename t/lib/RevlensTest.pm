@@ -6,9 +6,12 @@
 #
 # start() makes a fresh rundir /var/tmp/revlens-test.XXXXXX (0755: postgres and www-data
 # must reach it, and the work tree may sit under /root), picks a random base port whose
-# four ports (http, pg, redis, mongo) are free, runs `scripts/stack up` with the Mongo
+# five ports (http, pg, redis, mongo, cache) are free, runs `scripts/stack up` with the Mongo
 # stand-in's memory backend (mongo_backend => 'h2' for one that survives a restart), no
-# analysis worker unless worker => 1, and (migrate => 1, the default) `revlens migrate`.  The stack
+# analysis worker unless worker => 1, no WAL archiving unless backup => 1 (scripts/backup
+# and scripts/restore need it), and (migrate => 1, the default) `revlens migrate`.  Redis
+# is two servers (scripts/stack): port('redis') keeps sessions and the queue,
+# port('cache') the cache and nchan's channels; redis_cli() picks the server.  The stack
 # is stopped and the rundir removed when the object is destroyed or at END, only in the
 # process that started it (a forked child never tears it down).  REVLENS_TEST_KEEP=1
 # keeps the rundir for post-mortems.  Core modules only.
@@ -44,6 +47,7 @@ my %DEFAULTS = (
 	mongodb_uri => undef,    # an external MongoDB instead of the stand-in
 	mongo_backend => 'memory',    # or 'h2': the stand-in keeps its data across a restart
 	worker      => 0,        # 1: the stack runs revlens-worker too (logs/worker.log)
+	backup      => 0,        # 1: PostgreSQL archives its WAL to pgBackRest (REVLENS_PG_ARCHIVE)
 );
 
 # ---------------------------------------------------------------- class helpers
@@ -98,16 +102,17 @@ sub run_stack {
 	return run_cmd([$STACK, @args], env => \%e);
 }
 
-# A base port P with P..P+3 free on 127.0.0.1 (bind-tested).  Drawn from 20000..32767:
-# below Linux's ephemeral range (32768..60999), so an outgoing connection cannot grab
-# one of our ports between the probe and the start.
+# A base port P with P..P+4 free on 127.0.0.1 (bind-tested), P a multiple of 8 (so two
+# stacks' ranges never overlap).  Drawn from 20000..32767: below Linux's ephemeral range
+# (32768..60999), so an outgoing connection cannot grab one of our ports between the
+# probe and the start.
 sub free_base_port {
-	my ($lo, $hi) = (20000, 32764);
+	my ($lo, $hi) = (20000, 32760);
 	for (1 .. 200) {
-		my $base = $lo + 4 * int(rand(($hi - $lo) / 4));
+		my $base = $lo + 8 * int(rand(($hi - $lo) / 8));
 		my @held;
 		my $ok = 1;
-		for my $p ($base .. $base + 3) {
+		for my $p ($base .. $base + 4) {
 			my $sock = IO::Socket::INET->new(
 				LocalAddr => '127.0.0.1', LocalPort => $p, Proto => 'tcp',
 				Listen => 1, ReuseAddr => 1);
@@ -193,6 +198,8 @@ sub stack_env {
 		REVLENS_STACK_NO_WEB  => $o->{web} ? 0 : 1,
 		REVLENS_MONGO_HEAP    => $o->{mongo_heap},
 		REVLENS_PG_FAST       => 1,
+		REVLENS_PG_ARCHIVE    => $o->{backup} ? 1 : 0,
+		REVLENS_CACHE_MAXMEMORY => '32mb',
 	);
 	$env{REVLENS_MONGODB_URI} = $o->{mongodb_uri} if defined $o->{mongodb_uri};
 	return \%env;
@@ -253,7 +260,7 @@ sub _install_signal_handlers {
 sub rundir { $_[0]{rundir} }
 sub conf   { "$_[0]{rundir}/revlens.conf" }
 
-my %PORT_OFFSET = (http => 0, pg => 1, redis => 2, mongo => 3);
+my %PORT_OFFSET = (http => 0, pg => 1, redis => 2, mongo => 3, cache => 4);
 sub port {
 	my ($self, $what) = @_;
 	$what //= 'http';
@@ -324,13 +331,33 @@ sub psql {
 	return $out;
 }
 
-# redis_cli(@args): redis-cli against the stack's Redis; stdout without its final newline.
+# redis_cli(@args) or redis_cli({ server => 'redis'|'cache' }, @args): redis-cli against
+# one of the stack's two Redis servers; stdout without its final newline.  Without a
+# server named: a key of the cache role ("c:…") goes to the cache server, `--scan` and
+# KEYS ask both servers (their answers joined), everything else goes to the server of
+# sessions and the queue.
 sub redis_cli {
 	my ($self, @args) = @_;
-	my $r = run_cmd(['redis-cli', '-h', '127.0.0.1', '-p', $self->port('redis'), @args]);
-	croak "redis-cli failed (exit $r->{exit}): $r->{err}" if $r->{exit} != 0;
-	(my $out = $r->{out}) =~ s/\n\z//;
-	return $out;
+	my %o = ref $args[0] eq 'HASH' ? %{ shift @args } : ();
+	my @servers;
+	if (defined $o{server}) {
+		croak "redis_cli: unknown server '$o{server}'" unless $o{server} =~ /^(redis|cache)$/;
+		@servers = ($o{server});
+	} elsif (@args && ($args[0] eq '--scan' || lc $args[0] eq 'keys')) {
+		@servers = qw(redis cache);
+	} elsif (grep { /^c:/ } @args[1 .. $#args]) {
+		@servers = ('cache');
+	} else {
+		@servers = ('redis');
+	}
+	my @out;
+	for my $srv (@servers) {
+		my $r = run_cmd(['redis-cli', '-h', '127.0.0.1', '-p', $self->port($srv), @args]);
+		croak "redis-cli failed (exit $r->{exit}): $r->{err}" if $r->{exit} != 0;
+		(my $out = $r->{out}) =~ s/\n\z//;
+		push @out, $out if length $out || @servers == 1;
+	}
+	return join "\n", @out;
 }
 
 # add_user($name): creates "$name\@example.com" with `revlens user add` (password
@@ -358,6 +385,24 @@ sub add_user {
 	my ($scsrf) = $sess ? ($self->get('/me', { cookie => $sess })->{content} // '') =~ /name="csrf" value="([^"]+)"/ : ();
 	croak "add_user $name: could not log in" unless $token && $sess && $scsrf;
 	return { email => $email, password => $pw, token => $token, cookie => $sess, csrf => $scsrf };
+}
+
+# login($email, $password): the HTML form log-in of a browser (GET /login for the CSRF
+# token and cookie, POST /login from this site's origin); returns the 'rl_session=…'
+# cookie, or undef when the log-in did not succeed.
+sub login {
+	my ($self, $email, $pw) = @_;
+	my $q = sub { (my $v = shift) =~ s/([^A-Za-z0-9_.~-])/sprintf('%%%02X', ord $1)/ge; $v };
+	my $g = $self->get('/login');
+	my ($csrf) = ($g->{content} // '') =~ /name="csrf" value="([^"]+)"/;
+	my ($ck) = ($g->{headers}{'set-cookie'} // '') =~ /(rl_csrf=[^;]+)/;
+	return undef unless $csrf && $ck;
+	my $l = $self->post('/login', 'csrf=' . $q->($csrf) . '&email=' . $q->($email) . '&password=' . $q->($pw),
+		{ cookie => $ck, origin => 'http://127.0.0.1:' . $self->port });
+	return undef unless $l->{status} =~ /^30[123]$/;
+	my $set = $l->{headers}{'set-cookie'} // '';
+	my ($sess) = (ref $set ? join(' ', @$set) : $set) =~ /(rl_session=[^;]+)/;
+	return $sess;
 }
 
 # An ingest token (docs/ingest.md) for the user with this e-mail (made by add_user or
@@ -402,17 +447,24 @@ sub read_file {
 	return scalar <$fh>;
 }
 
+# stop_service($name), start_service($name): scripts/stack stop-service / start-service.
+# 'redis' here means all of Redis, both servers (scripts/stack's services redis and
+# redis-cache); $s->stack('stop-service', 'redis') stops the durable one alone.
 sub stop_service {
 	my ($self, $name) = @_;
-	my $r = $self->stack('stop-service', $name);
-	croak "scripts/stack stop-service $name failed: $r->{out}$r->{err}" if $r->{exit} != 0;
+	for my $svc ($name eq 'redis' ? qw(redis redis-cache) : ($name)) {
+		my $r = $self->stack('stop-service', $svc);
+		croak "scripts/stack stop-service $svc failed: $r->{out}$r->{err}" if $r->{exit} != 0;
+	}
 	return 1;
 }
 
 sub start_service {
 	my ($self, $name) = @_;
-	my $r = $self->stack('start-service', $name);
-	croak "scripts/stack start-service $name failed: $r->{out}$r->{err}" if $r->{exit} != 0;
+	for my $svc ($name eq 'redis' ? qw(redis redis-cache) : ($name)) {
+		my $r = $self->stack('start-service', $svc);
+		croak "scripts/stack start-service $svc failed: $r->{out}$r->{err}" if $r->{exit} != 0;
+	}
 	return 1;
 }
 
