@@ -55,6 +55,7 @@ struct nodisk {
 };
 
 static const char *const store_title[CAP_NSTORES] = { "PostgreSQL", "MongoDB", "Redis" };
+static const char *const conn_key[CAP_NSTORES] = { "postgres.conninfo", "mongodb.uri", "redis.*" };
 static const char *const path_key[CAP_NSTORES] = { "stats.postgres_path", "stats.mongodb_path", "stats.redis_path" };
 
 static void human(long long b, char *out, size_t len)
@@ -98,6 +99,26 @@ static void flat(const char *s, char *out, size_t outlen, size_t max)
 	tmp[n] = '\0';
 	log_safe(out, outlen < max + 4 ? outlen : max + 4, tmp, n);
 	free(tmp);
+}
+
+/* s padded with spaces to width terminal columns (Hangul and other wide characters
+ * take two), on the left when right is set. */
+static void cell(const char *s, int width, int right)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	int cols = 0;
+
+	for (size_t i = 0; u[i] != '\0'; i++) {
+		if ((u[i] & 0xc0) == 0x80)
+			continue;           /* continuation byte */
+		cols += u[i] >= 0xe1 ? 2 : 1;   /* U+1100 and up: Hangul, CJK */
+	}
+	if (!right)
+		fputs(s, stdout);
+	for (; cols < width; cols++)
+		putchar(' ');
+	if (right)
+		fputs(s, stdout);
 }
 
 /* ------------------------------------------------------------------ stats queries */
@@ -151,7 +172,12 @@ static int queries(const struct config *cfg, long long limit, int json)
 		printf("pg_stat_statements에 이 데이터베이스의 문장이 아직 없습니다.\n");
 	} else {
 		printf("총 실행 시간 상위 %d개 문장 (pg_stat_statements, 통계 초기화 이후 누적)\n", pg_ntuples(&pg));
-		printf("%4s %10s %14s %12s %10s  %s\n", "순위", "호출", "총 ms", "평균 ms", "행", "문장");
+		cell("순위", 4, 1);
+		cell("호출", 11, 1);
+		cell("총 ms", 15, 1);
+		cell("평균 ms", 13, 1);
+		cell("행", 11, 1);
+		printf("  문장\n");
 		for (int i = 0; i < pg_ntuples(&pg); i++) {
 			char text[QUERY_SHOWN + 8];
 
@@ -241,13 +267,13 @@ static void print_text(const struct cap_report *r, const struct cap_growth *g, i
 
 		printf("%s\n", store_title[s]);
 		if (r->err[s][0] != '\0')
-			printf("  측정하지 못했습니다: %s\n", r->err[s]);
-		if (s == CAP_PG)
-			printf("  %-32s %16s %12s\n", "테이블", "행", "크기");
-		else if (s == CAP_MONGO)
-			printf("  %-32s %16s %12s  %s\n", "컬렉션", "문서", "크기", "크기 출처");
-		else
-			printf("  %-32s %16s %12s  %s\n", "서버의 역할", "키", "메모리", "주소, maxmemory");
+			printf("  측정하지 못했습니다: %s\n  (서버를 시작하거나 %s 설정을 고친 뒤 다시 실행하세요)\n", r->err[s],
+			    conn_key[s]);
+		printf("  ");
+		cell(s == CAP_PG ? "테이블" : s == CAP_MONGO ? "컬렉션" : "서버의 역할", 32, 0);
+		cell(s == CAP_PG ? "행" : s == CAP_MONGO ? "문서" : "키", 17, 1);
+		cell(s == CAP_REDIS ? "메모리" : "크기", 13, 1);
+		printf("%s\n", s == CAP_PG ? "" : s == CAP_MONGO ? "  크기 출처" : "  주소, maxmemory");
 		for (size_t i = 0; i < r->n; i++) {
 			const struct cap_item *it = &r->v[i];
 
@@ -272,7 +298,9 @@ static void print_text(const struct cap_report *r, const struct cap_growth *g, i
 			}
 		}
 		human(total, a, sizeof(a));
-		printf("  %-32s %16lld %12s\n\n", "합계", rows, a);
+		printf("  ");
+		cell("합계", 32, 0);
+		printf(" %16lld %12s\n\n", rows, a);
 	}
 
 	printf("하루 증가량 (revlens-aggregator의 일별 표본, 최근 %d일 안에서)\n", CAP_GROWTH_WINDOW);
@@ -481,7 +509,7 @@ static int report(const struct config *cfg, int json, int record)
 		print_text(&rep, g, ng, d, nd, u, nu, gerr[0] ? gerr : NULL);
 	for (int s = 0; s < CAP_NSTORES; s++)
 		if (rep.err[s][0] != '\0')
-			fprintf(stderr, ME ": %s: %s\n", store_title[s], rep.err[s]);
+			fprintf(stderr, ME ": %s (서버를 시작하거나 %s 설정을 고치세요)\n", rep.err[s], conn_key[s]);
 	if (gerr[0])
 		fprintf(stderr, ME ": %s (revlens migrate가 sql/013_capacity.sql을 적용했는지 확인하세요)\n", gerr);
 out:
