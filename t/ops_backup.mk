@@ -1,5 +1,5 @@
 # Tests of issue 14 (operations): backup. Owned by whoever builds that part.
 # The restore drills (docs/backup.md): each starts its own stack with WAL archiving,
 # fills it, backs it up with scripts/backup and restores one store with scripts/restore.
-TESTS += t/integ/backup_postgres.t t/integ/backup_redis.t
-EXTRA_DIST += t/integ/backup_postgres.t t/integ/backup_redis.t t/integ/backup_common.pl scripts/backup scripts/restore
+TESTS += t/integ/backup_postgres.t t/integ/backup_redis.t t/integ/backup_mongo.t
+EXTRA_DIST += t/integ/backup_postgres.t t/integ/backup_redis.t t/integ/backup_mongo.t t/integ/backup_common.pl scripts/backup scripts/restore

@@ -56,6 +56,13 @@ sub fill {
 		sleep 0.25;
 	}
 	die "request $rid did not finish: " . ($got->{content} // '') unless ($got->{json}{status} // '') eq 'done';
+	# the request is done once its result is stored; the worker goes on writing the
+	# keyword documents until it logs the job done (the stand-in answers slowly meanwhile)
+	my $log = $s->rundir . '/logs/worker.log';
+	for (1 .. 240) {
+		last if (eval { RevlensTest::read_file($log) } // '') =~ /request $rid: done/;
+		sleep 0.25;
+	}
 	return { alice => $alice, product => $pid, request => $rid, result => $got->{json} };
 }
 
