@@ -13,3 +13,4 @@ t_unit_stats_probe_LDADD = librevlens.a $(REVLENS_LIBS)
 
 TESTS += t/integ/stats.t
 EXTRA_DIST += t/integ/stats.t
+EXTRA_DIST += docs/capacity.md

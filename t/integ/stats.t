@@ -219,6 +219,28 @@ is($r->{exit}, 0, 'revlens stats record: exit 0') or diag($r->{err});
 isnt(sql("SELECT max(taken_at) FROM capacity_samples WHERE day = '$today'"), $taken, "... replaced today's sample");
 is(sql("SELECT count(*) FROM capacity_samples WHERE day = '$today'"), $nobj, '... with one row per object');
 
+# a store that cannot be reached: reported, the rest measured; the run's sample keeps the
+# others, logs why and the run's outcome does not change
+my $deaf = conf_with("redis.pubsub = 127.0.0.1:1\nstats.postgres_path = $R\nlog.file = $R/logs/stats-deaf.log");
+$r = stats($deaf, '--json');
+is($r->{exit}, 1, 'revlens stats with one Redis role unreachable: exit 1');
+my $part = JSON::PP->new->decode($r->{out});
+ok(!$part->{redis}{ok} && $part->{redis}{error} =~ /pubsub.*127\.0\.0\.1:1/, '... redis.ok false, the error naming the role and address');
+ok($part->{postgres}{ok} && $part->{mongodb}{ok} && @{ $part->{postgres}{tables} } == @tables,
+	'... PostgreSQL and MongoDB still measured');
+like($r->{err}, qr/redis\.\*/, '... and standard error says which settings to fix');
+sql("DELETE FROM capacity_samples WHERE day = '$today'");
+$r = run(["$B/revlens-aggregator", '-c', $deaf]);
+ok($r->{exit} == 0 || $r->{exit} == 3, "an aggregator run with the role unreachable: exit $r->{exit} (0 or 3)") or diag($r->{err});
+like(RevlensTest::read_file("$R/logs/stats-deaf.log"), qr/ error .*capacity sample: Redis pubsub \(127\.0\.0\.1:1\).*\(not sampled\)/,
+	'... logs the sample error');
+is(sql("SELECT string_agg(DISTINCT store, ',' ORDER BY store) FROM capacity_samples WHERE day = '$today'"), 'mongodb,postgres',
+	'... and records the stores it could measure');
+is(sql("SELECT outcome FROM aggregator_runs ORDER BY id DESC LIMIT 1"), $r->{exit} == 0 ? 'ok' : 'nothing',
+	"... the run's outcome unchanged");
+$r = stats($conf, 'record');
+is(sql("SELECT count(*) FROM capacity_samples WHERE day = '$today'"), $nobj, 'stats record completes the day again');
+
 # ------------------------------------------------------------------ stats queries
 # (pg_stat_statements keeps the first text of a shape: aliases and constants do not count)
 sql('SELECT count(*) FROM users u1 JOIN users stats_t_marker ON stats_t_marker.id = u1.id');
