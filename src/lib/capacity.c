@@ -340,7 +340,9 @@ int capacity_record(struct pg_conn *pg, const struct cap_report *rep, const char
 		snprintf(rows, sizeof(rows), "%lld", it->rows < 0 ? 0 : it->rows);
 		snprintf(bytes, sizeof(bytes), "%lld", it->bytes < 0 ? 0 : it->bytes);
 		if (pg_exec(pg, "INSERT INTO capacity_samples (day, store, object, rows, bytes, rows_exact) "
-		    "VALUES ((now() AT TIME ZONE $1)::date, $2, left($3, 200), $4, $5, $6)", 6, p) == -1)
+		    "VALUES ((now() AT TIME ZONE $1)::date, $2, left($3, 200), $4, $5, $6) "
+		    "ON CONFLICT (day, store, object) DO UPDATE SET rows = EXCLUDED.rows, bytes = EXCLUDED.bytes, "
+		    "rows_exact = EXCLUDED.rows_exact, taken_at = EXCLUDED.taken_at", 6, p) == -1)
 			goto fail;
 	}
 	if (pg_exec(pg, "COMMIT", 0, NULL) == -1)

@@ -49,7 +49,8 @@ int capacity_measure(const struct config *cfg, struct pg_conn *pg, struct mongo_
 void capacity_report_free(struct cap_report *r);
 
 /* Store rep as the sample of today in zone (an IANA name): the day's rows of each store
- * that was measured are replaced, in one transaction. 0, or -1 with err. */
+ * that was measured are replaced, in one transaction (two hosts recording at once, e.g.
+ * the shards' aggregator runs, end with one of their samples). 0, or -1 with err. */
 int capacity_record(struct pg_conn *pg, const struct cap_report *rep, const char *zone,
     char *err, size_t errlen);
 
