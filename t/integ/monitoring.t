@@ -194,8 +194,10 @@ for my $cp (8100011, 8100012) {
 ok($rids[0] && $rids[1], 'two analysis requests') or diag(explain(\@rids));
 my %entry;      # request id -> entry id
 my @x = split /\n/, $s->redis_cli('XRANGE', 'revlens:jobs', '-', '+');
-for (my $i = 0; $i < @x; $i++) {
-	$entry{ $x[$i + 2] } = $x[$i] if $x[$i] =~ /^\d+-\d+$/ && ($x[$i + 1] // '') eq 'request_id';
+my $cur;
+for (my $i = 0; $i < @x; $i++) {      # an entry id, then its field/value lines
+	if ($x[$i] =~ /^\d+-\d+$/) { $cur = $x[$i]; next }
+	$entry{ $x[++$i] // '' } = $cur if defined $cur && $x[$i] eq 'request_id';
 }
 my $worker_url = 'http://127.0.0.1:' . ($M + 1) . '/metrics';
 my ($t0, $t1, %wm);
@@ -258,4 +260,6 @@ is_deeply([grep { -e "/proc/$_" && (RevlensTest::read_file("/proc/$_/stat") !~ /
 ok(!IO::Socket::INET->new(PeerAddr => "127.0.0.1:$M", Proto => 'tcp'), 'the Prometheus port is closed');
 
 is_deeply([$s->log_alarms], [], 'no alarms in the logs');
+my $wout = -r "$R/logs/worker.out" ? RevlensTest::read_file("$R/logs/worker.out") : '';
+unlike($wout, qr/AddressSanitizer|runtime error:|LeakSanitizer/, 'no sanitizer reports from the worker');
 done_testing();
