@@ -282,6 +282,20 @@ is($r->{exit}, 0, 'a slow find with mongodb.slow_query_ms = 1') or diag($r->{err
 like($r->{err}, qr/ warn .*MongoDB: slow command: \d+ ms \(mongodb\.slow_query_ms = 1\): find on revlens\.stats_probe, filter \{n: \{\$in: \[\?, \?\]\}, owner: \?, t: \?\}/,
 	'is logged with the collection and the filter keys, every value ?');
 unlike($r->{err}, qr/\Q$owner\E|\(\.\*a\)/, '... and none of its values');
+# an update's q and an aggregate's pipeline are shown the same way
+my $slow_q = { n => { '$in' => [1, 2] }, owner => $owner, t => { '$regex' => '^(.*a){7}$' } };
+$r = run([$PROBE, $MONGO, 'revlens', 'slowcmd', 1, $json->encode({ update => 'stats_probe',
+	updates => [{ q => $slow_q, u => { '$set' => { seen => $owner } } }] })]);
+is($r->{exit}, 0, 'a slow update') or diag($r->{err});
+like($r->{err}, qr/MongoDB: slow command: \d+ ms .*: update on revlens\.stats_probe, q \{n: \{\$in: \[\?, \?\]\}, owner: \?, t: \?\}/,
+	'... is logged with the shape of its q');
+unlike($r->{err}, qr/\Q$owner\E/, '... without its values');
+$r = run([$PROBE, $MONGO, 'revlens', 'slowcmd', 1, $json->encode({ aggregate => 'stats_probe', cursor => {},
+	pipeline => [{ '$match' => $slow_q }, { '$count' => 'k' }] })]);
+is($r->{exit}, 0, 'a slow aggregate') or diag($r->{err});
+like($r->{err}, qr/aggregate on revlens\.stats_probe, pipeline \[\{\$match: \{n: \{\$in: \[\?, \?\]\}, owner: \?, t: \?\}\}, \{\$count: \?\}\]/,
+	'... with its pipeline stages and keys');
+unlike($r->{err}, qr/\Q$owner\E/, '... without its values');
 $r = run([$PROBE, $MONGO, 'revlens', 'slowfind', 0, @find]);
 is($r->{exit}, 0, 'the same find with mongodb.slow_query_ms = 0');
 unlike($r->{err}, qr/slow command/, '... logs nothing');

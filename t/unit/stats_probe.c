@@ -7,6 +7,8 @@
  *       with the slow-command log at SLOW_MS (lib/mongo.c, logging to stderr), inserts
  *       DOC_JSON into COLLECTION, runs find FILTER_JSON on it and prints how many
  *       documents it found; the log lines are what the test reads.
+ *   stats_probe URI DB slowcmd SLOW_MS COMMAND_JSON
+ *       the same log, running COMMAND_JSON (an update, an aggregate…) on DB as it is.
  * Exit status 0 when the probe ran, 1 when it could not.
  */
 #include "lib/config.h"
@@ -43,6 +45,27 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	slowfind = strcmp(argv[3], "slowfind") == 0;
+	if (strcmp(argv[3], "slowcmd") == 0) {
+		bson_t reply;
+		if (argc != 6)
+			return 1;
+		log_open("-", LOG_LEVEL_INFO);
+		mongo_global_init();
+		mongo_slow_query_ms_set(atoi(argv[4]));
+		if (mongo_open(&m, argv[1], argv[2], 5000) == 0 && (doc = json(argv[5])) != NULL) {
+			if (mongoc_client_command_simple(m.client, m.dbname, doc, NULL, &reply, &error))
+				rc = 0;
+			else
+				fprintf(stderr, "stats_probe: command: %s\n", error.message);
+			bson_destroy(&reply);
+			bson_destroy(doc);
+		} else {
+			fprintf(stderr, "stats_probe: %s\n", m.err);
+		}
+		mongo_close(&m);
+		mongo_global_cleanup();
+		return rc;
+	}
 	if (slowfind && argc != 8)
 		return 1;
 	log_open("-", LOG_LEVEL_INFO);
