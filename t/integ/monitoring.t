@@ -1,14 +1,16 @@
 # Monitoring end to end (docs/monitoring.md): `scripts/stack up --monitoring` on a stack
 # starts the analysis worker with its metrics endpoint, Prometheus and the Debian
-# exporters on private loopback ports (a 1 s scrape and rule interval); Prometheus
-# scrapes every target (revlens-web, revlens-worker, postgres, one per Redis server,
+# exporters on private loopback ports (a 2 s scrape and rule interval: with PostgreSQL
+# down the postgres exporter takes about 1 s to answer pg_up 0); Prometheus scrapes
+# every target (revlens-web, revlens-worker, postgres, one per Redis server,
 # nginx, node, itself) and all are up; MongoDB's serverStatus gauges are there; the
 # aggregator's last-run metrics equal the aggregator_runs row of a real run (and a run
 # with MongoDB stopped shows as failed, with RevlensAggregatorLastRunFailed firing in
 # Prometheus and revlens_mongodb_up 0); the worker's oldest-job ages equal the ages of
 # the stream entries of a running and a waiting job; stopping Redis makes
-# RevlensRedisDown pending or firing in Prometheus itself; `scripts/stack down` stops
-# monitoring too.
+# RevlensRedisDown pending or firing in Prometheus itself; with PostgreSQL stopped the
+# web's /metrics still answers, with revlens_aggregator_runs_up 0, and
+# RevlensPostgresDown is pending; `scripts/stack down` stops monitoring too.
 use strict;
 use warnings;
 use utf8;
@@ -56,7 +58,7 @@ my $s = RevlensTest->start(workers => 2, worker => 0,
 my $R = $s->rundir;
 my $M = free_block();
 my %env = (%{ $s->stack_env }, REVLENS_STACK_WORKER => 1,
-	REVLENS_MONITORING_PORT => $M, REVLENS_MONITORING_INTERVAL => '1s');
+	REVLENS_MONITORING_PORT => $M, REVLENS_MONITORING_INTERVAL => '2s');
 my $PROM = "http://127.0.0.1:$M";
 
 my $up = RevlensTest::run_stack(\%env, 'up', '--monitoring');
@@ -231,6 +233,19 @@ like($alert->{labels}{roles} // '', qr/queue/, '... for the server holding the q
 like($alert->{annotations}{summary} // '', qr/Redis 응답 없음/, '... with its Korean summary');
 is($s->stack('start-service', 'redis')->{exit}, 0, 'Redis started again');
 ok(wait_for(20, sub { my $q = query('redis_up'); keys %$q && !grep { $_ != 1 } values %$q }), 'redis_up 1 again');
+
+# ---------------------------------------------------------------- PostgreSQL down
+is($s->stack('stop-service', 'postgres')->{exit}, 0, 'PostgreSQL stopped');
+my $wm = wait_for(15, sub {    # each web worker keeps what it read for 5 s
+	my $r = $s->get('/metrics');
+	return $r->{status} == 200 && $r->{content} =~ /^revlens_aggregator_runs_up 0$/m ? $r->{content} : undef;
+});
+ok($wm, "revlens-web's /metrics still answers, with revlens_aggregator_runs_up 0");
+unlike($wm // '', qr/^revlens_aggregator_last/m, '... and no aggregator series');
+like($wm // '', qr/^revlens_mongodb_up 1$/m, '... while MongoDB is still reported');
+is(wait_for(20, sub { alert_state('RevlensPostgresDown') }), 'pending', 'RevlensPostgresDown is pending in Prometheus');
+is($s->stack('start-service', 'postgres')->{exit}, 0, 'PostgreSQL started again');
+is(wait_for(20, sub { one('revlens_aggregator_runs_up') }), 1, 'revlens_aggregator_runs_up 1 again');
 
 # ---------------------------------------------------------------- MongoDB down: a failed run
 is($s->stack('stop-service', 'mongo')->{exit}, 0, 'MongoDB stopped');
