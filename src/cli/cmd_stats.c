@@ -31,6 +31,8 @@
 #define LIMIT_DEFAULT 20
 #define LIMIT_MAX 1000
 #define QUERY_SHOWN 160         /* bytes of a statement's text in the table (JSON: all) */
+#define TOP_TEXT 5              /* fastest-growing objects in the text report */
+#define TOP_JSON 20             /* ... and in --json */
 
 #define USAGE "usage: revlens [-c CONF] stats [--json]\n" \
 	"       revlens [-c CONF] stats queries [--limit N] [--json]   (N: 1..1000, default 20)\n" \
@@ -258,6 +260,7 @@ static void date_after(long long days, char *out, size_t len)
 /* ------------------------------------------------------------------ report */
 
 static void print_text(const struct cap_report *r, const struct cap_growth *g, int ng,
+    const struct cap_object_growth *og, int nog,
     const struct disk *d, int nd, const struct nodisk *u, int nu, const char *growth_err)
 {
 	char a[32], b[32];
@@ -319,6 +322,14 @@ static void print_text(const struct cap_report *r, const struct cap_growth *g, i
 		    (double)g[i].rows_delta / g[i].days, g[i].from, g[i].to, g[i].days);
 	}
 
+	if (nog > 0)
+		printf("  가장 빨리 크는 것:\n");
+	for (int i = 0; i < nog && i < TOP_TEXT; i++) {
+		human((long long)((double)og[i].bytes_delta / og[i].days), a, sizeof(a));
+		printf("    %-10s %-32s 하루 %s, %.1f행\n", store_title[og[i].store], og[i].object, a,
+		    (double)og[i].rows_delta / og[i].days);
+	}
+
 	printf("\n디스크\n");
 	for (int i = 0; i < nd; i++) {
 		long long days = capacity_days_to_full(d[i].free_bytes, d[i].growth);
@@ -359,8 +370,10 @@ static json_object *jstr_or_null(const char *s)
 }
 
 static void print_json(const struct cap_report *r, const struct cap_growth *g, int ng,
+    const struct cap_object_growth *og, int nog,
     const struct disk *d, int nd, const struct nodisk *u, int nu, const char *growth_err)
 {
+	json_object *oa = json_object_new_array();
 	static const char *const list_key[CAP_NSTORES] = { "tables", "collections", "servers" };
 	json_object *root = json_object_new_object(), *ga = json_object_new_array(), *da = json_object_new_array();
 	json_object *ua = json_object_new_array();
@@ -454,7 +467,20 @@ static void print_json(const struct cap_report *r, const struct cap_growth *g, i
 		json_object_object_add(o, "reason", json_object_new_string(u[i].why));
 		json_object_array_add(ua, o);
 	}
+	for (int i = 0; i < nog; i++) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "store", json_object_new_string(cap_store_name[og[i].store]));
+		json_object_object_add(o, "object", json_object_new_string(og[i].object));
+		json_object_object_add(o, "days", json_object_new_int(og[i].days));
+		json_object_object_add(o, "bytes_delta", json_object_new_int64(og[i].bytes_delta));
+		json_object_object_add(o, "rows_delta", json_object_new_int64(og[i].rows_delta));
+		json_object_object_add(o, "bytes_per_day", json_object_new_double((double)og[i].bytes_delta / og[i].days));
+		json_object_object_add(o, "rows_per_day", json_object_new_double((double)og[i].rows_delta / og[i].days));
+		json_object_array_add(oa, o);
+	}
 	json_object_object_add(root, "growth", ga);
+	json_object_object_add(root, "growth_objects", oa);
 	json_object_object_add(root, "growth_error", jstr_or_null(growth_err));
 	json_object_object_add(root, "growth_window_days", json_object_new_int(CAP_GROWTH_WINDOW));
 	json_object_object_add(root, "disks", da);
@@ -470,10 +496,11 @@ static int report(const struct config *cfg, int json, int record)
 	struct mongo_conn mongo;
 	struct cap_report rep;
 	struct cap_growth g[CAP_NSTORES];
+	struct cap_object_growth og[TOP_JSON];
 	struct disk d[CAP_NSTORES];
 	struct nodisk u[CAP_NSTORES];
 	char gerr[400] = "", err[400];
-	int ng = 0, nd = 0, nu = 0, rc = 0, have_mongo = 0;
+	int ng = 0, nog = 0, nd = 0, nu = 0, rc = 0, have_mongo = 0;
 
 	memset(&rep, 0, sizeof(rep));
 	if (pg_init_file(&pg, cfg->pg_conninfo, cfg->pg_password_file) != 0) {
@@ -498,15 +525,15 @@ static int report(const struct config *cfg, int json, int record)
 		printf("오늘(%s)의 용량 표본을 기록했습니다: 항목 %zu개\n", cfg->aggregator_timezone, rep.n);
 		goto out;
 	}
-	if (capacity_growth(&pg, g, &ng) == -1) {
+	if (capacity_growth(&pg, g, &ng) == -1 || capacity_growth_objects(&pg, og, TOP_JSON, &nog) == -1) {
 		snprintf(gerr, sizeof(gerr), "capacity_samples: %.300s", pg.err);
 		rc = EXIT_FAIL;
 	}
 	find_disks(cfg, g, ng, d, &nd, u, &nu);
 	if (json)
-		print_json(&rep, g, ng, d, nd, u, nu, gerr[0] ? gerr : NULL);
+		print_json(&rep, g, ng, og, nog, d, nd, u, nu, gerr[0] ? gerr : NULL);
 	else
-		print_text(&rep, g, ng, d, nd, u, nu, gerr[0] ? gerr : NULL);
+		print_text(&rep, g, ng, og, nog, d, nd, u, nu, gerr[0] ? gerr : NULL);
 	for (int s = 0; s < CAP_NSTORES; s++)
 		if (rep.err[s][0] != '\0')
 			fprintf(stderr, ME ": %s (서버를 시작하거나 %s 설정을 고치세요)\n", rep.err[s], conn_key[s]);

@@ -442,6 +442,43 @@ int capacity_growth(struct pg_conn *pg, struct cap_growth out[CAP_NSTORES], int 
 	return 0;
 }
 
+int capacity_growth_objects(struct pg_conn *pg, struct cap_object_growth *out, int max, int *n)
+{
+	char window[16], lim[16];
+	const char *p[2] = { window, lim };
+
+	*n = 0;
+	snprintf(window, sizeof(window), "%d", CAP_GROWTH_WINDOW);
+	snprintf(lim, sizeof(lim), "%d", max);
+	if (pg_exec(pg, "WITH l AS (SELECT store, max(day) AS d FROM capacity_samples GROUP BY store), "
+	    "f AS (SELECT s.store, min(s.day) AS d FROM capacity_samples s JOIN l USING (store) "
+	    "WHERE s.day < l.d AND s.day >= l.d - $1::int GROUP BY s.store) "
+	    "SELECT n.store, n.object, l.d - f.d, n.bytes - COALESCE(o.bytes, 0), n.rows - COALESCE(o.rows, 0) "
+	    "FROM l JOIN f USING (store) JOIN capacity_samples n ON n.store = l.store AND n.day = l.d "
+	    "LEFT JOIN capacity_samples o ON o.store = n.store AND o.object = n.object AND o.day = f.d "
+	    "ORDER BY (n.bytes - COALESCE(o.bytes, 0))::float8 / (l.d - f.d) DESC, n.store, n.object "
+	    "LIMIT $2::int", 2, p) == -1)
+		return -1;
+	for (int i = 0; i < pg_ntuples(pg) && *n < max; i++) {
+		struct cap_object_growth *g = &out[*n];
+		const char *store = pg_value(pg, i, 0);
+		int s;
+
+		for (s = 0; s < CAP_NSTORES && strcmp(store, cap_store_name[s]) != 0; s++)
+			;
+		if (s == CAP_NSTORES)
+			continue;
+		g->store = (enum cap_store)s;
+		snprintf(g->object, sizeof(g->object), "%s", pg_value(pg, i, 1));
+		g->days = (int)pg_value_ll(pg, i, 2);
+		g->bytes_delta = pg_value_ll(pg, i, 3);
+		g->rows_delta = pg_value_ll(pg, i, 4);
+		(*n)++;
+	}
+	pg_clear(pg);
+	return 0;
+}
+
 long long capacity_days_to_full(long long free_bytes, double growth_per_day)
 {
 	if (growth_per_day <= 0)

@@ -73,6 +73,19 @@ struct cap_growth {
  * CAP_GROWTH_WINDOW days before it). *n = 0 when there are none. 0, or -1 with pg->err. */
 int capacity_growth(struct pg_conn *pg, struct cap_growth out[CAP_NSTORES], int *n);
 
+/* Growth of one table, collection or Redis server over the same days as its store's. */
+struct cap_object_growth {
+	enum cap_store store;
+	char object[200];
+	int days;
+	long long bytes_delta, rows_delta;  /* an object absent on the older day counts from 0 */
+};
+
+/* The max objects that grew the most bytes a day (newest first in out), over the days
+ * capacity_growth() uses for their store; stores with one sample day have none. *n is
+ * how many were filled. 0, or -1 with pg->err. */
+int capacity_growth_objects(struct pg_conn *pg, struct cap_object_growth *out, int max, int *n);
+
 /* Days until free_bytes are used up at growth bytes a day: floor(free / growth), or -1
  * when the store does not grow (growth <= 0). */
 long long capacity_days_to_full(long long free_bytes, double growth_per_day);

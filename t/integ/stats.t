@@ -191,6 +191,18 @@ ok(near($g{postgres}{bytes_per_day}, ($today{postgres}[0] - 100000) / 10, 1e-6),
 ok(near($g{postgres}{rows_per_day}, ($today{postgres}[1] - 1) / 10, 1e-6), '... rows a day likewise');
 ok(near($g{mongodb}{bytes_per_day}, $today{mongodb}[0] / 10, 1e-6), 'mongodb: bytes a day = today / 10');
 is($g{redis}{days}, 0, 'redis: one sample day only, no growth yet');
+# every object of a store with two sample days: (today - the older day, or 0) / 10, top 20
+my @want;
+for my $row (split /\n/, sql("SELECT n.store, n.object, n.bytes - COALESCE(o.bytes, 0) FROM capacity_samples n "
+	. "LEFT JOIN capacity_samples o ON o.store = n.store AND o.object = n.object AND o.day = '$today'::date - 10 "
+	. "WHERE n.day = '$today' AND n.store IN ('postgres', 'mongodb')")) {
+	my ($store, $object, $delta) = split /\|/, $row;
+	push @want, [$store, $object, $delta / 10];
+}
+@want = (sort { $b->[2] <=> $a->[2] || $a->[0] cmp $b->[0] || $a->[1] cmp $b->[1] } @want)[0 .. 19];
+is_deeply([ map { [$_->{store}, $_->{object}, $_->{bytes_per_day}] } @{ $st->{growth_objects} } ], \@want,
+	'growth_objects: the 20 objects that grew most a day, each (today - the older day or 0) / 10');
+ok(!grep({ $_->{store} eq 'redis' } @{ $st->{growth_objects} }), '... none of a store with one sample day');
 is($g{redis}{bytes_per_day}, undef, '... bytes_per_day null');
 
 my @d = @{ $st->{disks} };
@@ -206,6 +218,7 @@ ok(near($d[0]{free_bytes}, $avail, 64 * 1024 * 1024), "... free_bytes near df's 
 $text = stats($conf);
 like($text->{out}, qr/PostgreSQL\s+하루 [\d.]+ (B|KiB|MiB), [\d.]+행 \(\S+ ~ \Q$today\E, 10일\)/, 'the text shows the growth per day');
 like($text->{out}, qr/씩 늘면 \d+일 뒤 가득 찹니다/, '... and the days until the disk is full');
+like($text->{out}, qr/가장 빨리 크는 것:\n\s+(PostgreSQL|MongoDB)\s+\S+\s+하루 /, '... and the fastest-growing objects');
 
 # disks that are not known
 $st = stats_json(conf_with("stats.postgres_path = $R\nstats.mongodb_path =\nstats.redis_path = $R/no-such-dir"));
