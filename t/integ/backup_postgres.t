@@ -124,5 +124,21 @@ my @kept = glob("$R/pg/data.before-restore-*");
 ok(@kept >= 1, 'the replaced data directory is kept beside the new one');
 check_user_view($s, $f, 'after the point-in-time restore');
 
+# ---- exactly the backup set: the state at the end of the backup, no later WAL
+$r = script($s, 'restore', 'postgres', '--from', $dir);
+is($r->{exit}, 0, 'scripts/restore postgres --from SET: exit 0') or diag($r->{out}, $r->{err});
+like($r->{out}, qr/to the end of backup \Q$label\E/, '... the backup that set names');
+is(sql($s, 'SELECT count(*) FROM users'), $before->{users} - 1, '... the users of the backup');
+is(sql($s, "SELECT count(*) FROM users WHERE email = 'dave\@example.com'"), 0, '... without dave, made after it');
+is(sql($s, 'SELECT count(*) FROM products'), $before->{products}, '... with its products');
+check_user_view($s, $f, 'after the restore of the backup set');
+
+# ---- scripts/backup needs a stack
+$r = RevlensTest::run_cmd(["$ENV{REVLENS_SRCDIR}/scripts/backup"], env => { REVLENS_RUNDIR => "$R/no-such-stack" });
+is($r->{exit}, 1, 'scripts/backup without a stack: exit 1');
+like($r->{err}, qr/no stack in \Q$R\E\/no-such-stack: start it with scripts\/stack up/, '... saying how to start one');
+$r = RevlensTest::run_cmd(["$ENV{REVLENS_SRCDIR}/scripts/backup", '--bogus'], env => { REVLENS_RUNDIR => $R });
+is($r->{exit}, 2, 'scripts/backup --bogus: exit 2');
+
 is_deeply([$s->log_alarms], [], 'no [alert], [emerg] or sanitizer lines in the logs');
 done_testing;
