@@ -264,6 +264,44 @@ is(wait_for(20, sub { my $v = one('revlens_mongodb_up'); defined $v && $v == 0 ?
 is_deeply(query('revlens_mongodb_uptime_seconds'), {}, '... and no other MongoDB gauge');
 is($s->stack('start-service', 'mongo')->{exit}, 0, 'MongoDB started again');
 
+# ---------------------------------------------------------------- shards and run kinds
+# Only nightly runs count (mode pending over every product), per shard, for shards seen
+# in the last 30 days; a shard that never succeeded reports 0.
+my $failed_id = $fid;
+$s->psql("INSERT INTO aggregator_runs (started_at, finished_at, host, pid, mode, range_from, range_to, product_id, shard, "
+	. "outcome, products, products_failed) VALUES "
+	. "(now(), now() + interval '1 s', 'h', 1, 'range', '2026-01-01', '2026-01-02', NULL, NULL, 'ok', 5, 0), "
+	. "(now(), now() + interval '1 s', 'h', 2, 'dry-run', NULL, NULL, NULL, NULL, 'ok', 5, 0), "
+	. "(now(), now() + interval '1 s', 'h', 3, 'pending', NULL, NULL, 1, NULL, 'ok', 1, 0), "
+	. "(now() - interval '2 h', now() - interval '2 h' + interval '30 s', 'h', 4, 'pending', NULL, NULL, NULL, '0/2', 'ok', 7, 0), "
+	. "(now() - interval '1 h', now() - interval '1 h' + interval '45 s', 'h', 5, 'pending', NULL, NULL, NULL, '0/2', 'partial', 4, 3), "
+	. "(now(), NULL, 'h', 6, 'pending', NULL, NULL, NULL, '0/2', NULL, 0, 0), "
+	. "(now() - interval '3 days', now() - interval '3 days' + interval '5 s', 'h', 7, 'pending', NULL, NULL, NULL, '1/2', 'failed', 0, 0), "
+	. "(now() - interval '40 days', now() - interval '40 days' + interval '5 s', 'h', 8, 'pending', NULL, NULL, NULL, '0/3', 'ok', 1, 0)");
+my %want_end = map { split /\|/ } split /\n/, $s->psql("SELECT pid, extract(epoch FROM finished_at) FROM aggregator_runs WHERE host = 'h' AND finished_at IS NOT NULL");
+my %wid = map { split /\|/ } split /\n/, $s->psql("SELECT pid, id FROM aggregator_runs WHERE host = 'h'");
+my $text = wait_for(15, sub {
+	my $r = $s->get('/metrics');
+	return $r->{status} == 200 && $r->{content} =~ /shard="1\/2"/ ? $r->{content} : undef;
+});
+my %m = map { /^(revlens_aggregator_\S+) (\S+)$/ ? ($1, $2) : () } split /\n/, $text // '';
+is($m{revlens_aggregator_last_run_id}, $failed_id, 'unsharded: the last run is still the failed nightly run (range, dry and --product runs do not count)');
+is($m{'revlens_aggregator_last_run_id{shard="0/2"}'}, $wid{5}, 'shard 0/2: the last finished run is the partial one (an unfinished run does not count)');
+is($m{'revlens_aggregator_last_run_outcome{shard="0/2",outcome="partial"}'}, 1, '... outcome partial');
+is($m{'revlens_aggregator_last_run_products_failed{shard="0/2"}'}, 3, '... 3 products failed');
+is($m{'revlens_aggregator_last_run_products{shard="0/2"}'}, 4, '... 4 done');
+cmp_ok(abs(($m{'revlens_aggregator_last_success_timestamp_seconds{shard="0/2"}'} // 0) - $want_end{4}), '<', 0.002,
+	'... its last success is the ok run before');
+cmp_ok(abs(($m{'revlens_aggregator_last_run_duration_seconds{shard="0/2"}'} // 0) - 45), '<', 0.002, '... which took 45 s');
+is($m{'revlens_aggregator_last_success_timestamp_seconds{shard="1/2"}'}, '0.000', 'shard 1/2 never succeeded: last success 0');
+is($m{'revlens_aggregator_last_run_outcome{shard="1/2",outcome="failed"}'}, 1, '... its last run failed');
+ok(!grep(/shard="0\/3"/, keys %m), 'shard 0/3, last seen 40 days ago, is not reported');
+my $stale = wait_for(20, sub {
+	my $d = prom_get('/api/v1/alerts') or return;
+	return scalar grep { $_->{labels}{alertname} eq 'RevlensAggregatorStale' && ($_->{labels}{shard} // '') eq '1/2' } @{ $d->{alerts} };
+});
+ok($stale, 'Prometheus: RevlensAggregatorStale for shard 1/2');
+
 # ---------------------------------------------------------------- down
 my @pids = map { RevlensTest::read_file($_) =~ /(\d+)/ } glob("$R/monitoring/run/*.pid");
 ok(@pids >= 6, scalar(@pids) . ' monitoring processes');
