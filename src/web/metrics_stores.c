@@ -116,10 +116,10 @@ static const struct agg_family count_families[] = {
 	{ "revlens_aggregator_last_run_products_failed",
 	  "Products the last nightly run could not roll up (left pending for the next run).",
 	  NULL, { C_FAILED }, { NULL } },
-	{ "revlens_aggregator_last_run_days",
+	{ "revlens_aggregator_last_run_daily_documents",
 	  "Daily documents of the last nightly run, by what happened to them.",
 	  "result", { C_DAYS_W, C_DAYS_U, C_DAYS_X }, { "written", "unchanged", "deleted" } },
-	{ "revlens_aggregator_last_run_months",
+	{ "revlens_aggregator_last_run_monthly_documents",
 	  "Monthly documents of the last nightly run, by what happened to them.",
 	  "result", { C_MONTHS_W, C_MONTHS_U, C_MONTHS_X }, { "written", "unchanged", "deleted" } },
 	{ "revlens_aggregator_last_run_reviews", "Reviews the last nightly run read.",
@@ -336,6 +336,28 @@ static const char *string_field(const bson_t *doc, const char *key)
 	return "";
 }
 
+void metrics_stores_mongo_text(const bson_t *status, struct buf *b)
+{
+	HELP(b, "revlens_mongodb_info", "gauge", "The MongoDB server's version and process name, from serverStatus.");
+	buf_puts(b, "revlens_mongodb_info{version=\"");
+	label_value(b, string_field(status, "version"));
+	buf_puts(b, "\",process=\"");
+	label_value(b, string_field(status, "process"));
+	buf_puts(b, "\"} 1\n");
+	for (size_t f = 0; f < sizeof(status_families) / sizeof(status_families[0]); f++) {
+		const struct status_family *fam = &status_families[f];
+		int head = 0;
+		for (size_t k = 0; k < sizeof(fam->s) / sizeof(fam->s[0]) && fam->s[k].path != NULL; k++) {
+			double v;
+			if (!field(status, fam->s[k].path, &v))
+				continue;
+			if (!head++)
+				buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", fam->name, fam->help, fam->name, fam->type);
+			buf_printf(b, "%s%s %.17g\n", fam->name, fam->s[k].labels, v * fam->s[k].scale);
+		}
+	}
+}
+
 /* Run serverStatus; 0 with the families in b, -1 (a reason in err) when it failed. */
 static int mongo_read(struct app *app, struct buf *b, char *err, size_t errlen)
 {
@@ -352,24 +374,7 @@ static int mongo_read(struct app *app, struct buf *b, char *err, size_t errlen)
 		snprintf(err, errlen, "serverStatus: %.300s", error.message);
 		goto out;
 	}
-	HELP(b, "revlens_mongodb_info", "gauge", "The MongoDB server's version and process name, from serverStatus.");
-	buf_puts(b, "revlens_mongodb_info{version=\"");
-	label_value(b, string_field(&reply, "version"));
-	buf_puts(b, "\",process=\"");
-	label_value(b, string_field(&reply, "process"));
-	buf_puts(b, "\"} 1\n");
-	for (size_t f = 0; f < sizeof(status_families) / sizeof(status_families[0]); f++) {
-		const struct status_family *fam = &status_families[f];
-		int head = 0;
-		for (size_t k = 0; k < sizeof(fam->s) / sizeof(fam->s[0]) && fam->s[k].path != NULL; k++) {
-			double v;
-			if (!field(&reply, fam->s[k].path, &v))
-				continue;
-			if (!head++)
-				buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", fam->name, fam->help, fam->name, fam->type);
-			buf_printf(b, "%s%s %.17g\n", fam->name, fam->s[k].labels, v * fam->s[k].scale);
-		}
-	}
+	metrics_stores_mongo_text(&reply, b);
 	rc = 0;
 out:
 	bson_destroy(&reply);

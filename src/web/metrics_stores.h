@@ -3,6 +3,8 @@
 #ifndef REVLENS_METRICS_STORES_H
 #define REVLENS_METRICS_STORES_H
 
+#include <bson/bson.h>
+
 #include "lib/arena.h"
 #include "web/app.h"
 
@@ -23,6 +25,11 @@
  * revlens_*_up gauge to 0 and leaves its other families out; never fails otherwise
  * (out of memory shows as b->failed). */
 void metrics_stores_render(struct app *app, struct buf *b);
+
+/* The revlens_mongodb_* families (but revlens_mongodb_up) of one serverStatus reply:
+ * revlens_mongodb_info, then each family with at least one field the reply has. Pure;
+ * t/unit/metrics_mongo.c feeds it a MongoDB 7 and a stand-in reply. */
+void metrics_stores_mongo_text(const bson_t *status, struct buf *b);
 
 /* Release what the module holds for the process (its MongoDB client and the cached
  * text). Called by app_close(), before mongo_global_cleanup(). */

@@ -170,14 +170,21 @@ is(one('sum(revlens_aggregator_last_run_outcome)'), 1, '... and the other outcom
 is(one('revlens_aggregator_last_run_products'), $run{products}, "products = $run{products}");
 ok($run{products} >= 1, '... the imported product');
 is(one('revlens_aggregator_last_run_products_failed'), $run{failed}, "products failed = $run{failed}");
-is(one('revlens_aggregator_last_run_days{result="written"}'), $run{days_w}, "days written = $run{days_w}");
+is(one('revlens_aggregator_last_run_daily_documents{result="written"}'), $run{days_w}, "days written = $run{days_w}");
 ok($run{days_w} >= 2, '... both days of the reviews');
-is(one('revlens_aggregator_last_run_days{result="unchanged"}'), $run{days_u}, 'days unchanged');
-is(one('revlens_aggregator_last_run_months{result="written"}'), $run{months_w}, "months written = $run{months_w}");
+is(one('revlens_aggregator_last_run_daily_documents{result="unchanged"}'), $run{days_u}, 'days unchanged');
+is(one('revlens_aggregator_last_run_monthly_documents{result="written"}'), $run{months_w}, "months written = $run{months_w}");
 is(one('revlens_aggregator_last_run_reviews'), $run{reviews}, "reviews = $run{reviews}");
 is(one('revlens_aggregator_last_run_prices'), $run{prices}, "prices = $run{prices}");
 is(one('revlens_aggregator_runs_up'), 1, 'revlens_aggregator_runs_up 1');
 is(wait_for(15, sub { alert_state('RevlensAggregatorStale') eq '' }), 1, 'RevlensAggregatorStale is gone after the run');
+# both expositions, with every family the stack has now, pass promtool's parser and lint
+for (['revlens-web', $s->url('/metrics')], ['revlens-worker', 'http://127.0.0.1:' . ($M + 1) . '/metrics']) {
+	my ($name, $url) = @$_;
+	my $body = $http->get($url)->{content} // '';
+	my $c = RevlensTest::run_cmd(['promtool', 'check', 'metrics'], stdin => $body);
+	is($c->{exit}, 0, "promtool check metrics: $name") or diag($c->{out} . $c->{err});
+}
 
 # ---------------------------------------------------------------- the queue's oldest job
 my $u = $s->add_user('monitor');
