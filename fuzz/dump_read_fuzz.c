@@ -6,10 +6,9 @@
  * bytes add up to the input, each at least 5 bytes); a manifest that parses lists
  * 64-hex-digit checksums.
  *
- * The readers are file-static helpers of the command, so the command's source is
- * compiled into the harness (fuzz/run links each harness with librevlens.a alone). */
-#define PACKAGE_VERSION "fuzz"
-#include "cli/cmd_dump.c"
+ * The readers are in the CLI's dumpfile.c, not in librevlens.a (which fuzz/run links
+ * each harness with), so that source is compiled into the harness. */
+#include "cli/dumpfile.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -56,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (ra != 0 && strcmp(err1, err2) != 0))
 			abort();
 		for (int k = 0; ra == 0 && k < DUMP_NCOLLS; k++)
-			if (a.c[k].present && !is_hex64(a.c[k].sha256))
+			if (a.c[k].present && !dump_is_hex64(a.c[k].sha256))
 				abort();
 	}
 	return 0;

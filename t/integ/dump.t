@@ -146,7 +146,10 @@ for (1 .. 600) {
 	last if -s "$D3/dump.progress" && slurp("$D3/dump.progress") =~ /"documents"\s*:\s*[1-9]/;
 	sleep 0.02;
 }
+kill 'STOP', $pid;      # where it is now: inside a collection, after a checkpoint
+like(slurp("$D3/dump.progress"), qr/"current"/, 'Ctrl-C: the dump is inside a collection');
 kill 'INT', $pid;
+kill 'CONT', $pid;
 waitpid($pid, 0);
 is($? >> 8, 130, 'Ctrl-C: dump stops with 130') or diag(slurp("$R/dump3.err"));
 like(slurp("$R/dump3.err"), qr/interrupted in \w+ after \d+ documents; run the same command again/, 'Ctrl-C: says how to go on');
