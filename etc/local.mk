@@ -61,13 +61,12 @@ etc/revlens.conf: $(srcdir)/etc/revlens.conf.example Makefile
 		'# file, $(docdir)/examples/revlens.conf.example.' '' && \
 	  sed -e '/^# revlens configuration — every key/d' \
 	    -e 's|^web\.socket = .*|web.socket = $(runstatedir)/revlens/web/web.sock|' \
-	    -e 's|^web\.socket_group =.*|web.socket_group = $(NGINX_GROUP)|' \
 	    -e 's|^postgres\.conninfo = .*|postgres.conninfo = host=/var/run/postgresql dbname=revlens user=revlens|' \
 	    -e 's|^nchan\.publish_socket = .*|nchan.publish_socket = $(runstatedir)/revlens/nginx/publish.sock|' \
 	    -e 's|^auth\.jwt_key_file =.*|auth.jwt_key_file = $(pkgsysconfdir)/jwt.key|' \
 	    -e 's|^crawler\.token_file =.*|crawler.token_file = $(pkgsysconfdir)/crawler.token|' \
 	    $(srcdir)/etc/revlens.conf.example; } > $@.tmp && \
-	for k in 'web.socket = $(runstatedir)/' 'web.socket_group = $(NGINX_GROUP)' 'postgres.conninfo = host=/' \
+	for k in 'web.socket = $(runstatedir)/' 'web.socket_group =' 'postgres.conninfo = host=/' \
 	    'nchan.publish_socket = $(runstatedir)/' 'auth.jwt_key_file = /' 'crawler.token_file = /'; do \
 	  grep -q "^$$k" $@.tmp || { echo "$@: etc/revlens.conf.example lost the line $$k..." >&2; rm -f $@.tmp; exit 1; }; \
 	done && mv -f $@.tmp $@
