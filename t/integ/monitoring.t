@@ -309,6 +309,21 @@ my $stale = wait_for(20, sub {
 });
 ok($stale, 'Prometheus: RevlensAggregatorStale for shard 1/2');
 
+# ---------------------------------------------------------------- a worker without its endpoint
+# scripts/monitoring up on a stack whose worker runs without worker.metrics_listen gives
+# it the line and a HUP; a second `up` is harmless (Prometheus reloads).
+unlink "$R/monitoring/revlens.conf";
+is($s->stack('stop-service', 'worker')->{exit}, 0, 'worker stopped');
+is($s->stack('start-service', 'worker')->{exit}, 0, '... and started without the monitoring settings');
+unlike(RevlensTest::read_file("$R/worker/worker.conf"), qr/metrics_listen/, '... so without a metrics endpoint');
+my $again = RevlensTest::run_cmd(["$SRC/scripts/monitoring", 'up', $R]);
+is($again->{exit}, 0, 'scripts/monitoring up again') or diag($again->{out} . $again->{err});
+like($again->{out}, qr/revlens-worker \(pid \d+\) reloads to serve its metrics on 127\.0\.0\.1:@{[$M + 1]}/,
+	'... sends the worker HUP to serve its metrics');
+is($http->get($worker_url)->{status}, 200, '... which it does');
+ok(wait_for(20, sub { my $t = prom_get('/api/v1/targets') or return;
+	!grep { $_->{health} ne 'up' } @{ $t->{activeTargets} } }), 'every target up again');
+
 # ---------------------------------------------------------------- down
 my @pids = map { RevlensTest::read_file($_) =~ /(\d+)/ } glob("$R/monitoring/run/*.pid");
 ok(@pids >= 6, scalar(@pids) . ' monitoring processes');
@@ -318,6 +333,7 @@ like($down->{out}, qr/revlens monitoring: down/, '... stops monitoring first');
 is_deeply([grep { -e "/proc/$_" && (RevlensTest::read_file("/proc/$_/stat") !~ /\) Z /) } @pids], [],
 	'no monitoring process is left');
 ok(!IO::Socket::INET->new(PeerAddr => "127.0.0.1:$M", Proto => 'tcp'), 'the Prometheus port is closed');
+is(RevlensTest::run_cmd(["$SRC/scripts/monitoring", 'status', $R])->{exit}, 3, 'scripts/monitoring status: exit 3');
 
 is_deeply([$s->log_alarms], [], 'no alarms in the logs');
 my $wout = -r "$R/logs/worker.out" ? RevlensTest::read_file("$R/logs/worker.out") : '';
