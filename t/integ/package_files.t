@@ -27,11 +27,24 @@ print-dirs:
 	\@echo docdir = \$(docdir)
 	\@echo NGINX_GROUP = \$(NGINX_GROUP)
 	\@echo pkgdatadir = \$(pkgdatadir)
+	\@echo installed = \$(notdir \$(dist_sql_DATA) \$(dist_mongoindex_DATA) \$(dist_static_DATA) \$(dist_staticerrors_DATA))
 MK
 `;
 ok($conf{bindir} && $conf{sysconfdir}, "configured directories: bindir $conf{bindir}, sysconfdir $conf{sysconfdir}")
 	or BAIL_OUT('cannot read the build directory\'s Makefile');
 my $etc = "$conf{sysconfdir}/revlens";
+
+# what `revlens migrate` and nginx read once installed: every file of sql/,
+# mongo-indexes/ and static/ must be in an install list (a migration missing there is
+# never applied on an installed host)
+my %installed = map { $_ => 1 } split ' ', $conf{installed} // '';
+for my $pat ('sql/*.sql', 'mongo-indexes/*.json', 'static/*.*', 'static/errors/*.*') {
+	for my $f (glob("$S/$pat")) {
+		(my $base = $f) =~ s{.*/}{};
+		ok($installed{$base}, "make install installs $pat: $base")
+			or diag("add it to its install list (dist_sql_DATA in src/lib/db.mk, dist_mongoindex_DATA, dist_static_DATA in etc/local.mk)");
+	}
+}
 
 my @services = qw(revlens-web revlens-worker revlens-notifier revlens-crawler revlens-aggregator);
 my @units = ((map { "$_.service" } @services), 'revlens-aggregator.timer');
