@@ -1,12 +1,14 @@
 # backup_postgres.t — the PostgreSQL restore drill (docs/backup.md): a stack that archives
 # its WAL to pgBackRest, filled with the demo data and a finished analysis, is backed up
-# with scripts/backup; PostgreSQL is then killed and its data directory deleted, and
-# `scripts/restore postgres` brings back everything the backup and the archived WAL hold
-# (counts, the form log-in, the request and its result, a user made after the backup).
-# Then a point-in-time restore to just before `DELETE FROM products` brings the
-# products, requests and results back and leaves out what came after that time. Bad
-# input (unknown store, no backup yet, a time before the first backup, a time without
-# a zone, a missing backup directory) fails with a message and a non-zero exit.
+# with scripts/backup (full, then incremental); PostgreSQL is then killed and its data
+# directory deleted, and `scripts/restore postgres` brings back everything the backups
+# and the archived WAL hold (counts, the form log-in, the request and its result, a
+# user made after the last backup). Then a point-in-time restore to just before
+# `DELETE FROM products` brings the products, requests and results back and leaves out
+# what came after that time, and `--from` the incremental set gives exactly its state.
+# Bad input (unknown store, no backup yet, a time before the first backup, a time
+# without a zone, a missing backup directory, no stack) fails with a message and a
+# non-zero exit.
 use strict;
 use warnings;
 use utf8;
@@ -62,11 +64,20 @@ my $info = RevlensTest::run_cmd(["$ENV{REVLENS_SRCDIR}/scripts/stack", 'pgbackre
 	env => { REVLENS_RUNDIR => $R });
 like($info->{out}, qr/full backup: \Q$label\E/, 'pgbackrest info lists the backup');
 
-# a user made after the backup, whose WAL is archived before the crash
+# an incremental backup (on the full one) with one more user
 $s->add_user('dave');
+$b = script($s, 'backup');
+is($b->{exit}, 0, 'scripts/backup (incremental): exit 0') or diag($b->{out}, $b->{err});
+my ($dir2) = $b->{out} =~ m{^(/\S+)\n\z}m;
+my $label2 = $dir2 ? RevlensTest::read_file("$dir2/postgres/label") : '';
+chomp $label2;
+like($label2, qr/^\Q$label\E_\d{8}-\d{6}I$/, "... an incremental pgBackRest backup on the full one ($label2)");
+
+# a user made after the backups, whose WAL is archived before the crash
+$s->add_user('frank');
 my $r = RevlensTest::run_cmd(["$ENV{REVLENS_SRCDIR}/scripts/stack", 'pgbackrest', 'check'], env => { REVLENS_RUNDIR => $R });
 is($r->{exit}, 0, 'pgbackrest check: the current WAL segment is archived') or diag($r->{out}, $r->{err});
-$before->{users}++;
+$before->{users} += 2;
 $before->{user_sessions} = sql($s, 'SELECT count(*) FROM user_sessions');
 
 # ---- lose the store: kill PostgreSQL, delete its data directory
@@ -85,7 +96,7 @@ is($r->{exit}, 0, 'scripts/restore postgres: exit 0') or diag($r->{out}, $r->{er
 note(sprintf 'scripts/restore postgres took %.1f s', time - $t0);
 like($r->{out}, qr/postgres restored: users $before->{users}, products $before->{products}/, '... and says what is there');
 is_deeply(counts($s), $before, 'every count is back, the user made after the backup too');
-is(sql($s, "SELECT count(*) FROM users WHERE email = 'dave\@example.com'"), 1, 'dave (after the backup, WAL archived) is there');
+is(sql($s, "SELECT count(*) FROM users WHERE email = 'frank\@example.com'"), 1, 'frank (after the last backup, WAL archived) is there');
 is($s->psql('SELECT pg_is_in_recovery()'), 'f', 'PostgreSQL is promoted: read-write');
 check_user_view($s, $f, 'after the restore');
 like($s->stack('status')->{out}, qr/^worker\s+\S+\s+running/m, 'the worker runs again');
@@ -125,11 +136,12 @@ ok(@kept >= 1, 'the replaced data directory is kept beside the new one');
 check_user_view($s, $f, 'after the point-in-time restore');
 
 # ---- exactly the backup set: the state at the end of the backup, no later WAL
-$r = script($s, 'restore', 'postgres', '--from', $dir);
-is($r->{exit}, 0, 'scripts/restore postgres --from SET: exit 0') or diag($r->{out}, $r->{err});
-like($r->{out}, qr/to the end of backup \Q$label\E/, '... the backup that set names');
+$r = script($s, 'restore', 'postgres', '--from', $dir2);
+is($r->{exit}, 0, 'scripts/restore postgres --from SET (the incremental one): exit 0') or diag($r->{out}, $r->{err});
+like($r->{out}, qr/to the end of backup \Q$label2\E/, '... the backup that set names');
 is(sql($s, 'SELECT count(*) FROM users'), $before->{users} - 1, '... the users of the backup');
-is(sql($s, "SELECT count(*) FROM users WHERE email = 'dave\@example.com'"), 0, '... without dave, made after it');
+is(sql($s, "SELECT count(*) FROM users WHERE email = 'dave\@example.com'"), 1, '... with dave, made before it');
+is(sql($s, "SELECT count(*) FROM users WHERE email = 'frank\@example.com'"), 0, '... without frank, made after it');
 is(sql($s, 'SELECT count(*) FROM products'), $before->{products}, '... with its products');
 check_user_view($s, $f, 'after the restore of the backup set');
 
