@@ -106,3 +106,4 @@ step "4. dump --batch 100" "$revlens" -c "$conf" dump --batch 100 "$work/d2"
 same=yes
 for f in "$work"/d1/*.bson; do cmp -s "$f" "$work/d2/$(basename "$f")" || same=no; done
 echo "the dump after both restores is byte-identical to the first: $same"
+echo "load average at the end (2 cores here; above 2, wall times include waiting for a CPU): $(cut -d' ' -f1-3 /proc/loadavg)"
