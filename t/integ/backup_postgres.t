@@ -35,7 +35,7 @@ my $R = $s->rundir;
 	like($r->{err}, qr/holds no backup: make one with scripts\/backup/, '... saying to make a backup');
 	$r = script($s, 'restore', 'mysql');
 	is($r->{exit}, 2, 'an unknown store: exit 2');
-	like($r->{err}, qr/unknown store 'mysql' \(postgres, redis or mongo\)/, '... naming the stores');
+	like($r->{err}, qr/unknown store 'mysql' \(postgres, redis, mongo or all\)/, '... naming the stores');
 	is($s->psql('SELECT 1'), '1', 'a refused restore leaves PostgreSQL running');
 }
 

@@ -8,7 +8,9 @@
 # every key: a browser session made before the backup still works, the request and its
 # result are intact, the job stream and its consumer group are back and the worker
 # takes a new job. A session made after the backup is gone (the restore is the backup's
-# state); a damaged or missing backup is refused.
+# state); a damaged or missing backup is refused. Last, `scripts/restore all` puts every
+# store back to the set (the request made after the backup is gone from PostgreSQL and
+# its job from Redis; MongoDB keeps every review).
 use strict;
 use warnings;
 use utf8;
@@ -92,6 +94,8 @@ ok($cookie && me_ok($cookie), 'alice has a browser session');
 sub lasting_keys { sort grep { my $t = durable('PTTL', $_); $t == -1 || $t > 300_000 } split /\n/, durable('--scan') }
 my @keys_before = lasting_keys();
 my $xlen = durable('XLEN', 'revlens:jobs');
+my $pg_before = counts($s);
+my $reviews = demo_reviews($s);
 ok(@keys_before > 3, scalar(@keys_before) . ' keys on the durable server');
 my $t0 = time;
 my $b = script($s, 'backup');
@@ -154,6 +158,22 @@ check_user_view($s, $f, 'after the restore');
 	}
 	is($st, 'done', '... and the worker carries it to done');
 	is(durable('XLEN', 'revlens:jobs'), $xlen + 1, '... through the restored job stream');
+}
+
+# ---- every store from the set at once: the whole stack as it was at the backup
+{
+	my $t1 = time;
+	my $r = script($s, 'restore', 'all');
+	is($r->{exit}, 0, 'scripts/restore all: exit 0') or diag($r->{out}, $r->{err});
+	note(sprintf 'scripts/restore all took %.1f s', time - $t1);
+	like($r->{out}, qr/every store restored from \Q$dir\E/, '... from the newest set');
+	is_deeply(counts($s), $pg_before, 'PostgreSQL as at the backup: the later request is gone');
+	is(durable('XLEN', 'revlens:jobs'), $xlen, '... and its job too: Redis as at the backup');
+	is_deeply([lasting_keys()], \@keys_before, '... every key of the backup, nothing else');
+	is_deeply(demo_reviews($s), $reviews, 'MongoDB holds every review');
+	ok(me_ok($cookie), 'the session from before the backup works');
+	check_user_view($s, $f, 'after restore all');
+	like($s->stack('status')->{out}, qr/^worker\s+\S+\s+running/m, 'the worker runs again');
 }
 
 is_deeply([$s->log_alarms], [], 'no [alert], [emerg] or sanitizer lines in the logs');
