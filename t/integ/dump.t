@@ -253,6 +253,16 @@ is($r->{exit}, 0, 'restore twice') or diag("$r->{out}$r->{err}");
 like($r->{out}, qr/product_reviews_raw: $NREV documents restored \($NREV replaced an existing _id\), $NREV on the server/,
 	'the second restore replaced every document by _id');
 check_restored('restored twice');
+# a review under another _id with the same unique key (product_id, review_id): an _id
+# replace cannot settle that; restore says to use --drop
+my ($dpid, $drid) = $before{product_reviews_raw}[5] =~ /^(\d+):(.+)$/ or die;
+probe('delete', 'product_reviews_raw', $before{product_reviews_raw}[5]);
+probe('insert', 'product_reviews_raw', $json->encode({ _id => 'other', product_id => { '$numberLong' => $dpid },
+	review_id => $drid }));
+$r = cli('restore', $D1);
+is($r->{exit}, 1, 'a unique key taken under another _id: restore fails');
+like($r->{err}, qr/product_reviews_raw: .*another _id holds the same unique key: restore with --drop/,
+	'... and says to restore with --drop');
 probe('insert', 'review_days', '{"_id": "extra", "ids": []}');
 $r = cli('restore', '--drop', $D1);
 is($r->{exit}, 0, 'restore --drop') or diag("$r->{out}$r->{err}");
