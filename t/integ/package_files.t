@@ -27,6 +27,7 @@ print-dirs:
 	\@echo docdir = \$(docdir)
 	\@echo NGINX_GROUP = \$(NGINX_GROUP)
 	\@echo pkgdatadir = \$(pkgdatadir)
+	\@echo nginxlogdir = \$(nginxlogdir)
 	\@echo installed = \$(notdir \$(dist_sql_DATA) \$(dist_mongoindex_DATA) \$(dist_static_DATA) \$(dist_staticerrors_DATA))
 MK
 `;
@@ -117,8 +118,10 @@ SKIP: {
 	my $dir = tempdir(CLEANUP => 1);
 	mkdir "$dir/$_" for qw(nginx web);
 	# the site as it is, in the shape of Debian's nginx.conf; only its runtime directory
-	# moves to a private one (nginx -t binds the Unix sockets)
+	# and its log directory move to private ones (nginx -t binds the Unix sockets and
+	# opens the log, and a prefix's var/log/nginx may not exist)
 	(my $s2 = $site) =~ s{\Q$conf{runstatedir}\E/revlens/}{$dir/}g;
+	$s2 =~ s{\Q$conf{nginxlogdir}\E/}{$dir/}g;
 	open(my $fh, '>', "$dir/site.conf") or die; print $fh $s2; close $fh;
 	open($fh, '>', "$dir/nginx.conf") or die;
 	print $fh <<"CONF";
