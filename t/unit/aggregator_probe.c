@@ -73,7 +73,8 @@ int main(int argc, char **argv)
 				v[n++] = strdup(bson_iter_utf8(&it, NULL));
 		}
 		if (!mongoc_cursor_error(cur, &error)) {
-			qsort(v, n, sizeof(*v), by_str);
+			if (n > 0)
+				qsort(v, n, sizeof(*v), by_str);
 			for (size_t i = 0; i < n; i++)
 				puts(v[i]);
 			rc = 0;
