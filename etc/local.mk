@@ -127,8 +127,11 @@ EXTRA_DIST += etc/systemd etc/tmpfiles.d etc/cron.d etc/nginx/site.awk \
 # the private prefix), uninstalls and rebuilds its own tarball. Its `make check` runs
 # what DISTCHECK_TESTS names (scripts/distcheck passes the short list: the whole suite
 # a second time does not fit CI's time).
-AM_DISTCHECK_CONFIGURE_FLAGS = --with-systemdunitdir='$${dc_install_base}/lib/systemd/system' \
-	--with-tmpfilesdir='$${dc_install_base}/lib/tmpfiles.d'
+# ($$dc_install_base is the distcheck's shell variable, expanded when configure runs:
+# quoted, it would reach the Makefile as an empty make variable and the units would go
+# to the host's /lib/systemd/system.)
+AM_DISTCHECK_CONFIGURE_FLAGS = --with-systemdunitdir=$$dc_install_base/lib/systemd/system \
+	--with-tmpfilesdir=$$dc_install_base/lib/tmpfiles.d
 
 # The directories above are copied whole, from the source tree and from the build tree
 # (automake copies both): drop whatever is not a source file — build output in the
