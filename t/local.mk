@@ -34,4 +34,7 @@ EXTRA_DIST += t/integ/browser.t t/browser/accounts.mjs t/browser/lib.mjs t/brows
 # The C unit tests (scripts/test runs them again under valgrind).
 print-unit-tests:
 	@echo $(filter-out %.t,$(TESTS))
-.PHONY: print-unit-tests
+# Every test (scripts/test leaves some out of the sanitizer build).
+print-tests:
+	@echo $(TESTS)
+.PHONY: print-unit-tests print-tests
