@@ -22,6 +22,7 @@
 #include "lib/alerts.h"
 #include "lib/capacity.h"
 #include "lib/config.h"
+#include "lib/jobs.h"
 #include "lib/log.h"
 #include "lib/rds.h"
 #include "lib/strnum.h"
@@ -30,8 +31,6 @@
 #define RUNS_KEPT_DAYS 180
 #define DELIVERIES_KEPT_DAYS 30
 #define JOBS_KEPT_DAYS 7
-#define JOBS_STREAM "revlens:jobs"      /* the analysis jobs and their group (docs/worker.md) */
-#define JOBS_GROUP "workers"
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_NOTHING = 3, EXIT_PARTIAL = 4, EXIT_LOCKED = 5 };
 

@@ -38,6 +38,7 @@
 #include <json-c/json.h>
 
 #include "cli/cmd_jobs.h"
+#include "lib/jobs.h"
 #include "lib/pg.h"
 #include "lib/progress.h"
 #include "lib/rds.h"
@@ -48,10 +49,6 @@
 #define EXIT_FAIL  1
 #define EXIT_USAGE 2
 
-/* the worker's names (src/worker/worker.h) and revlens-web's stream (src/web/request.h) */
-#define JOBS_STREAM "revlens:jobs"
-#define JOBS_GROUP  "workers"
-#define JOBS_DEAD   "revlens:jobs:dead"
 #define PAGE        "500"           /* entries per XRANGE / XPENDING round trip */
 #define PAGE_N      500             /* the same, as a number */
 #define ENTRY_MAX   48              /* "<ms>-<seq>" is at most 41 bytes */

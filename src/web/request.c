@@ -127,7 +127,7 @@ static int enqueue(struct req *r, long long id, long long product_id)
 {
 	struct rds_conn *rc = &r->app->redis[RDS_QUEUE];
 	char ids[24], pid[24];
-	const char *argv[7] = { "XADD", REQUEST_STREAM, "*", "request_id", ids, "product_id", pid };
+	const char *argv[7] = { "XADD", JOBS_STREAM, "*", "request_id", ids, "product_id", pid };
 	redisReply *rep;
 	int ok;
 

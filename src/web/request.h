@@ -12,9 +12,10 @@
 
 #include <json-c/json.h>
 
+#include "lib/jobs.h"
+
 struct req;
 
-#define REQUEST_STREAM    "revlens:jobs"   /* the job stream on the queue role */
 #define REQUEST_LIST_MAX  50
 
 struct request {

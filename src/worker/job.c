@@ -328,7 +328,7 @@ static double secs_since(const struct timespec *t0)
 /* Keep the job's stream entry ours: reset its idle time so nobody reclaims it. */
 static void heartbeat(struct worker *w, const struct job *j)
 {
-	const char *argv[] = { "XCLAIM", JOB_STREAM, JOB_GROUP, w->consumer, "0", j->entry, "JUSTID" };
+	const char *argv[] = { "XCLAIM", JOBS_STREAM, JOBS_GROUP, w->consumer, "0", j->entry, "JUSTID" };
 	redisReply *rep;
 
 	if (j->entry[0] == '\0')

@@ -164,8 +164,8 @@ static double age_s(unsigned long long ms)
 static void read_ages(struct rds_conn *r, struct wm_queue *q, int group, const char *last)
 {
 	char from[64];
-	const char *pending[] = { "XPENDING", JOB_STREAM, JOB_GROUP };
-	const char *range[] = { "XRANGE", JOB_STREAM, from, "+", "COUNT", "1" };
+	const char *pending[] = { "XPENDING", JOBS_STREAM, JOBS_GROUP };
+	const char *range[] = { "XRANGE", JOBS_STREAM, from, "+", "COUNT", "1" };
 	redisReply *rep;
 	int ok = 1;
 
@@ -200,9 +200,9 @@ void wm_queue_read(struct rds_conn *r, struct wm_queue *q)
 {
 	char last[64] = "";
 	int group = 0, stream = 1;
-	const char *groups[] = { "XINFO", "GROUPS", JOB_STREAM };
-	const char *len_jobs[] = { "XLEN", JOB_STREAM };
-	const char *len_dead[] = { "XLEN", JOB_DEAD };
+	const char *groups[] = { "XINFO", "GROUPS", JOBS_STREAM };
+	const char *len_jobs[] = { "XLEN", JOBS_STREAM };
+	const char *len_dead[] = { "XLEN", JOBS_DEAD };
 	redisReply *rep;
 	int found = 0;
 
@@ -219,7 +219,7 @@ void wm_queue_read(struct rds_conn *r, struct wm_queue *q)
 			for (size_t i = 0; i < rep->elements; i++) {
 				const redisReply *g = rep->element[i];
 				if (g->type != REDIS_REPLY_ARRAY || g->elements < 2 ||
-				    g->element[1]->type != REDIS_REPLY_STRING || strcmp(g->element[1]->str, JOB_GROUP) != 0)
+				    g->element[1]->type != REDIS_REPLY_STRING || strcmp(g->element[1]->str, JOBS_GROUP) != 0)
 					continue;
 				found = group = 1;
 				if (member_str(g, "last-delivered-id") != NULL)
@@ -334,14 +334,14 @@ int wm_render(const struct wm_board *b, const struct wm_queue *q, int processes,
 	fprintf(f, "revlens_worker_redis_up %d\n", q->redis_up);
 	if (q->redis_up && q->have_depth) {
 		HELP(f, "revlens_worker_queue_depth", "gauge",
-		    "Jobs on " JOB_STREAM " not yet delivered to any process (the group's lag).");
+		    "Jobs on " JOBS_STREAM " not yet delivered to any process (the group's lag).");
 		fprintf(f, "revlens_worker_queue_depth %lld\n", q->depth);
 	}
 	if (q->redis_up) {
 		HELP(f, "revlens_worker_queue_pending", "gauge",
 		    "Jobs delivered to a process and not yet acknowledged (running, or left by a dead process).");
 		fprintf(f, "revlens_worker_queue_pending %lld\n", q->pending);
-		HELP(f, "revlens_worker_dead_letters", "gauge", "Length of the dead-letter stream " JOB_DEAD ".");
+		HELP(f, "revlens_worker_dead_letters", "gauge", "Length of the dead-letter stream " JOBS_DEAD ".");
 		fprintf(f, "revlens_worker_dead_letters %lld\n", q->dead);
 	}
 	if (q->redis_up && q->have_age) {

@@ -88,7 +88,7 @@ int worker_open(struct worker *w, const struct config *cfg, volatile sig_atomic_
 	model_version(model, w->model_version, sizeof(w->model_version));
 	if (kr_model_open(&w->model, model, NULL, w->model_err, sizeof(w->model_err)) == -1) {
 		w->model = NULL;
-		log_error("model: %s (every job goes to %s until it is fixed)", w->model_err, JOB_DEAD);
+		log_error("model: %s (every job goes to %s until it is fixed)", w->model_err, JOBS_DEAD);
 	}
 	return 0;
 }
@@ -162,7 +162,7 @@ static void wait_ms(struct worker *w, long ms)
 /* XGROUP CREATE … 0 MKSTREAM; an existing group (BUSYGROUP) is fine. */
 static int ensure_group(struct worker *w)
 {
-	const char *argv[] = { "XGROUP", "CREATE", JOB_STREAM, JOB_GROUP, "0", "MKSTREAM" };
+	const char *argv[] = { "XGROUP", "CREATE", JOBS_STREAM, JOBS_GROUP, "0", "MKSTREAM" };
 	redisReply *rep = rds_command_argv(&w->queue, 6, argv, NULL);
 	int rc = 0;
 
@@ -180,7 +180,7 @@ static int ensure_group(struct worker *w)
 
 static void ack(struct worker *w, const struct job *j)
 {
-	const char *argv[] = { "XACK", JOB_STREAM, JOB_GROUP, j->entry };
+	const char *argv[] = { "XACK", JOBS_STREAM, JOBS_GROUP, j->entry };
 	redisReply *rep = rds_command_argv(&w->queue, 4, argv, NULL);
 
 	if (rep == NULL || rep->type == REDIS_REPLY_ERROR)
@@ -210,7 +210,7 @@ static int fail_request(struct worker *w, struct job *j, const char *msg)
 static enum wm_outcome dead_letter(struct worker *w, struct job *j, const char *pids)
 {
 	char ids[24], att[24], at[24], msg[1200];
-	const char *argv[] = { "XADD", JOB_DEAD, "MAXLEN", "~", "100000", "*", "request_id", ids,
+	const char *argv[] = { "XADD", JOBS_DEAD, "MAXLEN", "~", "100000", "*", "request_id", ids,
 	    "product_id", pids, "error", j->err, "attempts", att, "failed_at", at };
 	redisReply *rep;
 
@@ -220,7 +220,7 @@ static enum wm_outcome dead_letter(struct worker *w, struct job *j, const char *
 	log_error("request %lld: dead letter after %lld attempts: %s", j->rid, j->attempts, j->err);
 	rep = rds_command_argv(&w->queue, 16, argv, NULL);
 	if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
-		log_error("request %lld: XADD %s: %s", j->rid, JOB_DEAD, rep ? rep->str : w->queue.err);
+		log_error("request %lld: XADD %s: %s", j->rid, JOBS_DEAD, rep ? rep->str : w->queue.err);
 		freeReplyObject(rep);
 		return WM_RELEASED;
 	}
@@ -365,7 +365,7 @@ static int take_first(struct worker *w, const redisReply *entries, int reclaimed
 static int reclaim(struct worker *w)
 {
 	char idle[24];
-	const char *argv[] = { "XAUTOCLAIM", JOB_STREAM, JOB_GROUP, w->consumer, idle, "0-0", "COUNT", "1" };
+	const char *argv[] = { "XAUTOCLAIM", JOBS_STREAM, JOBS_GROUP, w->consumer, idle, "0-0", "COUNT", "1" };
 	redisReply *rep;
 	int rc;
 
@@ -397,8 +397,8 @@ static int reclaim(struct worker *w)
 static int read_new(struct worker *w, int block_ms)
 {
 	char block[24];
-	const char *argv[] = { "XREADGROUP", "GROUP", JOB_GROUP, w->consumer, "COUNT", "1",
-	    "BLOCK", block, "STREAMS", JOB_STREAM, ">" };
+	const char *argv[] = { "XREADGROUP", "GROUP", JOBS_GROUP, w->consumer, "COUNT", "1",
+	    "BLOCK", block, "STREAMS", JOBS_STREAM, ">" };
 	redisReply *rep;
 	int rc = 0;
 
@@ -406,7 +406,7 @@ static int read_new(struct worker *w, int block_ms)
 	/* without BLOCK the command returns at once when nothing is there */
 	if (block_ms == 0) {
 		argv[6] = "STREAMS";
-		argv[7] = JOB_STREAM;
+		argv[7] = JOBS_STREAM;
 		argv[8] = ">";
 	}
 	if ((rep = rds_command_argv(&w->queue, block_ms == 0 ? 9 : 11, argv, NULL)) == NULL) {
@@ -435,7 +435,7 @@ int worker_run(struct worker *w, int once)
 			return -1;
 		wait_ms(w, 1000);
 	}
-	log_info("consumer %s of %s/%s ready", w->consumer, JOB_STREAM, JOB_GROUP);
+	log_info("consumer %s of %s/%s ready", w->consumer, JOBS_STREAM, JOBS_GROUP);
 	while (!*w->stop && !*w->drain) {
 		if ((r = reclaim(w)) == 1)
 			continue;

@@ -15,13 +15,11 @@
 #include "kr/kr.h"
 #include "lib/config.h"
 #include "lib/mongo.h"
+#include "lib/jobs.h"
 #include "lib/pg.h"
 #include "lib/rds.h"
 #include "worker/metrics.h"
 
-#define JOB_STREAM  "revlens:jobs"
-#define JOB_GROUP   "workers"
-#define JOB_DEAD    "revlens:jobs:dead"
 
 struct worker {
 	const struct config *cfg;       /* borrowed; outlives the worker */
