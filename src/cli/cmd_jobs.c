@@ -28,7 +28,9 @@
  *   4. Publish progress "queued" (Redis hash and nchan), best effort.
  * A crash between 1 and 2 leaves the request queued with no job and its dead-letter
  * entry still there; the listing shows it ("no job on revlens:jobs") and running
- * retry again on it puts the job on the stream (step 1 is then skipped).
+ * retry again on it puts the job on the stream (step 1 is then skipped). The same
+ * goes for any queued request with no job — one whose job the queue lost, as after a
+ * restore of Redis from a backup older than the request.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -496,8 +498,8 @@ static void detail(const struct job *j, char *out, size_t outlen)
 		snprintf(out, outlen, "no job on %s: a retry stopped before queueing it; revlens jobs retry %lld "
 		    "finishes it", JOBS_STREAM, j->rid);
 	} else if (j->state == ST_QUEUED && j->entry[0] == '\0') {
-		snprintf(out, outlen, "no job on %s: no worker will run it (its job was never queued: cancel "
-		    "the request and ask again)", JOBS_STREAM);
+		snprintf(out, outlen, "no job on %s: no worker will run it (the queue lost it, or it was never "
+		    "queued): revlens jobs retry %lld queues it", JOBS_STREAM, j->rid);
 	} else if (j->state == ST_RUNNING && j->entry[0] == '\0') {
 		snprintf(out, outlen, "no pending entry in %s/%s: its worker acknowledged it or Redis lost it",
 		    JOBS_STREAM, JOBS_GROUP);
@@ -672,9 +674,10 @@ static int requeue(struct jobs *js, long long rid, size_t ndead, long long *pid,
 	snprintf(status, sizeof(status), "%s", pg_value(&js->pg, 0, 0));
 	*pid = pg_value_ll(&js->pg, 0, 1);
 	snprintf(pids, sizeof(pids), "%lld", *pid);
-	if (strcmp(status, "queued") == 0 && ndead > 0 && !has_entry(js, rid, ST_QUEUED) &&
-	    !has_entry(js, rid, ST_RUNNING)) {
-		/* a retry that stopped between its commit and its XADD: finish it */
+	if (strcmp(status, "queued") == 0 && !has_entry(js, rid, ST_QUEUED) && !has_entry(js, rid, ST_RUNNING)) {
+		/* queued with no job: a retry that stopped between its commit and its XADD, or
+		 * a job the queue lost (Redis restored from a backup older than the request):
+		 * put the job on the stream */
 		if (pg_exec(&js->pg, "COMMIT", 0, NULL) == -1) {
 			fprintf(stderr, ME ": PostgreSQL: %s\n", js->pg.err);
 			return EXIT_FAIL;

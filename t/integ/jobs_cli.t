@@ -190,8 +190,8 @@ my $rE = sql("INSERT INTO analysis_requests (user_id, product_id) SELECT id, $pE
 	like(line_of($r->{out}, 'running', $rD),
 		qr/^running\s+\d+-\d+\s+$rD\s+$pD\s+queued\s+-\s+0\s+consumer test-consumer, idle \d+\.\d s, delivered 1 time\b/,
 		'jobs lists it running with its consumer, idle time and deliveries');
-	like(line_of($r->{out}, 'queued', $rE), qr/^queued\s+-\s+$rE\s+$pE\s+queued\s+.*no job on revlens:jobs: no worker will run it/,
-		"a request queued in PostgreSQL with no job on the stream is listed, saying so");
+	like(line_of($r->{out}, 'queued', $rE), qr/^queued\s+-\s+$rE\s+$pE\s+queued\s+.*no job on revlens:jobs: no worker will run it .*revlens jobs retry $rE queues it/,
+		"a request queued in PostgreSQL with no job on the stream is listed, saying how to queue it");
 	my $j = jobs_json();
 	my ($jd) = grep { $_->{state} eq 'running' } @$j;
 	ok($jd && $jd->{request_id} == $rD && $jd->{consumer} eq 'test-consumer' && $jd->{deliveries} == 1
@@ -200,7 +200,15 @@ my $rE = sql("INSERT INTO analysis_requests (user_id, product_id) SELECT id, $pE
 	ok($je && $je->{state} eq 'queued' && !defined $je->{entry}, '--json: the request with no job has entry null');
 	is(scalar(grep { $_->{state} eq 'dead' } @$j), 3, '--json: still the three dead ones');
 	note(jobs('--json')->{out});
-	# tidy: the hand-read entry acknowledged, both requests cancelled
+	# the queue lost its job (as after a restore of Redis from an older backup): retry queues it
+	$r = jobs('retry', $rE);
+	is($r->{exit}, 0, 'retry of a queued request with no job: exit 0') or diag($r->{err});
+	like($r->{out}, qr/request $rE of product $pE queued again: job \d+-\d+ on revlens:jobs/, '... its job is on the stream');
+	like(line_of(jobs()->{out}, 'queued', $rE), qr/^queued\s+\d+-\d+\s+$rE\s+$pE\s+queued\s+-\s+0\s+waiting for a worker/,
+		'... and jobs lists it waiting for a worker');
+	$r = jobs('retry', $rE);
+	is($r->{exit}, 1, '... a second retry: exit 1, its job is on the queue already');
+	# tidy: the hand-read entry acknowledged, both requests cancelled, the new job dropped
 	my ($entry) = $read =~ /^(\d+-\d+)$/m;
 	$s->redis_cli('XACK', 'revlens:jobs', 'workers', $entry);
 	need(api('POST', "/api/requests/$rD/cancel")->{status} == 200, "request $rD cancelled");
