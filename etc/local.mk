@@ -121,7 +121,7 @@ EXTRA_DIST += etc/systemd etc/tmpfiles.d etc/cron.d etc/nginx/site.awk \
 	t/lib t/integ t/kr t/fake-coupang t/tap.h \
 	$(wildcard $(srcdir)/t/browser/*.mjs $(srcdir)/t/browser/*.json) \
 	tools/mongo-stand-in/pom.xml tools/mongo-stand-in/src tools/make-demo-data \
-	debian
+	debian m4/.gitkeep
 
 # `make distcheck`: the tarball configures, builds, installs (units and tmpfiles under
 # the private prefix), uninstalls and rebuilds its own tarball. Its `make check` runs
