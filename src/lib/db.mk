@@ -19,7 +19,7 @@ dist_sql_DATA = sql/001_accounts.sql sql/002_products.sql sql/003_analysis.sql \
 	sql/004_integrity.sql sql/005_accounts_settings.sql \
 	sql/006_products_search.sql sql/007_requests.sql sql/008_ingest.sql sql/009_review_stats.sql \
 	sql/010_request_retry.sql sql/011_rollups.sql sql/012_alerts.sql \
-	sql/013_capacity.sql
+	sql/013_capacity.sql sql/014_aggregator_failed.sql
 mongoindexdir = $(pkgdatadir)/mongo-indexes
 dist_mongoindex_DATA = \
 	mongo-indexes/coupang_keyword_tags.json \

@@ -340,8 +340,7 @@ int pg_read_password(const char *path, char **password, char *err, size_t errlen
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
-	(void)fread(buf, 1, PASSWORD_MAX + 1, f);
-	if (ferror(f)) {
+	if (fread(buf, 1, PASSWORD_MAX + 1, f) == 0 && ferror(f)) {
 		snprintf(err, errlen, "%s: read error", path);
 		goto out;
 	}
