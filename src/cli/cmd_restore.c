@@ -299,6 +299,49 @@ out:
 
 /* Restore collection k (from the progress offset when it is the current one). 0
  * done, -1 failed (r->err), 1 dump_interrupted. */
+/* The documents of collection k on the server, or -1 (r->err). */
+static int64_t server_count(struct restore *r, struct mongo_conn *m, int k)
+{
+	mongoc_collection_t *coll = mongoc_client_get_collection(m->client, m->dbname, dump_colls[k]);
+	bson_t all = BSON_INITIALIZER;
+	bson_error_t e;
+	int64_t count = mongoc_collection_count_documents(coll, &all, NULL, NULL, NULL, &e);
+
+	if (count < 0)
+		snprintf(r->err, sizeof(r->err), "MongoDB: counting %s: %s", dump_colls[k], e.message);
+	bson_destroy(&all);
+	mongoc_collection_destroy(coll);
+	return count;
+}
+
+/* A resumed restore trusts its progress file only as far as the server agrees: a
+ * collection marked restored that holds fewer documents than the dump (the server's
+ * data was replaced or emptied since, as when its data file was moved aside), or the
+ * collection in progress holding fewer than the batches acknowledged, is restored
+ * again from its beginning. 0, or -1 (r->err). */
+static int restore_recheck(struct restore *r, struct mongo_conn *m)
+{
+	for (int k = 0; k < DUMP_NCOLLS; k++) {
+		int64_t count;
+		if (!r->sel[k] || (!r->done[k] && r->cur != k))
+			continue;
+		if ((count = server_count(r, m, k)) < 0)
+			return -1;
+		if (r->done[k] && (uint64_t)count < r->man.c[k].documents) {
+			printf("%s: %s was restored before but the server holds %lld of its %llu documents: "
+			    "restoring it again\n", RESTORE_ME, dump_colls[k], (long long)count,
+			    (unsigned long long)r->man.c[k].documents);
+			r->done[k] = 0;
+		} else if (!r->done[k] && (uint64_t)count < r->cur_docs) {
+			printf("%s: %s: the server holds %lld of the %llu documents restored before: "
+			    "restoring it from the beginning\n", RESTORE_ME, dump_colls[k], (long long)count,
+			    (unsigned long long)r->cur_docs);
+			r->cur = -1;
+		}
+	}
+	return 0;
+}
+
 static int restore_collection(struct restore *r, struct mongo_conn *m, int k)
 {
 	mongoc_collection_t *coll = mongoc_client_get_collection(m->client, m->dbname, dump_colls[k]);
@@ -374,16 +417,8 @@ static int restore_collection(struct restore *r, struct mongo_conn *m, int k)
 			goto out;
 		}
 	}
-	{
-		bson_t all = BSON_INITIALIZER;
-
-		count = mongoc_collection_count_documents(coll, &all, NULL, NULL, NULL, &e);
-		bson_destroy(&all);
-	}
-	if (count < 0) {
-		snprintf(r->err, sizeof(r->err), "MongoDB: counting %s: %s", dump_colls[k], e.message);
+	if ((count = server_count(r, m, k)) < 0)
 		goto out;
-	}
 	if (r->drop ? (uint64_t)count != r->man.c[k].documents : (uint64_t)count < r->man.c[k].documents) {
 		snprintf(r->err, sizeof(r->err), "%s holds %lld documents after the restore, the dump "
 		    "%llu: did something write or delete during the restore? stop the collectors and "
@@ -545,8 +580,11 @@ int cmd_restore(const struct config *cfg, int argc, char **argv)
 	if (!r.keep_progress)
 		printf("%s: %s is read-only: an interrupted restore starts again from the beginning\n",
 		    RESTORE_ME, r.dir);
-	if (r.keep_progress && dump_file_exists(r.dir, RESTORE_PROGRESS))
+	if (r.keep_progress && dump_file_exists(r.dir, RESTORE_PROGRESS)) {
 		restore_load_progress(&r);
+		if (restore_recheck(&r, &m) != 0)
+			goto fail;
+	}
 	printf("%s: restoring %s into %s%s\n", RESTORE_ME, r.dir, r.target,
 	    r.drop ? " (each collection dropped first)" : "");
 	fflush(stdout);

@@ -300,7 +300,7 @@ json_object *dump_parse_json(const char *text, size_t len, char *err, size_t err
 		o = NULL;
 	} else {
 		for (; end < len; end++)
-			if (!strchr(" \t\r\n", text[end])) {
+			if (text[end] == '\0' || !strchr(" \t\r\n", text[end])) {
 				snprintf(err, errlen, "not JSON (text after the value)");
 				json_object_put(o);
 				o = NULL;

@@ -29,8 +29,11 @@ dist_mongoindex_DATA = \
 	mongo-indexes/product_reviews_raw.json \
 	mongo-indexes/realtime_sessions.json
 
-check_PROGRAMS += t/unit/mongo_spec
-TESTS += t/unit/mongo_spec
+check_PROGRAMS += t/unit/mongo_spec t/unit/mongo_open
+TESTS += t/unit/mongo_spec t/unit/mongo_open
+t_unit_mongo_open_SOURCES = t/unit/mongo_open.c t/tap.h
+t_unit_mongo_open_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/t
+t_unit_mongo_open_LDADD = librevlens.a $(REVLENS_LIBS)
 t_unit_mongo_spec_SOURCES = t/unit/mongo_spec.c t/tap.h
 t_unit_mongo_spec_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/t
 t_unit_mongo_spec_LDADD = librevlens.a $(REVLENS_LIBS)

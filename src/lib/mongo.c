@@ -250,7 +250,9 @@ static int slow_attach(struct mongo_conn *m)
 	return ok ? 0 : -1;
 }
 
-int mongo_open(struct mongo_conn *m, const char *uri, const char *dbname, int timeout_ms)
+/* mongo_open() and mongo_open_bounded(): socket_ms > 0 bounds every socket read and
+ * write too (socketTimeoutMS), unless the URI sets it. */
+static int open_conn(struct mongo_conn *m, const char *uri, const char *dbname, int timeout_ms, int socket_ms)
 {
 	mongoc_uri_t *u = NULL;
 	bson_error_t error;
@@ -274,6 +276,8 @@ int mongo_open(struct mongo_conn *m, const char *uri, const char *dbname, int ti
 		if (!mongoc_uri_has_option(u, MONGOC_URI_SERVERSELECTIONTIMEOUTMS))
 			mongoc_uri_set_option_as_int32(u, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, timeout_ms);
 	}
+	if (socket_ms > 0 && !mongoc_uri_has_option(u, MONGOC_URI_SOCKETTIMEOUTMS))
+		mongoc_uri_set_option_as_int32(u, MONGOC_URI_SOCKETTIMEOUTMS, socket_ms);
 	m->client = mongoc_client_new_from_uri(u);
 	if (m->client == NULL) {
 		snprintf(m->err, sizeof(m->err), "cannot create a MongoDB client for this URI");
@@ -304,6 +308,16 @@ out:
 		m->slow = NULL;
 	}
 	return rc;
+}
+
+int mongo_open(struct mongo_conn *m, const char *uri, const char *dbname, int timeout_ms)
+{
+	return open_conn(m, uri, dbname, timeout_ms, 0);
+}
+
+int mongo_open_bounded(struct mongo_conn *m, const char *uri, const char *dbname, int timeout_ms)
+{
+	return open_conn(m, uri, dbname, timeout_ms, timeout_ms);
 }
 
 int mongo_ping(struct mongo_conn *m)

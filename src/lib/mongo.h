@@ -38,6 +38,10 @@ void mongo_global_cleanup(void);
  * and server selection (connectTimeoutMS, serverSelectionTimeoutMS) unless the
  * URI sets them itself; 0 keeps the driver's defaults. */
 int mongo_open(struct mongo_conn *m, const char *uri, const char *dbname, int timeout_ms);
+/* The same, with every socket read and write bounded by timeout_ms as well
+ * (socketTimeoutMS, unless the URI sets it): for short status reads that must not
+ * hold the caller when a server stalls mid-answer. */
+int mongo_open_bounded(struct mongo_conn *m, const char *uri, const char *dbname, int timeout_ms);
 /* Run {ping: 1} against the admin database. */
 int mongo_ping(struct mongo_conn *m);
 /* Insert doc into collection (acknowledged write). 0 or -1 with m->err. */

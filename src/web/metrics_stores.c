@@ -234,20 +234,11 @@ out:
  * unless the URI sets them. 0, or -1 with a reason in err. */
 static int status_open(const struct config *cfg, char *err, size_t errlen)
 {
-	mongoc_uri_t *u;
-	bson_error_t error;
 	int rc;
 
 	if (status_mongo.client != NULL)
 		return 0;
-	if ((u = mongoc_uri_new_with_error(cfg->mongo_uri, &error)) == NULL) {
-		snprintf(err, errlen, "bad mongodb.uri: %.300s", error.message);
-		return -1;
-	}
-	if (!mongoc_uri_has_option(u, MONGOC_URI_SOCKETTIMEOUTMS))
-		mongoc_uri_set_option_as_int32(u, MONGOC_URI_SOCKETTIMEOUTMS, cfg->health_timeout_ms);
-	rc = mongo_open(&status_mongo, mongoc_uri_get_string(u), cfg->mongo_database, cfg->health_timeout_ms);
-	mongoc_uri_destroy(u);
+	rc = mongo_open_bounded(&status_mongo, cfg->mongo_uri, cfg->mongo_database, cfg->health_timeout_ms);
 	if (rc == -1) {
 		snprintf(err, errlen, "%s", status_mongo.err);
 		mongo_close(&status_mongo);

@@ -280,6 +280,32 @@ is($r->{exit}, 0, 'the restore re-run finishes') or diag("$r->{out}$r->{err}");
 like($r->{out}, qr/product_reviews_raw: continuing after 300 documents/, 'it continued after the last batch');
 check_restored('restore continued after SIGKILL');
 
+# a restore killed, then the server's data lost again before the re-run (as when a
+# restore of the local stack moves the stand-in's data file aside once more): the
+# progress file is trusted only as far as the server agrees
+{
+	my $nrev = scalar @{ $before{product_reviews_raw} };
+	my $batches = int(($nrev + 99) / 100) + 1;     # past the reviews: they are done
+	lose_mongo();
+	$r = $s->cli({ env => { REVLENS_RESTORE_TEST_KILL => $batches } }, 'restore', '--batch', 100, $D1);
+	is($r->{exit}, 137, "restore killed after its ${batches}th batch, the reviews done");
+	lose_mongo();
+	$r = cli('restore', '--batch', 100, $D1);
+	is($r->{exit}, 0, '... the server emptied, the re-run: exit 0') or diag("$r->{out}$r->{err}");
+	like($r->{out}, qr/product_reviews_raw was restored before but the server holds 0 of its $nrev documents: restoring it again/,
+		'... it restores the reviews again instead of trusting its progress file');
+	check_restored('restore re-run after the server lost what it had restored');
+	lose_mongo();
+	$r = $s->cli({ env => { REVLENS_RESTORE_TEST_KILL => 2 } }, 'restore', '--batch', 100, $D1);
+	is($r->{exit}, 137, 'restore killed inside the reviews');
+	lose_mongo();
+	$r = cli('restore', '--batch', 100, $D1);
+	is($r->{exit}, 0, '... the server emptied, the re-run: exit 0') or diag("$r->{out}$r->{err}");
+	like($r->{out}, qr/product_reviews_raw: the server holds 0 of the 200 documents restored before: restoring it from the beginning/,
+		'... it starts the collection in progress again');
+	check_restored('restore re-run from the beginning of the collection in progress');
+}
+
 # ------------------------------------------------------------------ a subset
 $r = cli('dump', '--collections', 'keywords,review_days', "$R/subset");
 is($r->{exit}, 0, 'dump --collections');
